@@ -1,0 +1,41 @@
+# Every target creates what it needs: a fresh clone runs `make test` (or `make run`) and nothing else.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: help venv lint typecheck test unit integration clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml layers/tiktok_shop/requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet ".[dev]" -r layers/tiktok_shop/requirements.txt
+	@touch $@
+
+venv: $(STAMP) ## Create .venv and install the pinned dependencies
+
+lint: $(STAMP) ## ruff (lint and format check)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP) ## mypy, strict
+	$(BIN)/mypy
+
+test: lint typecheck ## Lint, type-check and run every test
+	$(BIN)/pytest
+
+unit: $(STAMP) ## Unit tests only
+	$(BIN)/pytest tests/unit
+
+integration: $(STAMP) ## Integration tests only
+	$(BIN)/pytest tests/integration
+
+clean: ## Remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

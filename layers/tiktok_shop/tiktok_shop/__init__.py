@@ -1,0 +1,35 @@
+"""TikTok Shop Partner API client: signing, the HTTP client, typed errors, retries, credentials.
+
+Knows TikTok and nothing of AWS events; usable as a plain library.
+"""
+
+from ._version import __version__
+from .client import DEFAULT_BASE_URL, TikTokShopClient
+from .codes import ErrorCategory, TikTokCode
+from .credentials import Credentials, CredentialsLoader
+from .errors import (
+    CredentialsError,
+    TikTokAPIError,
+    TikTokShopError,
+    TikTokTransportError,
+    TikTokValidationError,
+)
+from .retry import RetryPolicy
+from .signing import sign
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "Credentials",
+    "CredentialsError",
+    "CredentialsLoader",
+    "ErrorCategory",
+    "RetryPolicy",
+    "TikTokAPIError",
+    "TikTokCode",
+    "TikTokShopClient",
+    "TikTokShopError",
+    "TikTokTransportError",
+    "TikTokValidationError",
+    "__version__",
+    "sign",
+]

@@ -1,0 +1,182 @@
+"""The TikTok Shop HTTP client: signed requests on one pooled session, transient failures retried."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
+
+import requests
+
+from ._version import USER_AGENT_PRODUCT, __version__
+from .errors import TikTokAPIError, TikTokTransportError, TikTokValidationError
+from .responses import parse_envelope
+from .retry import RetryPolicy
+from .return_refund import ReturnRefundApi
+from .signing import sign
+from .validation import require_text
+
+DEFAULT_BASE_URL = "https://open-api.tiktokglobalshop.com"
+# (connect, read) in seconds: connecting is quick or broken; TikTok's own gateway times out near 10 s.
+DEFAULT_TIMEOUT: tuple[float, float] = (3.05, 10.0)
+USER_AGENT = f"{USER_AGENT_PRODUCT}/{__version__} python-requests/{requests.__version__}"
+
+logger = logging.getLogger(__name__)
+
+Timeout = float | tuple[float, float]
+
+
+class TikTokShopClient:
+    """A client for TikTok Shop's Partner API (version 202309), grouped as the official SDK groups it.
+
+    >>> client = TikTokShopClient(app_key="...", app_secret="...")
+    >>> client.set_access_token("...")
+    >>> client.set_shop_cipher("...")
+    >>> client.return_refund.approve_cancellation(cancel_id="576...", query={"idempotency_key": "..."})
+    """
+
+    def __init__(
+        self,
+        *,
+        app_key: str,
+        app_secret: str,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        retry_policy: RetryPolicy | None = None,
+        access_token: str | None = None,
+        shop_cipher: str | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.app_key = app_key
+        self._app_secret = app_secret
+        self.base_url = _validated_base_url(base_url)
+        self.timeout = _validated_timeout(timeout)
+        self.retry_policy = retry_policy or RetryPolicy()
+        self._access_token = access_token
+        self.shop_cipher = shop_cipher
+        self._session = session or requests.Session()
+        self._session.headers["User-Agent"] = USER_AGENT
+        self.return_refund = ReturnRefundApi(self)
+
+    def set_access_token(self, token: str) -> None:
+        self._access_token = token
+
+    def set_shop_cipher(self, cipher: str) -> None:
+        self.shop_cipher = cipher
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> TikTokShopClient:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"TikTokShopClient(app_key={self.app_key!r}, base_url={self.base_url!r})"
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        shop_cipher_required: bool = True,
+        deadline: float | None = None,
+    ) -> dict[str, Any]:
+        """Send a signed request, retrying transient failures; return the envelope of a `code` 0 answer.
+
+        `deadline` is an absolute Unix time: no attempt starts, and no network wait lasts, past it.
+        """
+        app_key = require_text("app_key", self.app_key)
+        app_secret = require_text("app_secret", self._app_secret)
+        access_token = require_text("access_token", self._access_token)
+        base_query = {"app_key": app_key, **(query or {})}
+        if shop_cipher_required:
+            cipher = base_query.get("shop_cipher", self.shop_cipher)
+            base_query["shop_cipher"] = require_text("shop_cipher", cipher)
+        headers = {"content-type": "application/json", "x-tts-access-token": access_token}
+
+        def attempt(time_left: float | None) -> dict[str, Any]:
+            # A fresh timestamp, hence a fresh sign, on every attempt: TikTok refuses stale timestamps.
+            signed_query = {**base_query, "timestamp": str(int(self.retry_policy.clock()))}
+            signed_query["sign"] = sign(app_secret, path, signed_query, body or b"")
+            return self._send(
+                method, path, query=signed_query, headers=headers, body=body, time_left=time_left
+            )
+
+        return self.retry_policy.call(attempt, deadline=deadline)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        body: bytes | None,
+        time_left: float | None,
+    ) -> dict[str, Any]:
+        # quote, not quote_plus: a "+" or a space must reach TikTok as the character that was signed.
+        url = f"{self.base_url}{path}?{urlencode(query, quote_via=quote, safe='')}"
+        started = time.monotonic()
+        try:
+            response = self._session.request(
+                method, url, headers=dict(headers), data=body, timeout=_clip(self.timeout, time_left)
+            )
+        except requests.exceptions.RequestException as exc:
+            raise _transport_error(exc, self.base_url) from None  # the cause's text holds the signed URL
+        elapsed_ms = round((time.monotonic() - started) * 1000)
+        try:
+            envelope = parse_envelope(response.status_code, response.content, response.headers)
+        except TikTokAPIError as error:
+            logger.info(
+                "TikTok call failed",
+                extra={"path": path, "http_status": response.status_code, "code": error.code,
+                       "request_id": error.request_id, "elapsed_ms": elapsed_ms},
+            )  # fmt: skip
+            raise
+        logger.debug("TikTok call succeeded", extra={"path": path, "elapsed_ms": elapsed_ms})
+        return envelope
+
+
+def _transport_error(exc: requests.exceptions.RequestException, base_url: str) -> TikTokTransportError:
+    host = urlsplit(base_url).netloc
+    failures: list[tuple[type[Exception], str, bool]] = [
+        (requests.exceptions.SSLError, "TLS handshake with {host} failed", False),
+        (requests.exceptions.ConnectTimeout, "timed out connecting to {host}", True),
+        (requests.exceptions.ReadTimeout, "timed out waiting for {host} to answer", True),
+        (requests.exceptions.ConnectionError, "connection to {host} failed or was dropped", True),
+        (requests.exceptions.ChunkedEncodingError, "answer from {host} was cut off", True),
+    ]
+    for kind, message, retryable in failures:
+        if isinstance(exc, kind):
+            return TikTokTransportError(message.format(host=host), retryable=retryable)
+    return TikTokTransportError(f"request to {host} failed ({type(exc).__name__})", retryable=False)
+
+
+def _clip(timeout: tuple[float, float], time_left: float | None) -> tuple[float, float]:
+    if time_left is None:
+        return timeout
+    return (min(timeout[0], time_left), min(timeout[1], time_left))
+
+
+def _validated_timeout(timeout: Timeout) -> tuple[float, float]:
+    pair = (timeout, timeout) if isinstance(timeout, int | float) else tuple(timeout)
+    if len(pair) != 2 or not all(isinstance(t, int | float) and t > 0 for t in pair):
+        raise TikTokValidationError("timeout must be a positive number or a (connect, read) pair of them")
+    return (float(pair[0]), float(pair[1]))
+
+
+def _validated_base_url(base_url: str) -> str:
+    parts = urlsplit(base_url) if isinstance(base_url, str) else None
+    if parts is None or parts.scheme not in ("https", "http") or not parts.netloc or parts.query:
+        raise TikTokValidationError("base_url must be an http(s) URL without a query, such as https://host")
+    return base_url.rstrip("/")

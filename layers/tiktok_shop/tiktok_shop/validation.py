@@ -1,0 +1,46 @@
+"""Checks that run before a request is built, so that bad input never reaches TikTok or the URL."""
+
+from __future__ import annotations
+
+import re
+
+from .errors import TikTokValidationError
+
+CANCEL_ID_PATTERN = re.compile(r"[0-9A-Za-z_-]{1,64}")
+IDEMPOTENCY_KEY_MAX_LENGTH = 255  # TikTok's documented limit
+
+
+def validate_cancel_id(cancel_id: object) -> str:
+    # fullmatch, not match: "$" would accept a trailing newline.
+    if not isinstance(cancel_id, str) or not CANCEL_ID_PATTERN.fullmatch(cancel_id):
+        raise TikTokValidationError(
+            "cancel_id must be 1 to 64 characters of letters, digits, '_' or '-'"
+            f" (got {_describe(cancel_id)})"
+        )
+    return cancel_id
+
+
+def validate_idempotency_key(key: object) -> str:
+    if not isinstance(key, str) or not key:
+        raise TikTokValidationError(f"idempotency_key must be a non-empty string (got {_describe(key)})")
+    if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        raise TikTokValidationError(
+            f"idempotency_key must be at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters (got {len(key)})"
+        )
+    if not (key.isascii() and key.isprintable()):
+        raise TikTokValidationError("idempotency_key must hold printable ASCII characters only")
+    return key
+
+
+def require_text(name: str, value: object) -> str:
+    """A credential or setting that must be a non-empty string; the error names it, never shows it."""
+    if not isinstance(value, str) or not value.strip():
+        raise TikTokValidationError(f"{name} is missing or empty")
+    return value
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, str):
+        shown = value if len(value) <= 70 else value[:67] + "..."
+        return repr(shown)
+    return type(value).__name__
