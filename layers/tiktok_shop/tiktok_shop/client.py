@@ -95,42 +95,52 @@ class TikTokShopClient:
 
         `deadline` is an absolute Unix time: no attempt starts, and no network wait lasts, past it.
         """
-        app_key = require_text("app_key", self.app_key)
-        app_secret = require_text("app_secret", self._app_secret)
-        access_token = require_text("access_token", self._access_token)
-        base_query = {"app_key": app_key, **(query or {})}
-        if shop_cipher_required:
-            cipher = base_query.get("shop_cipher", self.shop_cipher)
-            base_query["shop_cipher"] = require_text("shop_cipher", cipher)
-        headers = {"content-type": "application/json", "x-tts-access-token": access_token}
+        # Built once up front so that a missing credential fails before any network activity.
+        self.prepare_request(method, path, query=query, body=body, shop_cipher_required=shop_cipher_required)
 
         def attempt(time_left: float | None) -> dict[str, Any]:
-            # A fresh timestamp, hence a fresh sign, on every attempt: TikTok refuses stale timestamps.
-            signed_query = {**base_query, "timestamp": str(int(self.retry_policy.clock()))}
-            signed_query["sign"] = sign(app_secret, path, signed_query, body or b"")
-            return self._send(
-                method, path, query=signed_query, headers=headers, body=body, time_left=time_left
+            # Re-signed on every attempt: TikTok refuses a timestamp older than five minutes.
+            prepared = self.prepare_request(
+                method, path, query=query, body=body, shop_cipher_required=shop_cipher_required
             )
+            return self._send(prepared, path=path, time_left=time_left)
 
         return self.retry_policy.call(attempt, deadline=deadline)
 
-    def _send(
+    def prepare_request(
         self,
         method: str,
         path: str,
         *,
-        query: Mapping[str, str],
-        headers: Mapping[str, str],
-        body: bytes | None,
-        time_left: float | None,
-    ) -> dict[str, Any]:
+        query: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        shop_cipher_required: bool = True,
+        timestamp: int | None = None,
+    ) -> requests.PreparedRequest:
+        """The exact request that would go on the wire now: query with timestamp and sign, token header."""
+        app_key = require_text("app_key", self.app_key)
+        app_secret = require_text("app_secret", self._app_secret)
+        access_token = require_text("access_token", self._access_token)
+        signed_query = {"app_key": app_key, **(query or {})}
+        if shop_cipher_required:
+            cipher = signed_query.get("shop_cipher", self.shop_cipher)
+            signed_query["shop_cipher"] = require_text("shop_cipher", cipher)
+        signed_query["timestamp"] = str(int(self.retry_policy.clock()) if timestamp is None else timestamp)
+        signed_query["sign"] = sign(app_secret, path, signed_query, body or b"")
         # quote, not quote_plus: a "+" or a space must reach TikTok as the character that was signed.
-        url = f"{self.base_url}{path}?{urlencode(query, quote_via=quote, safe='')}"
+        url = f"{self.base_url}{path}?{urlencode(signed_query, quote_via=quote, safe='')}"
+        headers = {"content-type": "application/json", "x-tts-access-token": access_token}
+        request = requests.Request(method, url, headers=headers, data=body)
+        return self._session.prepare_request(request)
+
+    def _send(
+        self, prepared: requests.PreparedRequest, *, path: str, time_left: float | None
+    ) -> dict[str, Any]:
+        # What Session.request would add: proxy and CA bundle settings from the environment.
+        settings = self._session.merge_environment_settings(prepared.url, {}, None, None, None)
         started = time.monotonic()
         try:
-            response = self._session.request(
-                method, url, headers=dict(headers), data=body, timeout=_clip(self.timeout, time_left)
-            )
+            response = self._session.send(prepared, timeout=_clip(self.timeout, time_left), **settings)
         except requests.exceptions.RequestException as exc:
             raise _transport_error(exc, self.base_url) from None  # the cause's text holds the signed URL
         elapsed_ms = round((time.monotonic() - started) * 1000)

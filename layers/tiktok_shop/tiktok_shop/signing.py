@@ -12,11 +12,8 @@ _UNSIGNED_PARAMS = frozenset({"sign", "access_token"})
 
 def string_to_sign(app_secret: str, path: str, query: Mapping[str, object], body: bytes | str = b"") -> bytes:
     """The exact bytes TikTok wraps and hashes; exposed so a mismatch can be debugged without the sign."""
-    params = sorted(
-        ((str(key), str(value)) for key, value in query.items() if key not in _UNSIGNED_PARAMS),
-        # "Sorted by key" means byte order, which differs from str order only past ASCII, but differs.
-        key=lambda item: item[0].encode("utf-8"),
-    )
+    # TikTok sorts keys in byte order; UTF-8 keeps code point order, so sorting the str keys is the same.
+    params = sorted((str(key), str(value)) for key, value in query.items() if key not in _UNSIGNED_PARAMS)
     body_bytes = body.encode("utf-8") if isinstance(body, str) else bytes(body)
     secret = app_secret.encode("utf-8")
     middle = path.encode("utf-8") + b"".join(k.encode("utf-8") + v.encode("utf-8") for k, v in params)
