@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 import requests
+import urllib3
 
 from ._version import USER_AGENT_PRODUCT, __version__
 from .errors import TikTokAPIError, TikTokTransportError, TikTokValidationError
@@ -159,16 +160,19 @@ class TikTokShopClient:
 
 def _transport_error(exc: requests.exceptions.RequestException, base_url: str) -> TikTokTransportError:
     host = urlsplit(base_url).netloc
-    failures: list[tuple[type[Exception], str, bool]] = [
-        (requests.exceptions.SSLError, "TLS handshake with {host} failed", False),
-        (requests.exceptions.ConnectTimeout, "timed out connecting to {host}", True),
-        (requests.exceptions.ReadTimeout, "timed out waiting for {host} to answer", True),
-        (requests.exceptions.ConnectionError, "connection to {host} failed or was dropped", True),
-        (requests.exceptions.ChunkedEncodingError, "answer from {host} was cut off", True),
-    ]
-    for kind, message, retryable in failures:
-        if isinstance(exc, kind):
-            return TikTokTransportError(message.format(host=host), retryable=retryable)
+    if isinstance(exc, requests.exceptions.SSLError):
+        # A certificate or protocol mismatch does not heal by itself.
+        return TikTokTransportError(f"TLS handshake with {host} failed", retryable=False)
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return TikTokTransportError(f"timed out connecting to {host}", timed_out=True)
+    # requests reports a timeout while reading the body as a ConnectionError wrapping urllib3's.
+    read_timeout_in_body = any(isinstance(arg, urllib3.exceptions.ReadTimeoutError) for arg in exc.args)
+    if isinstance(exc, requests.exceptions.ReadTimeout) or read_timeout_in_body:
+        return TikTokTransportError(f"timed out waiting for {host} to answer", timed_out=True)
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return TikTokTransportError(f"connection to {host} failed or was dropped")
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return TikTokTransportError(f"answer from {host} was cut off")
     return TikTokTransportError(f"request to {host} failed ({type(exc).__name__})", retryable=False)
 
 

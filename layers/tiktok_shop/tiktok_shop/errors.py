@@ -66,7 +66,10 @@ class TikTokAPIError(TikTokShopError):
 class TikTokTransportError(TikTokAPIError):
     """No HTTP answer: connection refused or reset, a timeout, a TLS failure."""
 
-    def __init__(self, message: str, *, retryable: bool = True, attempts: int = 1) -> None:
+    def __init__(
+        self, message: str, *, retryable: bool = True, timed_out: bool = False, attempts: int = 1
+    ) -> None:
+        self.timed_out = timed_out
         super().__init__(
             message,
             code=None,

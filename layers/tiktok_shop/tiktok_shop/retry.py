@@ -64,7 +64,7 @@ class RetryPolicy:
             time_left = None if deadline is None else deadline - self.clock()
             if time_left is not None and time_left <= 0:
                 raise TikTokTransportError(
-                    "no time left before the deadline; request not sent", attempts=attempt
+                    "no time left before the deadline; request not sent", timed_out=True, attempts=attempt
                 )
             try:
                 return operation(time_left)
