@@ -1,0 +1,34 @@
+"""A TikTok Shop API emulator for local development and tests. Standard library only; never deployed.
+
+with TikTokEmulator(cancellations={"5760001": "pending"}) as emulator:
+    ...  # point the client at emulator.url, then look at emulator.recorder.calls
+"""
+
+from tiktok_emulator.config import (
+    DEFAULT_ACCESS_TOKEN,
+    DEFAULT_APP_KEY,
+    DEFAULT_APP_SECRET,
+    DEFAULT_SHOP_CIPHER,
+    SEED_FILE,
+)
+from tiktok_emulator.emulator import TikTokEmulator
+from tiktok_emulator.faults import Fault, FaultKind
+from tiktok_emulator.recorder import CallRecorder, RecordedCall
+from tiktok_emulator.signing import sign, string_to_sign
+from tiktok_emulator.state import CancellationState
+
+__all__ = [
+    "DEFAULT_ACCESS_TOKEN",
+    "DEFAULT_APP_KEY",
+    "DEFAULT_APP_SECRET",
+    "DEFAULT_SHOP_CIPHER",
+    "SEED_FILE",
+    "CallRecorder",
+    "CancellationState",
+    "Fault",
+    "FaultKind",
+    "RecordedCall",
+    "TikTokEmulator",
+    "sign",
+    "string_to_sign",
+]

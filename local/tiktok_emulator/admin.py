@@ -1,0 +1,124 @@
+"""Control endpoints under /__emulator/, for processes that cannot call the emulator's methods
+(the CLI's parent, a `make run` stack). They are not TikTok's, so they are never recorded as API calls."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Final, Protocol
+
+from tiktok_emulator.faults import Fault, FaultPlan, fault_from_json
+from tiktok_emulator.recorder import CallRecorder
+from tiktok_emulator.state import CancellationState, validate_cancellations
+from tiktok_emulator.wire import Answer, IncomingRequest, json_answer
+
+ADMIN_PREFIX: Final = "/__emulator/"
+
+
+class Controls(Protocol):
+    """The part of TikTokEmulator the admin endpoints drive."""
+
+    @property
+    def recorder(self) -> CallRecorder: ...
+
+    @property
+    def faults(self) -> FaultPlan: ...
+
+    def seed(self, cancellations: dict[str, CancellationState]) -> None: ...
+
+    def cancellations(self) -> dict[str, CancellationState]: ...
+
+    def inject_fault(self, fault: Fault, cancel_id: str | None = None, times: int | None = 1) -> None: ...
+
+    def clear_faults(self) -> None: ...
+
+    def expire_token(self, token: str | None = None) -> None: ...
+
+    def add_access_token(self, token: str) -> None: ...
+
+    def reset(self) -> None: ...
+
+
+def is_admin_path(path: str) -> bool:
+    return path.startswith(ADMIN_PREFIX)
+
+
+def answer_admin(controls: Controls, request: IncomingRequest) -> Answer:
+    action = _ACTIONS.get((request.method, request.path.removeprefix(ADMIN_PREFIX).rstrip("/")))
+    if action is None:
+        return json_answer(404, {"error": f"no admin endpoint {request.method} {request.path}"})
+    try:
+        payload = json.loads(request.body) if request.body.strip() else {}
+        if not isinstance(payload, dict):
+            raise ValueError("the request body must be a JSON object")
+        return json_answer(200, action(controls, payload))
+    except ValueError as error:  # json.JSONDecodeError included
+        return json_answer(400, {"error": str(error)})
+
+
+def _seed(controls: Controls, payload: dict[str, object]) -> object:
+    controls.seed(validate_cancellations(payload))
+    return {"cancellations": controls.cancellations()}
+
+
+def _cancellations(controls: Controls, payload: dict[str, object]) -> object:
+    return {"cancellations": controls.cancellations()}
+
+
+def _inject_fault(controls: Controls, payload: dict[str, object]) -> object:
+    fault, cancel_id, times = fault_from_json(payload)
+    controls.inject_fault(fault, cancel_id=cancel_id, times=times)
+    return {"faults": controls.faults.to_json()}
+
+
+def _faults(controls: Controls, payload: dict[str, object]) -> object:
+    return {"faults": controls.faults.to_json()}
+
+
+def _clear_faults(controls: Controls, payload: dict[str, object]) -> object:
+    controls.clear_faults()
+    return {"faults": []}
+
+
+def _expire_token(controls: Controls, payload: dict[str, object]) -> object:
+    token = payload.get("access_token")
+    if token is not None and not isinstance(token, str):
+        raise ValueError("access_token must be a string")
+    controls.expire_token(token)
+    return {"expired": True}
+
+
+def _add_access_token(controls: Controls, payload: dict[str, object]) -> object:
+    token = payload.get("access_token")
+    if not isinstance(token, str) or not token:
+        raise ValueError("access_token must be a non-empty string")
+    controls.add_access_token(token)
+    return {"added": True}
+
+
+def _reset(controls: Controls, payload: dict[str, object]) -> object:
+    controls.reset()
+    return {"reset": True}
+
+
+def _calls(controls: Controls, payload: dict[str, object]) -> object:
+    return [call.to_json() for call in controls.recorder.calls]
+
+
+def _clear_calls(controls: Controls, payload: dict[str, object]) -> object:
+    controls.recorder.clear()
+    return []
+
+
+_ACTIONS: Final[dict[tuple[str, str], Callable[[Controls, dict[str, object]], object]]] = {
+    ("POST", "seed"): _seed,
+    ("GET", "cancellations"): _cancellations,
+    ("POST", "faults"): _inject_fault,
+    ("GET", "faults"): _faults,
+    ("DELETE", "faults"): _clear_faults,
+    ("POST", "expire-token"): _expire_token,
+    ("POST", "access-tokens"): _add_access_token,
+    ("POST", "reset"): _reset,
+    ("GET", "calls"): _calls,
+    ("DELETE", "calls"): _clear_calls,
+}

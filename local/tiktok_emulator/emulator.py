@@ -1,0 +1,257 @@
+"""TikTokEmulator: a fake TikTok Shop API on a loopback port, for local runs and tests. Never deployed."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from tiktok_emulator.admin import answer_admin, is_admin_path
+from tiktok_emulator.config import (
+    DEFAULT_ACCESS_TOKEN,
+    DEFAULT_APP_KEY,
+    DEFAULT_APP_SECRET,
+    DEFAULT_SHOP_CIPHER,
+    Seed,
+    read_seed_file,
+)
+from tiktok_emulator.faults import Fault, FaultPlan
+from tiktok_emulator.recorder import CallRecorder, RecordedCall
+from tiktok_emulator.server import EmulatorHTTPServer
+from tiktok_emulator.shop_api import Route, ShopApi, match_route
+from tiktok_emulator.signing import sign
+from tiktok_emulator.state import CancellationState, ShopState, validate_cancellations
+from tiktok_emulator.wire import Answer, IncomingRequest, new_request_id
+
+logger = logging.getLogger("tiktok_emulator")
+
+
+class TikTokEmulator:
+    """Explicit arguments win over the seed file, which wins over the DEFAULT_* credentials."""
+
+    def __init__(
+        self,
+        *,
+        app_key: str | None = None,
+        app_secret: str | None = None,
+        access_token: str | None = None,
+        shop_cipher: str | None = None,
+        cancellations: Mapping[str, str] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        clock: Callable[[], float] = time.time,
+        seed_file: str | Path | None = None,
+    ) -> None:
+        seed = read_seed_file(seed_file) if seed_file is not None else Seed()
+        from_file = seed.credentials
+        self.app_key = app_key or from_file.get("app_key", DEFAULT_APP_KEY)
+        self.app_secret = app_secret or from_file.get("app_secret", DEFAULT_APP_SECRET)
+        self.shop_cipher = shop_cipher or from_file.get("shop_cipher", DEFAULT_SHOP_CIPHER)
+        self._initial_access_token = access_token or from_file.get("access_token", DEFAULT_ACCESS_TOKEN)
+        self._initial_cancellations: dict[str, CancellationState] = {
+            **seed.cancellations,
+            **validate_cancellations(cancellations or {}),
+        }
+        self.host = host
+        self.port = port
+        self._clock = clock
+        self._state = ShopState(self._initial_cancellations, self._initial_access_token)
+        self._api = ShopApi(
+            app_key=self.app_key,
+            app_secret=self.app_secret,
+            shop_cipher=self.shop_cipher,
+            state=self._state,
+            clock=clock,
+        )
+        self._faults = FaultPlan()
+        self._recorder = CallRecorder()
+        self._stopping = threading.Event()
+        self._server: EmulatorHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @classmethod
+    def from_seed_file(cls, path: str | Path, **kwargs: Any) -> Self:
+        return cls(seed_file=path, **kwargs)
+
+    # -- lifecycle ---------------------------------------------------------------------------------------
+
+    def start(self) -> Self:
+        if self._server is not None:
+            raise RuntimeError("the emulator is already running")
+        self._stopping.clear()
+        self._server = EmulatorHTTPServer(self.host, self.port, self._respond)
+        self.port = int(self._server.server_address[1])
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            # shutdown() waits for the next poll: the default 0.5 s would make every stop() (and every test
+            # using the fixture) that much slower.
+            kwargs={"poll_interval": 0.01},
+            name=f"tiktok-emulator:{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        if server is None or thread is None:
+            return
+        self._stopping.set()
+        server.shutdown()
+        server.server_close()
+        thread.join()
+        self._server = self._thread = None
+
+    def __enter__(self) -> Self:
+        return self if self._server is not None else self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the emulator is not running; call start() first")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def describe(self) -> dict[str, object]:
+        """What a client needs to talk to this emulator; the CLI prints it for its parent process."""
+        return {
+            "url": self.url,
+            "host": self.host,
+            "port": self.port,
+            "app_key": self.app_key,
+            "app_secret": self.app_secret,
+            "access_token": self.access_token,
+            "shop_cipher": self.shop_cipher,
+        }
+
+    # -- state -------------------------------------------------------------------------------------------
+
+    def seed(self, cancellations: Mapping[str, str]) -> None:
+        """Adds or overwrites cancellations; states: pending, approved, shipped, cancelled, other_seller."""
+        self._state.seed(validate_cancellations(cancellations))
+
+    def cancellation_state(self, cancel_id: str) -> CancellationState | None:
+        return self._state.cancellation_state(cancel_id)
+
+    def cancellations(self) -> dict[str, CancellationState]:
+        return self._state.cancellations()
+
+    @property
+    def access_token(self) -> str:
+        """The most recently issued token (after add_access_token, the new one)."""
+        return self._state.current_access_token
+
+    def add_access_token(self, token: str) -> None:
+        """Issues another valid token, as a refresh would; older tokens stay valid until expired."""
+        self._state.add_access_token(token)
+
+    def expire_token(self, token: str | None = None) -> None:
+        """From now on `token` (default: the current one) answers 105002."""
+        self._state.expire_access_token(token)
+
+    def revoke_token(self, token: str) -> None:
+        """From now on `token` is unknown and answers 36009004."""
+        self._state.revoke_access_token(token)
+
+    # -- faults and calls --------------------------------------------------------------------------------
+
+    @property
+    def faults(self) -> FaultPlan:
+        return self._faults
+
+    def inject_fault(self, fault: Fault, cancel_id: str | None = None, times: int | None = 1) -> None:
+        """The next `times` requests (None: every one until clear_faults) for `cancel_id` (None: any
+        request, whatever its path) get `fault` instead of the endpoint's answer."""
+        self._faults.inject(fault, cancel_id, times)
+
+    def clear_faults(self) -> None:
+        self._faults.clear()
+
+    @property
+    def recorder(self) -> CallRecorder:
+        return self._recorder
+
+    def reset(self) -> None:
+        """Back to the constructor's cancellations and token; no faults, no idempotency records, no calls."""
+        self._state.reset(self._initial_cancellations, self._initial_access_token)
+        self._faults.clear()
+        self._recorder.clear()
+
+    def signed_query(
+        self,
+        path: str,
+        query: Mapping[str, str] | None = None,
+        body: bytes = b"",
+        timestamp: int | None = None,
+    ) -> dict[str, str]:
+        """app_key, timestamp and shop_cipher plus `query`, signed with the emulator's own algorithm: for
+        tests that need a valid request without going through the project's client."""
+        params = {
+            "app_key": self.app_key,
+            "timestamp": str(int(self._clock()) if timestamp is None else timestamp),
+            "shop_cipher": self.shop_cipher,
+            **(query or {}),
+        }
+        return {**params, "sign": sign(self.app_secret, path, params, body)}
+
+    # -- serving -----------------------------------------------------------------------------------------
+
+    def _respond(self, request: IncomingRequest) -> Answer | None:
+        if is_admin_path(request.path):
+            return answer_admin(self, request)
+        started = time.monotonic()
+        route = match_route(request.method, request.path)
+        ticket = self._recorder.arrived(
+            RecordedCall(
+                method=request.method,
+                path=request.path,
+                query=request.query,
+                headers=request.headers,
+                body=request.body,
+                cancel_id=route.cancel_id,
+                status=0,
+                code=None,
+                timestamp=self._clock(),
+            )
+        )
+        fault = self._faults.take(route.cancel_id)
+        answer = self._answer(request, route, fault)
+        if answer is None or (fault is not None and fault.client_gives_up):
+            status, code = 0, None
+        else:
+            status, code = answer.status, answer.code
+        self._recorder.answered(ticket, status, code)
+        logger.info(
+            "%s %s cancel_id=%s -> %s code=%s%s %.0f ms",
+            request.method,
+            request.path,
+            route.cancel_id,
+            answer.status if answer is not None else "dropped",
+            answer.code if answer is not None else "-",
+            f" fault={fault.kind}" if fault is not None else "",
+            (time.monotonic() - started) * 1000,
+        )
+        return answer
+
+    def _answer(self, request: IncomingRequest, route: Route, fault: Fault | None) -> Answer | None:
+        """None: close the connection without answering."""
+        if fault is None:
+            return self._api.answer(request, route)
+        # Event.wait rather than sleep, so that stop() wakes handlers parked in a delay.
+        if fault.wait_seconds and self._stopping.wait(fault.wait_seconds):
+            return None
+        if fault.kind == "latency":
+            return self._api.answer(request, route)
+        return fault.canned_answer(new_request_id(self._clock()))

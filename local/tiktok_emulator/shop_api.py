@@ -1,0 +1,174 @@
+"""The TikTok Shop endpoint itself: routing, the checks TikTok makes in the order it makes them, and the
+approval with its idempotency."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+from urllib.parse import unquote
+
+from tiktok_emulator import codes
+from tiktok_emulator.signing import sign, sign_matches
+from tiktok_emulator.state import CancellationState, ShopState
+from tiktok_emulator.wire import Answer, IncomingRequest, envelope, new_request_id
+
+_APPROVE_PATH: Final = re.compile(r"/return_refund/202309/cancellations/(?P<cancel_id>[^/]+)/approve")
+
+# TikTok accepts a timestamp up to 5 minutes old and 30 seconds ahead of its own clock.
+_MAX_TIMESTAMP_AGE: Final = 300
+_MAX_TIMESTAMP_LEAD: Final = 30
+_MAX_IDEMPOTENCY_KEY_LENGTH: Final = 255
+
+_INVALID_PARAMETER_MESSAGE: Final = (
+    "An invalid request parameter was passed. Please check that you have the correct parameter type(s) "
+    "and format."
+)
+_OUTCOMES: Final[dict[CancellationState | None, tuple[int, str]]] = {
+    "pending": (codes.SUCCESS, "Success"),
+    "approved": (codes.REVERSE_STATUS_CANNOT_APPROVE, "reverse status cannot approve application"),
+    "shipped": (
+        codes.ORDER_ALREADY_SHIPPED,
+        "The order has already been shipped and we are unable to cancel shipment with the courier.",
+    ),
+    "cancelled": (codes.REVERSE_ALREADY_CANCELLED, "reverse already cancelled"),
+    "other_seller": (codes.NO_PERMISSION, "No permission to process this order"),
+    None: (codes.ORDER_NOT_FOUND, "Order not found."),
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    known_path: bool
+    method_allowed: bool
+    cancel_id: str | None
+
+
+def match_route(method: str, path: str) -> Route:
+    match = _APPROVE_PATH.fullmatch(path)
+    if match is None:
+        return Route(known_path=False, method_allowed=False, cancel_id=None)
+    return Route(known_path=True, method_allowed=method == "POST", cancel_id=unquote(match["cancel_id"]))
+
+
+@dataclass(frozen=True)
+class Rejection:
+    code: int
+    message: str
+
+
+class ShopApi:
+    def __init__(
+        self, *, app_key: str, app_secret: str, shop_cipher: str, state: ShopState, clock: Callable[[], float]
+    ) -> None:
+        self.app_key = app_key
+        self.app_secret = app_secret
+        self.shop_cipher = shop_cipher
+        self.state = state
+        self.clock = clock
+
+    def answer(self, request: IncomingRequest, route: Route) -> Answer:
+        request_id = new_request_id(self.clock())
+        if not route.known_path or route.cancel_id is None:
+            message = "Invalid path. Please check the request path and the API version."
+            return envelope(codes.INVALID_PATH, message, request_id, http_status=404)
+        if not route.method_allowed:
+            message = f"Method {request.method} is not allowed for this path. Please use POST."
+            return envelope(codes.METHOD_NOT_ALLOWED, message, request_id, http_status=405)
+        for check in _CHECKS:
+            rejection = check(self, request)
+            if rejection is not None:
+                return envelope(rejection.code, rejection.message, request_id)
+        return self._approve(route.cancel_id, request, request_id)
+
+    def _approve(self, cancel_id: str, request: IncomingRequest, request_id: str) -> Answer:
+        # An empty key identifies nothing, so it is treated as no key at all.
+        key = request.query.get("idempotency_key") or None
+        shop_cipher = request.query["shop_cipher"]
+        # Lookup, transition and storing must be one step, or two concurrent requests could both approve.
+        with self.state.lock:
+            if key is not None and (stored := self.state.stored_answer(shop_cipher, key)) is not None:
+                return stored
+            current = self.state.cancellation_state(cancel_id)
+            if current == "pending":
+                self.state.set_cancellation_state(cancel_id, "approved")
+            code, message = _OUTCOMES[current]
+            answer = envelope(code, message, request_id, {} if code == codes.SUCCESS else None)
+            if key is not None:
+                self.state.store_answer(shop_cipher, key, answer)
+            return answer
+
+
+def _check_app_key(api: ShopApi, request: IncomingRequest) -> Rejection | None:
+    app_key = request.query.get("app_key")
+    if app_key is None:
+        return Rejection(codes.INVALID_CREDENTIALS, "Invalid credentials. The 'app_key' is missing.")
+    if app_key != api.app_key:
+        return Rejection(codes.INVALID_CREDENTIALS, "Invalid credentials. The 'app_key' is invalid.")
+    return None
+
+
+def _check_timestamp(api: ShopApi, request: IncomingRequest) -> Rejection | None:
+    raw = request.query.get("timestamp", "")
+    # int() alone would also take " 12", "+12" and "1_2", and refuses over 4300 digits with an error.
+    if raw.isascii() and raw.isdigit() and len(raw) <= 20:
+        now = api.clock()
+        if now - _MAX_TIMESTAMP_AGE <= int(raw) <= now + _MAX_TIMESTAMP_LEAD:
+            return None
+    message = (
+        "Invalid timestamp. The 'timestamp' parameter must be Unix seconds within 5 minutes before "
+        "and 30 seconds after the server time."
+    )
+    return Rejection(codes.INVALID_CREDENTIALS, message)
+
+
+def _check_access_token(api: ShopApi, request: IncomingRequest) -> Rejection | None:
+    token = request.headers.get("x-tts-access-token")
+    if token is None:
+        message = "Invalid credentials. The 'x-tts-access-token' header is missing."
+        return Rejection(codes.INVALID_CREDENTIALS, message)
+    status = api.state.token_status(token)
+    if status == "unknown":
+        return Rejection(codes.INVALID_CREDENTIALS, "Invalid credentials. The access token is invalid.")
+    if status == "expired":
+        return Rejection(codes.ACCESS_TOKEN_EXPIRED, "Access token is expired")
+    return None
+
+
+def _check_sign(api: ShopApi, request: IncomingRequest) -> Rejection | None:
+    given = request.query.get("sign")
+    if given is None:
+        return Rejection(codes.INVALID_SIGN, "Invalid sign. The 'sign' parameter is missing.")
+    content_type = request.headers.get("content-type")
+    expected = sign(api.app_secret, request.path, request.query, request.body, content_type)
+    if not sign_matches(expected, given):
+        return Rejection(codes.INVALID_SIGN, "Invalid sign")
+    return None
+
+
+def _check_shop_cipher(api: ShopApi, request: IncomingRequest) -> Rejection | None:
+    shop_cipher = request.query.get("shop_cipher")
+    if shop_cipher is None:
+        return Rejection(codes.SHOP_CIPHER_MISSING, "The 'shop_cipher' parameter is required for this API.")
+    if shop_cipher != api.shop_cipher:
+        message = "Invalid credentials. The 'shop_cipher' parameter does not match an authorized shop."
+        return Rejection(codes.INVALID_CREDENTIALS, message)
+    return None
+
+
+def _check_idempotency_key(api: ShopApi, request: IncomingRequest) -> Rejection | None:
+    del api
+    if len(request.query.get("idempotency_key", "")) > _MAX_IDEMPOTENCY_KEY_LENGTH:
+        return Rejection(codes.INVALID_REQUEST_PARAMETER, _INVALID_PARAMETER_MESSAGE)
+    return None
+
+
+_CHECKS: Final[tuple[Callable[[ShopApi, IncomingRequest], Rejection | None], ...]] = (
+    _check_app_key,
+    _check_timestamp,
+    _check_access_token,
+    _check_sign,
+    _check_shop_cipher,
+    _check_idempotency_key,
+)

@@ -1,0 +1,169 @@
+"""The /__emulator/ control endpoints, seed files, and the emulator's lifecycle."""
+
+import json
+
+import pytest
+from emulator_http import Shop, admin, raw_request
+from tiktok_emulator import (
+    DEFAULT_ACCESS_TOKEN,
+    DEFAULT_APP_KEY,
+    DEFAULT_APP_SECRET,
+    DEFAULT_SHOP_CIPHER,
+    SEED_FILE,
+    TikTokEmulator,
+)
+
+CANCEL_ID = "5760001"
+
+
+def test_fixture_serves_the_default_credentials_on_loopback(tiktok_emulator):
+    assert tiktok_emulator.url == f"http://127.0.0.1:{tiktok_emulator.port}"
+    assert tiktok_emulator.port > 0
+    assert (
+        tiktok_emulator.app_key,
+        tiktok_emulator.app_secret,
+        tiktok_emulator.access_token,
+        tiktok_emulator.shop_cipher,
+    ) == (DEFAULT_APP_KEY, DEFAULT_APP_SECRET, DEFAULT_ACCESS_TOKEN, DEFAULT_SHOP_CIPHER)
+    assert tiktok_emulator.cancellations() == {}
+
+
+def test_seed_and_read_cancellations(shop, tiktok_emulator):
+    status, body = admin(tiktok_emulator, "POST", "seed", {CANCEL_ID: "pending", "5760002": "shipped"})
+
+    assert status == 200
+    assert body == {"cancellations": {CANCEL_ID: "pending", "5760002": "shipped"}}
+    shop.approve(CANCEL_ID)
+    assert admin(tiktok_emulator, "GET", "cancellations")[1]["cancellations"][CANCEL_ID] == "approved"
+
+
+def test_inject_list_and_clear_faults(shop, tiktok_emulator):
+    fault = {"kind": "http_429", "cancel_id": CANCEL_ID, "times": 2, "delay": None}
+
+    status, body = admin(tiktok_emulator, "POST", "faults", fault)
+
+    assert status == 200
+    assert body["faults"] == [
+        {"kind": "http_429", "delay": None, "status": None, "cancel_id": CANCEL_ID, "times": 2}
+    ]
+    assert shop.approve(CANCEL_ID).status == 429
+    assert admin(tiktok_emulator, "GET", "faults")[1]["faults"][0]["times"] == 1
+    assert admin(tiktok_emulator, "DELETE", "faults") == (200, {"faults": []})
+    assert shop.approve(CANCEL_ID).status == 200
+
+
+def test_expire_token_and_add_a_new_one(shop, tiktok_emulator):
+    tiktok_emulator.seed({CANCEL_ID: "pending"})
+
+    assert admin(tiktok_emulator, "POST", "expire-token")[0] == 200
+    assert shop.approve(CANCEL_ID).code == 105002
+    assert admin(tiktok_emulator, "POST", "access-tokens", {"access_token": "fresh"})[0] == 200
+    assert shop.approve(CANCEL_ID).code == 0
+
+
+def test_calls_are_listed_with_text_bodies_and_can_be_cleared(shop, tiktok_emulator):
+    shop.approve(CANCEL_ID, body=b'{"x": 1}')
+
+    status, calls = admin(tiktok_emulator, "GET", "calls")
+
+    assert status == 200
+    assert calls[0]["body"] == '{"x": 1}'
+    assert (calls[0]["cancel_id"], calls[0]["code"]) == (CANCEL_ID, 25007006)
+    assert admin(tiktok_emulator, "DELETE", "calls") == (200, [])
+    assert tiktok_emulator.recorder.count() == 0
+
+
+def test_reset(shop, tiktok_emulator):
+    tiktok_emulator.seed({CANCEL_ID: "pending"})
+    shop.approve(CANCEL_ID)
+
+    assert admin(tiktok_emulator, "POST", "reset") == (200, {"reset": True})
+    assert tiktok_emulator.cancellations() == {}
+    assert tiktok_emulator.recorder.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("method", "action", "body", "status"),
+    [
+        ("POST", "seed", b"{not json", 400),
+        ("POST", "seed", b'{"5760001": "lost"}', 400),
+        ("POST", "seed", b'["5760001"]', 400),
+        ("POST", "faults", b'{"kind": "explode"}', 400),
+        ("POST", "faults", b'{"kind": "drop", "times": 0}', 400),
+        ("POST", "expire-token", b'{"access_token": "never-issued"}', 400),
+        ("POST", "access-tokens", b"{}", 400),
+        ("GET", "seed", b"", 404),
+        ("POST", "nothing-here", b"{}", 404),
+    ],
+)
+def test_bad_admin_requests(tiktok_emulator, method, action, body, status):
+    reply = raw_request(tiktok_emulator.url, method, f"/__emulator/{action}", body=body)
+
+    assert reply.status == status
+    assert "error" in reply.json()
+    assert tiktok_emulator.cancellations() == {}
+
+
+def test_shipped_seed_file_is_valid_and_realistic():
+    with TikTokEmulator.from_seed_file(SEED_FILE) as emulator:
+        states = emulator.cancellations()
+
+    assert {"pending", "approved", "shipped"} <= set(states.values())
+    assert all(cancel_id.isdigit() and len(cancel_id) == 19 for cancel_id in states)
+
+
+def test_seed_file_credentials_yield_to_explicit_arguments(tmp_path):
+    seed_file = tmp_path / "seed.json"
+    seed_file.write_text(
+        json.dumps(
+            {"cancellations": {CANCEL_ID: "pending"}, "app_key": "file-key", "shop_cipher": "ROW_file"}
+        )
+    )
+
+    with TikTokEmulator(
+        seed_file=seed_file, shop_cipher="ROW_arg", cancellations={"5760002": "shipped"}
+    ) as emulator:
+        assert (emulator.app_key, emulator.shop_cipher, emulator.app_secret) == (
+            "file-key",
+            "ROW_arg",
+            DEFAULT_APP_SECRET,
+        )
+        assert emulator.cancellations() == {CANCEL_ID: "pending", "5760002": "shipped"}
+        assert Shop(emulator).approve(CANCEL_ID).code == 0
+
+
+@pytest.mark.parametrize(
+    "content",
+    [[], {"cancellations": {"1": "lost"}}, {"app_key": 5}, {"cancellations": {}, "surprise": 1}],
+)
+def test_bad_seed_files_are_refused(tmp_path, content):
+    seed_file = tmp_path / "seed.json"
+    seed_file.write_text(json.dumps(content))
+
+    with pytest.raises(ValueError, match=r"seed file|state of|app_key|unknown keys"):
+        TikTokEmulator(seed_file=seed_file)
+
+
+def test_url_before_start_and_stop_twice():
+    emulator = TikTokEmulator()
+    with pytest.raises(RuntimeError):
+        _ = emulator.url
+
+    emulator.start()
+    with pytest.raises(RuntimeError):
+        emulator.start()
+    emulator.stop()
+    emulator.stop()
+
+
+def test_port_is_released_on_stop():
+    with TikTokEmulator() as first:
+        port = first.port
+
+    with TikTokEmulator(port=port) as second:
+        assert second.port == port
+
+
+def test_unknown_states_are_refused(tiktok_emulator):
+    with pytest.raises(ValueError, match="must be one of"):
+        tiktok_emulator.seed({CANCEL_ID: "lost"})
