@@ -8,10 +8,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv lint typecheck test unit integration clean
+.PHONY: help venv lint typecheck test pytest unit integration clean
+
+include mk/sam.mk
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml layers/tiktok_shop/requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,7 +30,9 @@ lint: $(STAMP) ## ruff (lint and format check)
 typecheck: $(STAMP) ## mypy, strict
 	$(BIN)/mypy
 
-test: lint typecheck ## Lint, type-check and run every test
+test: lint typecheck pytest validate static-iac build ## Everything CI checks: lint, types, tests, template, build
+
+pytest: $(STAMP) ## The test suites only (unit, emulator, infrastructure, integration)
 	$(BIN)/pytest
 
 unit: $(STAMP) ## Unit tests only
@@ -37,5 +41,5 @@ unit: $(STAMP) ## Unit tests only
 integration: $(STAMP) ## Integration tests only
 	$(BIN)/pytest tests/integration
 
-clean: ## Remove the virtual environment and caches
+clean: clean-sam ## Remove the virtual environments, build output and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

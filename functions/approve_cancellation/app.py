@@ -1,0 +1,41 @@
+"""Lambda entry point of ApproveCancellationFunction: recognise the trigger, hand over to its adapter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from approval import dependencies
+from approval.handlers import api, direct, sqs
+from approval.observability import logger, metrics, tracer
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+
+def event_source(event: Any) -> str:
+    """ "api", "sqs" or "direct": by the shape each AWS trigger gives its events."""
+    if isinstance(event, dict):
+        records = event.get("Records")
+        if (
+            isinstance(records, list)
+            and records
+            and all(isinstance(r, dict) and r.get("eventSource") == "aws:sqs" for r in records)
+        ):
+            return "sqs"
+        if "httpMethod" in event and "requestContext" in event:
+            return "api"
+    return "direct"
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: Any, context: LambdaContext) -> Any:
+    source = event_source(event)
+    logger.append_keys(trigger=source)
+    # Before the idempotent operation runs, so an invocation that times out leaves a record that expires.
+    dependencies.approval_service().register_lambda_context(context)
+    if source == "api":
+        return api.handle(event, context)
+    if source == "sqs":
+        return sqs.handle(event, context)
+    return direct.handle(event, context)

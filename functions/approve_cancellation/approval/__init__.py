@@ -1,0 +1,1 @@
+"""Approving TikTok Shop cancellations: one idempotent operation behind three event sources."""

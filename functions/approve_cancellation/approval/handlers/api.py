@@ -1,0 +1,148 @@
+"""API Gateway (REST, proxy integration): `POST /cancellations/{cancel_id}/approve`."""
+
+from __future__ import annotations
+
+import json
+import re
+from http import HTTPStatus
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Header, Query
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from .. import dependencies
+from ..deadline import invocation_deadline
+from ..errors import (
+    ApprovalError,
+    ApprovalForbidden,
+    ApprovalInProgress,
+    CancellationConflict,
+    CancellationNotFound,
+    IdempotencyKeyReused,
+    InvalidApprovalRequest,
+    TikTokTimeout,
+    TikTokUnavailable,
+    UpstreamConfigurationError,
+    UpstreamError,
+)
+from ..models import ApprovalResult
+from ..observability import logger
+from ..request_parsing import parse_approval_request
+from ..service import record_failure
+
+APPROVE_ROUTE = re.compile(r"^/cancellations/[^/]+/approve/?$")
+# Seconds to wait: a duplicate in progress ends within one TikTok call; an outage lasts longer.
+RETRY_AFTER_IN_PROGRESS = "2"
+RETRY_AFTER_UNAVAILABLE = "30"
+
+# Most specific first: the first matching type decides the status.
+STATUS_BY_ERROR: list[tuple[type[ApprovalError], HTTPStatus]] = [
+    (InvalidApprovalRequest, HTTPStatus.BAD_REQUEST),
+    (ApprovalForbidden, HTTPStatus.FORBIDDEN),
+    (CancellationNotFound, HTTPStatus.NOT_FOUND),
+    (CancellationConflict, HTTPStatus.CONFLICT),
+    (ApprovalInProgress, HTTPStatus.CONFLICT),
+    (IdempotencyKeyReused, HTTPStatus.UNPROCESSABLE_ENTITY),
+    (UpstreamConfigurationError, HTTPStatus.BAD_GATEWAY),
+    (UpstreamError, HTTPStatus.BAD_GATEWAY),
+    (TikTokTimeout, HTTPStatus.GATEWAY_TIMEOUT),
+    (TikTokUnavailable, HTTPStatus.SERVICE_UNAVAILABLE),
+]
+
+app = APIGatewayRestResolver(enable_validation=True)
+
+
+@app.post("/cancellations/<cancel_id>/approve")
+def approve_cancellation(
+    cancel_id: str,
+    header_key: Annotated[str | None, Header(alias="idempotency-key")] = None,
+    query_key: Annotated[str | None, Query(alias="idempotency_key")] = None,
+) -> Response[str]:
+    request = parse_approval_request(
+        {"cancel_id": cancel_id, "query": {"idempotency_key": _one_key(header_key, query_key)}}
+    )
+    settings = dependencies.settings()
+    service = dependencies.approval_service()
+    deadline = invocation_deadline(app.lambda_context, settings.deadline_margin_seconds)
+    outcome = service.approve(request, deadline=deadline)
+    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
+    return _json(HTTPStatus.OK, outcome.result, headers)
+
+
+def _one_key(header_key: str | None, query_key: str | None) -> str | None:
+    if header_key is not None and query_key is not None and header_key != query_key:
+        raise record_failure(
+            InvalidApprovalRequest(
+                "the Idempotency-Key header and the idempotency_key query parameter differ"
+            )
+        )
+    values = app.current_event.multi_value_query_string_parameters or {}
+    if len(set(values.get("idempotency_key") or [])) > 1:
+        raise record_failure(
+            InvalidApprovalRequest(
+                "the idempotency_key query parameter is given twice, with different values"
+            )
+        )
+    return header_key if header_key is not None else query_key
+
+
+@app.exception_handler(ApprovalError)
+def approval_failed(error: ApprovalError) -> Response[str]:
+    return _error_response(error)
+
+
+@app.exception_handler(RequestValidationError)
+def malformed_request(error: RequestValidationError) -> Response[str]:
+    details = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
+    return _error_response(record_failure(InvalidApprovalRequest(f"invalid request: {details}")))
+
+
+def _error_response(error: ApprovalError) -> Response[str]:
+    status = next(status for kind, status in STATUS_BY_ERROR if isinstance(error, kind))
+    headers = {}
+    if isinstance(error, ApprovalInProgress):
+        headers["Retry-After"] = RETRY_AFTER_IN_PROGRESS
+    elif isinstance(error, TikTokUnavailable):
+        headers["Retry-After"] = RETRY_AFTER_UNAVAILABLE
+    return _json(status, error.to_result(fallback_code=status).model_dump(mode="json"), headers)
+
+
+@app.not_found
+def unknown_route(error: NotFoundError) -> Response[str]:
+    if APPROVE_ROUTE.match(app.current_event.path):
+        status, message = (
+            HTTPStatus.METHOD_NOT_ALLOWED,
+            f"method {app.current_event.http_method} not allowed; use POST",
+        )
+        return _failure(status, "METHOD_NOT_ALLOWED", message, {"Allow": "POST"})
+    return _failure(HTTPStatus.NOT_FOUND, "ROUTE_NOT_FOUND", f"no route {app.current_event.path}")
+
+
+@app.exception_handler(Exception)
+def unexpected(error: Exception) -> Response[str]:
+    # Logged with its stack for us; the caller gets the result shape, not an opaque 502 from API Gateway.
+    logger.exception("unexpected error while approving")
+    return _failure(HTTPStatus.INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "internal error; retry later")
+
+
+def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
+
+
+def _failure(
+    status: HTTPStatus, result_status: str, message: str, headers: dict[str, str] | None = None
+) -> Response[str]:
+    result = ApprovalResult.failed(code=status, message=message, request_id=None, status=result_status)
+    return _json(status, result.model_dump(mode="json"), headers or {})
+
+
+def _json(status: HTTPStatus, body: dict[str, Any], headers: dict[str, str]) -> Response[str]:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps(body, separators=(",", ":")),
+        headers=headers,
+    )

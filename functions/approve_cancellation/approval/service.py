@@ -1,0 +1,211 @@
+"""The approval service: `approve(request) -> outcome`, idempotent, the one place with business logic.
+
+Two layers of idempotency: Powertools (DynamoDB) makes a repeated request replay the stored result
+without calling TikTok; TikTok's own `idempotency_key`, the same on every retry and re-execution,
+makes TikTok itself approve once even if we crash between its answer and our record.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.utilities.idempotency import (
+    BasePersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
+    IdempotencyValidationError,
+)
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from tiktok_shop import Credentials, CredentialsError, CredentialsLoader, TikTokAPIError, TikTokShopClient
+
+from .errors import (
+    ApprovalError,
+    ApprovalInProgress,
+    IdempotencyKeyReused,
+    TikTokUnavailable,
+    UpstreamConfigurationError,
+    from_tiktok,
+)
+from .models import ApprovalOutcome, ApprovalRequest, ApprovalResult
+from .observability import NAMESPACE, logger, metrics, tracer
+
+IDEMPOTENCY_KEY_PREFIX = "approve-cancellation"
+# Namespace for TikTok idempotency keys derived from shop and cancel_id (a UUID, as TikTok suggests).
+TIKTOK_KEY_NAMESPACE = uuid.UUID("6f1d3c8e-2b57-4f0a-9a43-5c1e0d7b9e21")
+
+ClientFactory = Callable[[Credentials], TikTokShopClient]
+
+
+def tiktok_idempotency_key(shop_cipher: str, cancel_id: str) -> str:
+    """The key TikTok receives when the caller gave none: stable across retries, crashes and redeliveries."""
+    return str(uuid.uuid5(TIKTOK_KEY_NAMESPACE, f"{shop_cipher}/{cancel_id}"))
+
+
+def idempotency_config(expires_after_seconds: int) -> IdempotencyConfig:
+    return IdempotencyConfig(
+        event_key_jmespath="key",
+        # The same idempotency key for another cancellation is a caller's bug: refuse, never replay.
+        payload_validation_jmespath="cancel_id",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=expires_after_seconds,
+        response_hook=_mark_replayed,
+    )
+
+
+@dataclass(frozen=True)
+class _Replayed:
+    result: dict[str, Any]
+
+
+def _mark_replayed(response: Any, idempotent_data: DataRecord) -> _Replayed:
+    return _Replayed(result=response)
+
+
+class ApprovalService:
+    def __init__(
+        self,
+        *,
+        credentials: CredentialsLoader,
+        client_factory: ClientFactory,
+        persistence: BasePersistenceLayer,
+        config: IdempotencyConfig,
+    ) -> None:
+        self._credentials = credentials
+        self._client_factory = client_factory
+        self._config = config
+        self._client_lock = threading.Lock()
+        self._client: tuple[Credentials, TikTokShopClient] | None = None
+        self._approve_once = idempotent_function(
+            data_keyword_argument="record",
+            persistence_store=persistence,
+            config=config,
+            key_prefix=IDEMPOTENCY_KEY_PREFIX,
+        )(self._approve_at_tiktok)
+
+    def register_lambda_context(self, context: LambdaContext) -> None:
+        """Lets an in-progress record expire with the invocation, so a timed-out approval can be retried."""
+        self._config.register_lambda_context(context)
+
+    @tracer.capture_method(capture_response=False)
+    def approve(self, request: ApprovalRequest, *, deadline: float | None = None) -> ApprovalOutcome:
+        """Approve once per idempotency key (the caller's, else the cancel_id); later, replay the result."""
+        record = {
+            "key": f"key:{request.idempotency_key}"
+            if request.idempotency_key
+            else f"cancel:{request.cancel_id}",
+            "cancel_id": request.cancel_id,
+            "idempotency_key": request.idempotency_key,
+        }
+        try:
+            stored_or_new = self._approve_once(record=record, deadline=deadline)
+        except IdempotencyValidationError:
+            raise record_failure(
+                IdempotencyKeyReused("this idempotency key was already used for another cancel_id")
+            ) from None
+        except IdempotencyAlreadyInProgressError:
+            raise record_failure(
+                ApprovalInProgress("an approval with this idempotency key is in progress; retry shortly")
+            ) from None
+        except IdempotencyPersistenceLayerError as error:
+            logger.exception("idempotency store failed", extra={"cancel_id": request.cancel_id})
+            raise record_failure(
+                TikTokUnavailable(f"idempotency store unavailable ({type(error).__name__})")
+            ) from None
+        except ApprovalError as error:
+            raise record_failure(error) from None
+
+        replayed = isinstance(stored_or_new, _Replayed)
+        # Through the model either way: the store sorts keys, the answer keeps the seed's field order.
+        result = ApprovalResult.model_validate(
+            stored_or_new.result if isinstance(stored_or_new, _Replayed) else stored_or_new
+        ).model_dump(mode="json")
+        metrics.add_metric(
+            name="ApprovalReplayed" if replayed else "CancellationApproved", unit=MetricUnit.Count, value=1
+        )
+        logger.info(
+            "cancellation approved",
+            extra={
+                "cancel_id": request.cancel_id,
+                "replayed": replayed,
+                "tiktok_request_id": result.get("request_id"),
+            },
+        )
+        return ApprovalOutcome(result=result, replayed=replayed)
+
+    def _approve_at_tiktok(self, record: dict[str, Any], deadline: float | None) -> dict[str, Any]:
+        cancel_id: str = record["cancel_id"]
+        credentials = self._load_credentials()
+        key = record["idempotency_key"] or tiktok_idempotency_key(credentials.shop_cipher, cancel_id)
+        try:
+            envelope = self._call_tiktok(credentials, cancel_id, key, deadline)
+        except TikTokAPIError as error:
+            if not error.token_expired:
+                raise from_tiktok(error) from None
+            envelope = self._retry_with_fresh_token(credentials, error, cancel_id, key, deadline)
+        return ApprovalResult.approved(envelope).model_dump(mode="json")
+
+    def _retry_with_fresh_token(
+        self, stale: Credentials, error: TikTokAPIError, cancel_id: str, key: str, deadline: float | None
+    ) -> dict[str, Any]:
+        # The token may have been rotated since this container cached the secret: re-read it once.
+        fresh = self._load_credentials(force_refresh=True)
+        if fresh.access_token == stale.access_token:
+            raise UpstreamConfigurationError(
+                "TikTok access token expired and the credentials secret holds no newer one",
+                code=error.code,
+                request_id=error.request_id,
+            )
+        logger.info(
+            "access token expired; retrying once with the re-read secret", extra={"cancel_id": cancel_id}
+        )
+        try:
+            return self._call_tiktok(fresh, cancel_id, key, deadline)
+        except TikTokAPIError as retry_error:
+            raise from_tiktok(retry_error) from None
+
+    def _call_tiktok(
+        self, credentials: Credentials, cancel_id: str, key: str, deadline: float | None
+    ) -> dict[str, Any]:
+        client = self._client_for(credentials)
+        return client.return_refund.approve_cancellation(
+            cancel_id=cancel_id, query={"idempotency_key": key}, deadline=deadline
+        )
+
+    def _load_credentials(self, *, force_refresh: bool = False) -> Credentials:
+        try:
+            return self._credentials.get(force_refresh=force_refresh)
+        except CredentialsError as error:
+            raise UpstreamConfigurationError(str(error)) from None
+
+    def _client_for(self, credentials: Credentials) -> TikTokShopClient:
+        # One client (one connection pool) per credentials, shared by the batch's worker threads.
+        with self._client_lock:
+            if self._client is None or self._client[0] != credentials:
+                self._client = (credentials, self._client_factory(credentials))
+            return self._client[1]
+
+
+def record_failure(error: ApprovalError) -> ApprovalError:
+    """Count and log a failed approval by reason; returns the error for `raise record_failure(...)`."""
+    with single_metric(name="ApprovalFailed", unit=MetricUnit.Count, value=1, namespace=NAMESPACE) as metric:
+        metric.add_dimension(name="reason", value=error.reason)
+    logger.warning(
+        "approval failed",
+        extra={
+            "error": type(error).__name__,
+            "code": error.code,
+            "reason": error.message,
+            "tiktok_request_id": error.request_id,
+        },
+    )
+    return error
