@@ -11,6 +11,7 @@ STAMP := $(VENV)/.installed
 .PHONY: help venv lint typecheck test pytest unit integration clean
 
 include mk/sam.mk
+include mk/local.mk
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'

@@ -1,0 +1,1 @@
+# make run and the local stack (see docs/local-development.md).
