@@ -10,6 +10,17 @@ from conftest import PENDING, Aws, Invoke, api_event, body, header
 from tiktok_emulator import Fault, TikTokEmulator
 
 
+def expire_the_only_record(aws: Aws) -> None:
+    """As if the idempotency window had passed (DynamoDB's TTL deletes lazily; Powertools checks itself)."""
+    [record] = aws.idempotency_records()
+    aws.dynamodb.update_item(
+        TableName="IdempotencyTable",
+        Key={"id": record["id"]},
+        UpdateExpression="SET expiration = :past",
+        ExpressionAttributeValues={":past": {"N": str(int(time.time()) - 10)}},
+    )
+
+
 def test_sequential_duplicates_call_tiktok_once(invoke: Invoke, emulator: TikTokEmulator, aws: Aws):
     responses = [invoke(api_event(PENDING[0], header_key="dup-1")) for _ in range(5)]
     assert [r["statusCode"] for r in responses] == [200] * 5
@@ -67,13 +78,7 @@ def test_an_expired_record_leads_to_a_new_attempt_whose_answer_is_handled(
     invoke: Invoke, emulator: TikTokEmulator, aws: Aws
 ):
     first = invoke(api_event(PENDING[0], header_key="old-key"))
-    [record] = aws.idempotency_records()
-    aws.dynamodb.update_item(
-        TableName="IdempotencyTable",
-        Key={"id": record["id"]},
-        UpdateExpression="SET expiration = :past",
-        ExpressionAttributeValues={":past": {"N": str(int(time.time()) - 10)}},
-    )
+    expire_the_only_record(aws)
     second = invoke(api_event(PENDING[0], header_key="old-key"))
     # A new approval reached TikTok with the same key, and TikTok replayed its first answer.
     assert emulator.recorder.count() == 2
@@ -86,13 +91,7 @@ def test_an_expired_record_without_tiktok_dedup_reports_tiktoks_verdict(
     invoke: Invoke, emulator: TikTokEmulator, aws: Aws
 ):
     invoke(api_event(PENDING[0], header_key="k-a"))
-    [record] = aws.idempotency_records()
-    aws.dynamodb.update_item(
-        TableName="IdempotencyTable",
-        Key={"id": record["id"]},
-        UpdateExpression="SET expiration = :past",
-        ExpressionAttributeValues={":past": {"N": str(int(time.time()) - 10)}},
-    )
+    expire_the_only_record(aws)
     emulator.reset()  # TikTok forgot the key (its own window passed); the cancellation is approved
     emulator.seed({PENDING[0]: "approved"})
     response = invoke(api_event(PENDING[0], header_key="k-a"))

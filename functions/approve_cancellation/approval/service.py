@@ -21,6 +21,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
+    IdempotencyInconsistentStateError,
     IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
@@ -116,7 +117,7 @@ class ApprovalService:
             raise record_failure(
                 ApprovalInProgress("an approval with this idempotency key is in progress; retry shortly")
             ) from None
-        except IdempotencyPersistenceLayerError as error:
+        except (IdempotencyPersistenceLayerError, IdempotencyInconsistentStateError) as error:
             logger.exception("idempotency store failed", extra={"cancel_id": request.cancel_id})
             raise record_failure(
                 TikTokUnavailable(f"idempotency store unavailable ({type(error).__name__})")
