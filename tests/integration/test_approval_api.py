@@ -165,6 +165,24 @@ def test_upstream_configuration_errors_are_502(
         assert value not in json.dumps(payload)
 
 
+def test_a_corrected_secret_is_picked_up_at_once(invoke: Invoke, emulator: TikTokEmulator, aws: Aws):
+    aws.put_credentials(app_secret="wrong-secret")
+    assert invoke(api_event(PENDING[0]))["statusCode"] == 502  # caches the wrong secret
+    aws.put_credentials()  # the operator fixes it
+    response = invoke(api_event(PENDING[0]))
+    assert response["statusCode"] == 200, response["body"]
+    # Refused, re-read (unchanged: no second call); then refused, re-read (fixed), called again.
+    assert [call.code for call in emulator.recorder.calls] == [106001, 106001, 0]
+
+
+def test_the_environment_is_read_on_every_invocation(invoke: Invoke, emulator: TikTokEmulator, monkeypatch):
+    assert invoke(api_event(PENDING[0]))["statusCode"] == 200
+    monkeypatch.setenv("TIKTOK_API_BASE_URL", "http://127.0.0.1:9")  # nothing listens on the discard port
+    response = invoke(api_event(PENDING[1]))
+    assert response["statusCode"] == 503
+    assert emulator.recorder.count() == 1
+
+
 def test_a_missing_secret_key_is_502_naming_the_key(invoke: Invoke, emulator: TikTokEmulator, aws: Aws):
     aws.secrets.put_secret_value(
         SecretId="tiktok-shop/credentials", SecretString=json.dumps({"app_key": "k", "app_secret": "s"})

@@ -1,8 +1,13 @@
-"""Wires the service from the environment: built once per container and reused across invocations."""
+"""Wires the service from the environment, once per container and configuration.
+
+Built objects are kept across invocations (connection pools, the cached secret), keyed on the settings
+and the AWS endpoint they were built for, so that a changed environment is honoured without a restart.
+"""
 
 from __future__ import annotations
 
-from functools import cache
+import os
+from functools import lru_cache
 from typing import Any
 
 import boto3
@@ -12,16 +17,34 @@ from tiktok_shop import Credentials, CredentialsLoader, TikTokShopClient
 from .service import ApprovalService, idempotency_config
 from .settings import Settings
 
+# What boto3 reads from the environment to decide where and as whom it connects.
+_AWS_ENVIRONMENT = ("AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID")
 
-@cache
+
 def settings() -> Settings:
     return Settings.from_environ()
 
 
-@cache
 def approval_service() -> ApprovalService:
-    config = settings()
+    return _approval_service(settings(), _aws_environment())
 
+
+def sqs_client() -> Any:  # boto3 clients are generated at run time
+    return _sqs_client(_aws_environment())
+
+
+def reset() -> None:
+    """Forget every built object (tests that swap the AWS backend under an unchanged environment)."""
+    _approval_service.cache_clear()
+    _sqs_client.cache_clear()
+
+
+def _aws_environment() -> tuple[str | None, ...]:
+    return tuple(os.environ.get(name) for name in _AWS_ENVIRONMENT)
+
+
+@lru_cache(maxsize=1)
+def _approval_service(config: Settings, aws_environment: tuple[str | None, ...]) -> ApprovalService:
     def client_for(credentials: Credentials) -> TikTokShopClient:
         return TikTokShopClient(
             app_key=credentials.app_key,
@@ -41,12 +64,6 @@ def approval_service() -> ApprovalService:
     )
 
 
-@cache
-def sqs_client() -> Any:  # boto3 clients are generated at run time
+@lru_cache(maxsize=1)
+def _sqs_client(aws_environment: tuple[str | None, ...]) -> Any:
     return boto3.client("sqs")
-
-
-def reset() -> None:
-    """Forget the built objects, so the next invocation reads the environment again (tests, local runs)."""
-    for built in (settings, approval_service, sqs_client):
-        built.cache_clear()

@@ -27,7 +27,14 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from tiktok_shop import Credentials, CredentialsError, CredentialsLoader, TikTokAPIError, TikTokShopClient
+from tiktok_shop import (
+    Credentials,
+    CredentialsError,
+    CredentialsLoader,
+    TikTokAPIError,
+    TikTokCode,
+    TikTokShopClient,
+)
 
 from .errors import (
     ApprovalError,
@@ -45,6 +52,15 @@ IDEMPOTENCY_KEY_PREFIX = "approve-cancellation"
 TIKTOK_KEY_NAMESPACE = uuid.UUID("6f1d3c8e-2b57-4f0a-9a43-5c1e0d7b9e21")
 
 ClientFactory = Callable[[Credentials], TikTokShopClient]
+# Answers that a newer secret can cure: an expired or unknown token, a wrong app key, secret or cipher.
+CREDENTIAL_REJECTIONS = frozenset(
+    {
+        TikTokCode.ACCESS_TOKEN_EXPIRED,
+        TikTokCode.INVALID_CREDENTIALS,
+        TikTokCode.INVALID_SIGN,
+        TikTokCode.INVALID_TOKEN,
+    }
+)
 
 
 def tiktok_idempotency_key(shop_cipher: str, cancel_id: str) -> str:
@@ -150,24 +166,28 @@ class ApprovalService:
         try:
             envelope = self._call_tiktok(credentials, cancel_id, key, deadline)
         except TikTokAPIError as error:
-            if not error.token_expired:
+            if error.code not in CREDENTIAL_REJECTIONS:
                 raise from_tiktok(error) from None
-            envelope = self._retry_with_fresh_token(credentials, error, cancel_id, key, deadline)
+            envelope = self._retry_with_fresh_credentials(credentials, error, cancel_id, key, deadline)
         return ApprovalResult.approved(envelope).model_dump(mode="json")
 
-    def _retry_with_fresh_token(
+    def _retry_with_fresh_credentials(
         self, stale: Credentials, error: TikTokAPIError, cancel_id: str, key: str, deadline: float | None
     ) -> dict[str, Any]:
-        # The token may have been rotated since this container cached the secret: re-read it once.
+        # The secret may have been rotated or corrected since this container cached it: re-read it once,
+        # and call again only if it changed (the same credentials would be refused the same way).
         fresh = self._load_credentials(force_refresh=True)
-        if fresh.access_token == stale.access_token:
-            raise UpstreamConfigurationError(
-                "TikTok access token expired and the credentials secret holds no newer one",
-                code=error.code,
-                request_id=error.request_id,
-            )
+        if fresh == stale:
+            if error.token_expired:
+                raise UpstreamConfigurationError(
+                    "TikTok access token expired and the credentials secret holds no newer one",
+                    code=error.code,
+                    request_id=error.request_id,
+                )
+            raise from_tiktok(error)
         logger.info(
-            "access token expired; retrying once with the re-read secret", extra={"cancel_id": cancel_id}
+            "TikTok refused the cached credentials; retrying once with the re-read secret",
+            extra={"cancel_id": cancel_id, "code": error.code},
         )
         try:
             return self._call_tiktok(fresh, cancel_id, key, deadline)
