@@ -222,3 +222,9 @@ def test_the_idempotency_key_makes_tiktok_approve_once(emulator: TikTokEmulator)
     assert first == second
     assert emulator.recorder.count() == 2
     assert emulator.cancellation_state(CANCEL_ID) == "approved"
+
+
+def test_cancel_id_and_query_may_be_given_positionally(emulator: TikTokEmulator):
+    client = make_client(emulator)
+    assert client.return_refund.approve_cancellation(CANCEL_ID, {"idempotency_key": "pos-1"})["code"] == 0
+    assert emulator.recorder.calls[0].query["idempotency_key"] == "pos-1"

@@ -20,9 +20,9 @@ class ReturnRefundApi:
 
     def approve_cancellation(
         self,
-        *,
         cancel_id: str,
         query: Mapping[str, str | None] | None = None,
+        *,
         deadline: float | None = None,
     ) -> dict[str, Any]:
         """Approve a buyer's cancellation request; return TikTok's envelope (`code` 0).
