@@ -91,6 +91,7 @@ def test_metrics_count_approvals_replays_and_failures_by_reason(
     names = [m["Name"] for blob in emf for d in blob["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]]
     assert "CancellationApproved" in names
     assert "ApprovalReplayed" in names
+    assert names.count("TikTokAttempts") == 2  # one per TikTok call; the replay made none
     failures = [blob for blob in emf if "ApprovalFailed" in blob]
     assert [blob["reason"] for blob in failures] == ["Conflict"]
     assert all(blob["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "TikTokShop" for blob in emf)

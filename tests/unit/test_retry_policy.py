@@ -138,3 +138,16 @@ def test_no_retries_policy_makes_one_attempt():
 def test_nonsensical_policies_are_refused(kwargs: dict):
     with pytest.raises(ValueError, match="must"):
         RetryPolicy(**kwargs)
+
+
+def test_every_attempt_is_reported_with_its_outcome():
+    fake = FakeTime()
+    reports: list[tuple[int, int | None]] = []
+    operation, _ = failing([transient(), transient()])
+    retry = RetryPolicy(
+        clock=fake.clock,
+        sleep=fake.sleep,
+        on_attempt=lambda attempt, error: reports.append((attempt, None if error is None else error.code)),
+    )
+    assert retry.call(operation) == "ok"
+    assert reports == [(1, 36009002), (2, 36009002), (3, None)]

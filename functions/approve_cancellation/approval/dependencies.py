@@ -12,9 +12,9 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
-from tiktok_shop import Credentials, CredentialsLoader, TikTokShopClient
+from tiktok_shop import Credentials, CredentialsLoader, RetryPolicy, TikTokShopClient
 
-from .service import ApprovalService, idempotency_config
+from .service import ApprovalService, idempotency_config, record_tiktok_attempt
 from .settings import Settings
 
 # What boto3 reads from the environment to decide where and as whom it connects.
@@ -52,6 +52,7 @@ def _approval_service(config: Settings, aws_environment: tuple[str | None, ...])
             base_url=config.tiktok_api_base_url,
             access_token=credentials.access_token,
             shop_cipher=credentials.shop_cipher,
+            retry_policy=RetryPolicy(on_attempt=record_tiktok_attempt),
         )
 
     return ApprovalService(

@@ -216,6 +216,13 @@ class ApprovalService:
             return self._client[1]
 
 
+def record_tiktok_attempt(attempt: int, error: TikTokAPIError | None) -> None:
+    """One HTTP attempt at TikTok, retries included: with CancellationApproved, the retry overhead."""
+    metrics.add_metric(name="TikTokAttempts", unit=MetricUnit.Count, value=1)
+    if error is not None:
+        metrics.add_metric(name="TikTokAttemptFailed", unit=MetricUnit.Count, value=1)
+
+
 def record_failure(error: ApprovalError) -> ApprovalError:
     """Count and log a failed approval by reason; returns the error for `raise record_failure(...)`."""
     with single_metric(name="ApprovalFailed", unit=MetricUnit.Count, value=1, namespace=NAMESPACE) as metric:

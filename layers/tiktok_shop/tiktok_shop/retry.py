@@ -33,6 +33,10 @@ class RetryPolicy:
     clock: Callable[[], float] = field(default=time.time, compare=False, repr=False)
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False, repr=False)
     jitter: Callable[[float, float], float] = field(default=random.uniform, compare=False, repr=False)
+    # Told after every attempt: its number and its error (None on success). For metrics, not control.
+    on_attempt: Callable[[int, TikTokAPIError | None], None] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -67,9 +71,10 @@ class RetryPolicy:
                     "no time left before the deadline; request not sent", timed_out=True, attempts=attempt
                 )
             try:
-                return operation(time_left)
+                result = operation(time_left)
             except TikTokAPIError as error:
                 error.attempts = attempt
+                self._report(attempt, error)
                 if not self.should_retry(error, attempt):
                     raise
                 delay = self.backoff(attempt)
@@ -85,3 +90,10 @@ class RetryPolicy:
                     extra={"attempt": attempt, "code": error.code, "delay": round(delay, 3)},
                 )
                 self.sleep(delay)
+            else:
+                self._report(attempt, None)
+                return result
+
+    def _report(self, attempt: int, error: TikTokAPIError | None) -> None:
+        if self.on_attempt is not None:
+            self.on_attempt(attempt, error)
