@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from approval.service import tiktok_idempotency_key
@@ -245,3 +246,65 @@ def test_an_unexpected_tiktok_code_is_502(invoke: Invoke, emulator: TikTokEmulat
     response = invoke(api_event(PENDING[0]))
     assert response["statusCode"] == 502
     assert body(response)["data"]["success"] is False
+
+
+def test_api_gateways_29_second_limit_bounds_the_tiktok_wait(invoke: Invoke, emulator: TikTokEmulator):
+    from support.lambda_context import FakeLambdaContext
+
+    invoke(api_event(PENDING[1]))  # warm: a cold start is not what this measures
+    emulator.inject_fault(Fault(kind="read_timeout", delay=5.0), times=None)
+    event = api_event(PENDING[0])
+    # API Gateway received the request 26 s ago: it gives up in 3 s, long before the function's 30 s.
+    event["requestContext"]["requestTimeEpoch"] = int((time.time() - 26) * 1000)
+    started = time.monotonic()
+    response = invoke(event, FakeLambdaContext(timeout_seconds=30))
+    assert time.monotonic() - started < 1.5
+    assert_failure(response, 504, 504, "UPSTREAM_TIMEOUT")
+
+
+@pytest.mark.parametrize("cancel_id", ["57600\U0001f600", '57"60', "57\\60", "57#60", "57`60"])
+def test_a_post_with_an_unroutable_cancel_id_is_400(invoke: Invoke, emulator: TikTokEmulator, cancel_id: str):
+    assert_failure(invoke(api_event(cancel_id)), 400, 400, "INVALID_REQUEST")
+    assert emulator.recorder.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("single", "multi", "status"),
+    [(None, ["q-key"], 200), ("a", ["a", "a"], 200), ("a", ["a", "b"], 400)],
+)
+def test_repeated_query_keys(invoke: Invoke, emulator: TikTokEmulator, single, multi, status: int):
+    event = api_event(PENDING[0])
+    event["queryStringParameters"] = {"idempotency_key": single} if single else None
+    event["multiValueQueryStringParameters"] = {"idempotency_key": multi}
+    assert invoke(event)["statusCode"] == status
+    if status == 200:
+        assert emulator.recorder.calls[0].query["idempotency_key"] == multi[0]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"httpMethod": None},
+        {"path": None},
+        {"headers": ["x"], "multiValueHeaders": None},
+        {"queryStringParameters": ["idempotency_key=x"]},
+    ],
+)
+def test_a_malformed_api_envelope_still_answers_json(invoke: Invoke, emulator: TikTokEmulator, change: dict):
+    response = invoke({**api_event(PENDING[0]), **change})
+    # 400 where Powertools cannot route the event at all, 500 where it fails inside our route's parsing.
+    assert response["statusCode"] in (400, 500)
+    assert body(response)["data"]["success"] is False
+    assert emulator.recorder.count() == 0
+
+
+@pytest.mark.parametrize("bad_token", [" sekrit-9", "sekrit-9\n", "sekrit-9\r", "sekrit-\u20ac9"])
+def test_an_unsendable_token_is_a_configuration_error_that_shows_nothing(
+    invoke: Invoke, emulator: TikTokEmulator, aws: Aws, bad_token: str
+):
+    aws.put_credentials(access_token=bad_token)
+    response = invoke(api_event(PENDING[0]))
+    payload = assert_failure(response, 502, 502, "UPSTREAM_CONFIGURATION_ERROR")
+    assert "'access_token'" in payload["message"]
+    assert "sekrit" not in response["body"]
+    assert emulator.recorder.count() == 0

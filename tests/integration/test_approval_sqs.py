@@ -116,3 +116,24 @@ def _is_valid_request(body: str) -> bool:
     except ValueError:
         return False
     return isinstance(data, dict) and str(data.get("cancel_id", "")).isdigit()
+
+
+def test_a_body_nested_too_deep_to_parse_is_parked(invoke: Invoke, emulator: TikTokEmulator, aws: Aws):
+    assert invoke(sqs_event("[" * 5000 + "]" * 5000)) == {"batchItemFailures": []}
+    [message] = aws.dead_letters()
+    assert attributes(message)["error_type"] == "InvalidApprovalRequest"
+
+
+def test_reason_attributes_hold_only_what_sqs_accepts(invoke: Invoke, emulator: TikTokEmulator, aws: Aws):
+    assert invoke(sqs_event('{"cancel_id": "1", "x\\u0000": 1}')) == {"batchItemFailures": []}
+    [message] = aws.dead_letters()
+    reason = attributes(message)["error_message"]
+    assert "\x00" not in reason
+    assert "x\ufffd" in reason
+
+
+def test_query_null_means_no_query(invoke: Invoke, emulator: TikTokEmulator):
+    assert invoke(sqs_event(json.dumps({"cancel_id": PENDING[0], "query": None}))) == {
+        "batchItemFailures": []
+    }
+    assert emulator.cancellation_state(PENDING[0]) == "approved"

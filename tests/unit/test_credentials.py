@@ -125,3 +125,11 @@ def test_repr_hides_secret_fields():
         assert secret_value not in text
     assert "key-123" in text
     assert "ROW_cipher" in text
+
+
+@pytest.mark.parametrize("value", [" tok-abc", "tok-abc\n", "tok\r\nX-Injected: 1", "tok\u20ac"])
+@pytest.mark.parametrize("key", ["access_token", "app_key"])
+def test_values_that_cannot_be_sent_as_is_are_refused_by_key(key: str, value: str):
+    with pytest.raises(CredentialsError, match=repr(key)) as raised:
+        Credentials.from_mapping({**VALUES, key: value})
+    assert "tok" not in str(raised.value).replace("token", "")

@@ -29,6 +29,11 @@ class ApprovalRequest(BaseModel):
     cancel_id: str
     query: ApprovalQuery = Field(default_factory=ApprovalQuery)
 
+    @field_validator("query", mode="before")
+    @classmethod
+    def _absent_query(cls, value: Any) -> Any:
+        return {} if value is None else value
+
     @field_validator("cancel_id", mode="before")
     @classmethod
     def _check_cancel_id(cls, value: Any) -> str:

@@ -28,7 +28,7 @@ def parse_approval_request(data: Any) -> ApprovalRequest:
 def parse_json_request(body: str | None) -> ApprovalRequest:
     try:
         data = json.loads(body or "")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         raise record_failure(InvalidApprovalRequest("the message body is not valid JSON")) from None
     return parse_approval_request(data)
 

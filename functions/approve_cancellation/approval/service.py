@@ -34,6 +34,7 @@ from tiktok_shop import (
     TikTokAPIError,
     TikTokCode,
     TikTokShopClient,
+    TikTokValidationError,
 )
 
 from .errors import (
@@ -198,9 +199,13 @@ class ApprovalService:
         self, credentials: Credentials, cancel_id: str, key: str, deadline: float | None
     ) -> dict[str, Any]:
         client = self._client_for(credentials)
-        return client.return_refund.approve_cancellation(
-            cancel_id=cancel_id, query={"idempotency_key": key}, deadline=deadline
-        )
+        try:
+            return client.return_refund.approve_cancellation(
+                cancel_id=cancel_id, query={"idempotency_key": key}, deadline=deadline
+            )
+        except TikTokValidationError as error:
+            # The request itself was validated before: what the client refuses here is configuration.
+            raise UpstreamConfigurationError(str(error)) from None
 
     def _load_credentials(self, *, force_refresh: bool = False) -> Credentials:
         try:

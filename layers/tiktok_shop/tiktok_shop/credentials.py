@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from .errors import CredentialsError
+from .validation import credential_text_problem
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parameters import SecretsProvider
@@ -43,6 +44,9 @@ class Credentials:
             if not isinstance(value, str) or not value.strip():
                 state = "missing" if key not in secret else "empty or not a string"
                 raise CredentialsError(f"{source}: key {key!r} is {state}")
+            problem = credential_text_problem(value)
+            if problem:
+                raise CredentialsError(f"{source}: key {key!r} {problem}")
         return cls(
             app_key=secret["app_key"],
             app_secret=secret["app_secret"],

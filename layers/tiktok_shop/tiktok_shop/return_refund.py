@@ -36,6 +36,8 @@ class ReturnRefundApi:
 
 
 def _approve_query(query: Mapping[str, str | None] | None) -> dict[str, str]:
+    if query is not None and not isinstance(query, Mapping):
+        raise TikTokValidationError(f"query must be a mapping, not {type(query).__name__}")
     allowed = {"idempotency_key", "shop_cipher"}
     unknown = sorted(set(query or {}) - allowed)
     if unknown:

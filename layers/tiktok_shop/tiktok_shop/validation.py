@@ -36,7 +36,20 @@ def require_text(name: str, value: object) -> str:
     """A credential or setting that must be a non-empty string; the error names it, never shows it."""
     if not isinstance(value, str) or not value.strip():
         raise TikTokValidationError(f"{name} is missing or empty")
+    problem = credential_text_problem(value)
+    if problem:
+        raise TikTokValidationError(f"{name} {problem}")
     return value
+
+
+def credential_text_problem(value: str) -> str | None:
+    """Why a credential cannot be sent as is, or None. Keys, secrets, tokens and ciphers are plain ASCII;
+    a pasted line break or space would otherwise break the header or the sign, and land in an error text."""
+    if value != value.strip():
+        return "has leading or trailing white space"
+    if not (value.isascii() and value.isprintable()):
+        return "has characters other than printable ASCII"
+    return None
 
 
 def _describe(value: object) -> str:

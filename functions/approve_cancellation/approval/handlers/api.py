@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import dependencies
-from ..deadline import invocation_deadline
+from ..deadline import api_request_deadline, earliest, invocation_deadline
 from ..errors import (
     ApprovalError,
     ApprovalForbidden,
@@ -59,31 +59,38 @@ app = APIGatewayRestResolver(enable_validation=True)
 def approve_cancellation(
     cancel_id: str,
     header_key: Annotated[str | None, Header(alias="idempotency-key")] = None,
-    query_key: Annotated[str | None, Query(alias="idempotency_key")] = None,
+    # A list: API Gateway passes every value of a repeated query parameter.
+    query_keys: Annotated[list[str] | None, Query(alias="idempotency_key")] = None,
 ) -> Response[str]:
     request = parse_approval_request(
-        {"cancel_id": cancel_id, "query": {"idempotency_key": _one_key(header_key, query_key)}}
+        {"cancel_id": cancel_id, "query": {"idempotency_key": _one_key(header_key, query_keys or [])}}
     )
     settings = dependencies.settings()
     service = dependencies.approval_service()
-    deadline = invocation_deadline(app.lambda_context, settings.deadline_margin_seconds)
+    # Whichever comes first: this invocation's end, or API Gateway giving up on the caller.
+    deadline = earliest(
+        invocation_deadline(app.lambda_context, settings.deadline_margin_seconds),
+        api_request_deadline(
+            app.current_event.request_context.request_time_epoch, settings.deadline_margin_seconds
+        ),
+    )
     outcome = service.approve(request, deadline=deadline)
     headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
     return _json(HTTPStatus.OK, outcome.result, headers)
 
 
-def _one_key(header_key: str | None, query_key: str | None) -> str | None:
+def _one_key(header_key: str | None, query_keys: list[str]) -> str | None:
+    if len(set(query_keys)) > 1:
+        raise record_failure(
+            InvalidApprovalRequest(
+                "the idempotency_key query parameter is given twice, with different values"
+            )
+        )
+    query_key = query_keys[0] if query_keys else None
     if header_key is not None and query_key is not None and header_key != query_key:
         raise record_failure(
             InvalidApprovalRequest(
                 "the Idempotency-Key header and the idempotency_key query parameter differ"
-            )
-        )
-    values = app.current_event.multi_value_query_string_parameters or {}
-    if len(set(values.get("idempotency_key") or [])) > 1:
-        raise record_failure(
-            InvalidApprovalRequest(
-                "the idempotency_key query parameter is given twice, with different values"
             )
         )
     return header_key if header_key is not None else query_key
@@ -112,13 +119,16 @@ def _error_response(error: ApprovalError) -> Response[str]:
 
 @app.not_found
 def unknown_route(error: NotFoundError) -> Response[str]:
-    if APPROVE_ROUTE.match(app.current_event.path):
-        status, message = (
-            HTTPStatus.METHOD_NOT_ALLOWED,
-            f"method {app.current_event.http_method} not allowed; use POST",
+    event = app.current_event
+    if not APPROVE_ROUTE.match(event.path):
+        return _failure(HTTPStatus.NOT_FOUND, "ROUTE_NOT_FOUND", f"no route {event.path}")
+    if event.http_method.upper() == "POST":
+        # Our path with a cancel_id Powertools' route pattern would not even match (quotes, '#', emoji).
+        return _error_response(
+            record_failure(InvalidApprovalRequest("cancel_id must be 1 to 64 letters, digits, '_' or '-'"))
         )
-        return _failure(status, "METHOD_NOT_ALLOWED", message, {"Allow": "POST"})
-    return _failure(HTTPStatus.NOT_FOUND, "ROUTE_NOT_FOUND", f"no route {app.current_event.path}")
+    message = f"method {event.http_method} not allowed; use POST"
+    return _failure(HTTPStatus.METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", message, {"Allow": "POST"})
 
 
 @app.exception_handler(Exception)
@@ -129,7 +139,23 @@ def unexpected(error: Exception) -> Response[str]:
 
 
 def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    try:
+        return app.resolve(event, context)
+    except Exception:
+        # An envelope Powertools cannot even route (API Gateway never sends one): still a JSON answer.
+        logger.exception("malformed API Gateway event")
+        result = ApprovalResult.failed(
+            code=HTTPStatus.BAD_REQUEST,
+            message="malformed API Gateway event",
+            request_id=None,
+            status="INVALID_REQUEST",
+        )
+        return {
+            "statusCode": HTTPStatus.BAD_REQUEST,
+            "headers": {"Content-Type": content_types.APPLICATION_JSON},
+            "body": json.dumps(result.model_dump(mode="json"), separators=(",", ":")),
+            "isBase64Encoded": False,
+        }
 
 
 def _failure(

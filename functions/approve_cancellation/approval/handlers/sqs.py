@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -21,6 +22,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ClientError
 
 from .. import dependencies
 from ..deadline import invocation_deadline
@@ -30,6 +32,7 @@ from ..request_parsing import parse_json_request
 
 # SQS limits a message attribute value to the message size, but short reasons read better in the console.
 MAX_ATTRIBUTE_LENGTH = 1024
+_NOT_SQS_TEXT = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 class DeadLetterQueueUnavailable(RuntimeError):
@@ -67,6 +70,11 @@ def _approve_record(record: SQSRecord, deadline: float | None) -> None:
         logger.thread_safe_remove_keys(["sqs_message_id"])
 
 
+def _sqs_text(value: str) -> str:
+    """Replace what SQS refuses in message text (a NUL from a hostile body, say) with U+FFFD."""
+    return _NOT_SQS_TEXT.sub("\ufffd", value)
+
+
 def _park_in_dead_letter_queue(record: SQSRecord, error: ApprovalError) -> None:
     reason = {
         "error_type": type(error).__name__,
@@ -76,16 +84,21 @@ def _park_in_dead_letter_queue(record: SQSRecord, error: ApprovalError) -> None:
         "source_message_id": record.message_id,
     }
     attributes = {
-        name: {"DataType": "String", "StringValue": value[:MAX_ATTRIBUTE_LENGTH]}
+        name: {"DataType": "String", "StringValue": _sqs_text(value)[:MAX_ATTRIBUTE_LENGTH]}
         for name, value in reason.items()
         if value  # SQS refuses empty attribute values
     }
+    send = functools.partial(
+        dependencies.sqs_client().send_message,
+        QueueUrl=dependencies.settings().approval_dlq_url,
+        MessageBody=record.body or "(empty body)",
+    )
     try:
-        dependencies.sqs_client().send_message(
-            QueueUrl=dependencies.settings().approval_dlq_url,
-            MessageBody=record.body or "(empty body)",
-            MessageAttributes=attributes,
-        )
+        try:
+            send(MessageAttributes=attributes)
+        except ClientError:
+            # The reason itself may be what SQS refuses (size, characters): park the message with less.
+            send(MessageAttributes={name: attributes[name] for name in ("error_type", "source_message_id")})
     except Exception as send_error:
         logger.exception("could not park the message in the dead-letter queue")
         raise DeadLetterQueueUnavailable(type(send_error).__name__) from send_error
