@@ -12,6 +12,7 @@ STAMP := $(VENV)/.installed
 
 include mk/sam.mk
 include mk/local.mk
+include mk/authorize.mk
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'

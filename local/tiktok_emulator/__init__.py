@@ -8,12 +8,14 @@ from tiktok_emulator.config import (
     DEFAULT_ACCESS_TOKEN,
     DEFAULT_APP_KEY,
     DEFAULT_APP_SECRET,
+    DEFAULT_REFRESH_TOKEN,
     DEFAULT_SHOP_CIPHER,
     SEED_FILE,
 )
 from tiktok_emulator.emulator import TikTokEmulator
 from tiktok_emulator.faults import Fault, FaultKind
 from tiktok_emulator.recorder import CallRecorder, RecordedCall
+from tiktok_emulator.shops import AuthorizedShop
 from tiktok_emulator.signing import sign, string_to_sign
 from tiktok_emulator.state import CancellationState
 
@@ -21,8 +23,10 @@ __all__ = [
     "DEFAULT_ACCESS_TOKEN",
     "DEFAULT_APP_KEY",
     "DEFAULT_APP_SECRET",
+    "DEFAULT_REFRESH_TOKEN",
     "DEFAULT_SHOP_CIPHER",
     "SEED_FILE",
+    "AuthorizedShop",
     "CallRecorder",
     "CancellationState",
     "Fault",

@@ -29,6 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             app_secret=args.app_secret,
             access_token=args.access_token,
             shop_cipher=args.shop_cipher,
+            refresh_token=args.refresh_token,
             host=args.host,
             port=args.port,
             seed_file=args.seed,
@@ -63,6 +64,7 @@ def _parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--app-secret", help="overrides the seed file and the default")
     parser.add_argument("--access-token", help="overrides the seed file and the default")
     parser.add_argument("--shop-cipher", help="overrides the seed file and the default")
+    parser.add_argument("--refresh-token", help="overrides the seed file and the default")
     return parser.parse_args(argv)
 
 

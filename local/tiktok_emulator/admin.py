@@ -9,6 +9,7 @@ from typing import Final, Protocol
 
 from tiktok_emulator.faults import Fault, FaultPlan, fault_from_json
 from tiktok_emulator.recorder import CallRecorder
+from tiktok_emulator.shops import AuthorizedShop, shops_from_json
 from tiktok_emulator.state import CancellationState, validate_cancellations
 from tiktok_emulator.wire import Answer, IncomingRequest, json_answer
 
@@ -35,6 +36,21 @@ class Controls(Protocol):
     def expire_token(self, token: str | None = None) -> None: ...
 
     def add_access_token(self, token: str) -> None: ...
+
+    @property
+    def refresh_token(self) -> str: ...
+
+    def refresh_token_expire_in(self, token: str | None = None) -> int | None: ...
+
+    def issue_refresh_token(self, lifetime: float = ...) -> str: ...
+
+    def expire_refresh_token(self, token: str | None = None) -> None: ...
+
+    def issue_auth_code(self, lifetime: float = ...) -> str: ...
+
+    def authorized_shops(self) -> list[AuthorizedShop]: ...
+
+    def set_authorized_shops(self, shops: list[AuthorizedShop]) -> None: ...
 
     def reset(self) -> None: ...
 
@@ -96,6 +112,49 @@ def _add_access_token(controls: Controls, payload: dict[str, object]) -> object:
     return {"added": True}
 
 
+def _issue_auth_code(controls: Controls, payload: dict[str, object]) -> object:
+    lifetime = _optional_seconds(payload, "lifetime")
+    code = controls.issue_auth_code() if lifetime is None else controls.issue_auth_code(lifetime)
+    return {"auth_code": code}
+
+
+def _issue_refresh_token(controls: Controls, payload: dict[str, object]) -> object:
+    lifetime = _optional_seconds(payload, "lifetime")
+    token = controls.issue_refresh_token() if lifetime is None else controls.issue_refresh_token(lifetime)
+    return {"refresh_token": token, "refresh_token_expire_in": controls.refresh_token_expire_in(token)}
+
+
+def _refresh_token(controls: Controls, payload: dict[str, object]) -> object:
+    token = controls.refresh_token
+    return {"refresh_token": token, "refresh_token_expire_in": controls.refresh_token_expire_in(token)}
+
+
+def _expire_refresh_token(controls: Controls, payload: dict[str, object]) -> object:
+    token = payload.get("refresh_token")
+    if token is not None and not isinstance(token, str):
+        raise ValueError("refresh_token must be a string")
+    controls.expire_refresh_token(token)
+    return {"expired": True}
+
+
+def _shops(controls: Controls, payload: dict[str, object]) -> object:
+    return {"shops": [shop.to_json() for shop in controls.authorized_shops()]}
+
+
+def _set_shops(controls: Controls, payload: dict[str, object]) -> object:
+    controls.set_authorized_shops(shops_from_json(payload.get("shops")))
+    return _shops(controls, payload)
+
+
+def _optional_seconds(payload: dict[str, object], name: str) -> float | None:
+    value = payload.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ValueError(f"{name} must be a positive number of seconds")
+    return float(value)
+
+
 def _reset(controls: Controls, payload: dict[str, object]) -> object:
     controls.reset()
     return {"reset": True}
@@ -118,6 +177,12 @@ _ACTIONS: Final[dict[tuple[str, str], Callable[[Controls, dict[str, object]], ob
     ("DELETE", "faults"): _clear_faults,
     ("POST", "expire-token"): _expire_token,
     ("POST", "access-tokens"): _add_access_token,
+    ("POST", "auth-codes"): _issue_auth_code,
+    ("GET", "refresh-token"): _refresh_token,
+    ("POST", "refresh-tokens"): _issue_refresh_token,
+    ("POST", "expire-refresh-token"): _expire_refresh_token,
+    ("GET", "shops"): _shops,
+    ("PUT", "shops"): _set_shops,
     ("POST", "reset"): _reset,
     ("GET", "calls"): _calls,
     ("DELETE", "calls"): _clear_calls,

@@ -21,3 +21,14 @@ METHOD_NOT_ALLOWED: Final = 36009010
 ACCESS_TOKEN_EXPIRED: Final = 105002
 INVALID_SIGN: Final = 106001
 SHOP_CIPHER_MISSING: Final = 106013
+
+# Token endpoints on the auth host. TikTok publishes no error table for them; these are the codes integrators
+# report observing (36004004 for a bad authorization code, 36004005 "can not find related auth record" for a
+# refresh token TikTok does not know). ASSUMPTIONS, chosen because the project's client must treat them as
+# "a person must re-authorize", whatever the exact number:
+# - a spent or expired refresh token answers like an unknown one (36004005), with its own message;
+# - a wrong app_key or app_secret answers 36009004, the open API's code for invalid credentials;
+# - a missing or wrong grant_type answers 11050001, "invalid param".
+INVALID_PARAM: Final = 11050001
+INVALID_AUTH_CODE: Final = 36004004
+AUTH_RECORD_NOT_FOUND: Final = 36004005

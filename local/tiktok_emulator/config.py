@@ -13,12 +13,13 @@ DEFAULT_APP_KEY: Final = "test-app-key"
 # Fake credentials: the emulator only ever serves loopback tests and local runs.
 DEFAULT_APP_SECRET: Final = "test-app-secret"  # noqa: S105
 DEFAULT_ACCESS_TOKEN: Final = "test-access-token"  # noqa: S105
+DEFAULT_REFRESH_TOKEN: Final = "test-refresh-token"  # noqa: S105
 DEFAULT_SHOP_CIPHER: Final = "ROW_test_cipher"
 
 SEED_FILE: Final = Path(__file__).with_name("seed.json")
 """A few realistic cancellations in each state, for `python -m tiktok_emulator --seed` and local runs."""
 
-_CREDENTIAL_FIELDS: Final = ("app_key", "app_secret", "access_token", "shop_cipher")
+_CREDENTIAL_FIELDS: Final = ("app_key", "app_secret", "access_token", "shop_cipher", "refresh_token")
 
 
 @dataclass(frozen=True)

@@ -5,24 +5,28 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 from tiktok_emulator.admin import answer_admin, is_admin_path
+from tiktok_emulator.auth_api import AuthApi
+from tiktok_emulator.auth_state import AUTH_CODE_LIFETIME, REFRESH_TOKEN_LIFETIME, AuthState, new_token
 from tiktok_emulator.config import (
     DEFAULT_ACCESS_TOKEN,
     DEFAULT_APP_KEY,
     DEFAULT_APP_SECRET,
+    DEFAULT_REFRESH_TOKEN,
     DEFAULT_SHOP_CIPHER,
     Seed,
     read_seed_file,
 )
 from tiktok_emulator.faults import Fault, FaultPlan
-from tiktok_emulator.recorder import CallRecorder, RecordedCall
+from tiktok_emulator.recorder import CallRecorder, RecordedCall, redacted_query
 from tiktok_emulator.server import EmulatorHTTPServer
 from tiktok_emulator.shop_api import Route, ShopApi, match_route
+from tiktok_emulator.shops import AuthorizedShop
 from tiktok_emulator.signing import sign
 from tiktok_emulator.state import CancellationState, ShopState, validate_cancellations
 from tiktok_emulator.wire import Answer, IncomingRequest, new_request_id
@@ -45,13 +49,19 @@ class TikTokEmulator:
         port: int = 0,
         clock: Callable[[], float] = time.time,
         seed_file: str | Path | None = None,
+        refresh_token: str | None = None,
+        shops: Sequence[AuthorizedShop] | None = None,
     ) -> None:
+        """`shops`: what Get Authorized Shops lists (default: one shop, with `shop_cipher`); approvals
+        accept the cipher of any of them."""
         seed = read_seed_file(seed_file) if seed_file is not None else Seed()
         from_file = seed.credentials
         self.app_key = app_key or from_file.get("app_key", DEFAULT_APP_KEY)
         self.app_secret = app_secret or from_file.get("app_secret", DEFAULT_APP_SECRET)
         self.shop_cipher = shop_cipher or from_file.get("shop_cipher", DEFAULT_SHOP_CIPHER)
         self._initial_access_token = access_token or from_file.get("access_token", DEFAULT_ACCESS_TOKEN)
+        self._initial_refresh_token = refresh_token or from_file.get("refresh_token", DEFAULT_REFRESH_TOKEN)
+        self._initial_shops = list(shops) if shops is not None else [AuthorizedShop(self.shop_cipher)]
         self._initial_cancellations: dict[str, CancellationState] = {
             **seed.cancellations,
             **validate_cancellations(cancellations or {}),
@@ -59,12 +69,20 @@ class TikTokEmulator:
         self.host = host
         self.port = port
         self._clock = clock
-        self._state = ShopState(self._initial_cancellations, self._initial_access_token)
+        self._state = ShopState(self._initial_cancellations, self._initial_access_token, self._initial_shops)
         self._api = ShopApi(
             app_key=self.app_key,
             app_secret=self.app_secret,
             shop_cipher=self.shop_cipher,
             state=self._state,
+            clock=clock,
+        )
+        self._auth_state = AuthState(self._initial_refresh_token, clock())
+        self._auth_api = AuthApi(
+            app_key=self.app_key,
+            app_secret=self.app_secret,
+            shop_state=self._state,
+            auth_state=self._auth_state,
             clock=clock,
         )
         self._faults = FaultPlan()
@@ -134,6 +152,7 @@ class TikTokEmulator:
             "app_secret": self.app_secret,
             "access_token": self.access_token,
             "shop_cipher": self.shop_cipher,
+            "refresh_token": self.refresh_token,
         }
 
     # -- state -------------------------------------------------------------------------------------------
@@ -165,6 +184,39 @@ class TikTokEmulator:
         """From now on `token` is unknown and answers 36009004."""
         self._state.revoke_access_token(token)
 
+    # -- authorization: refresh tokens, authorization codes, shops -----------------------------------------
+
+    @property
+    def refresh_token(self) -> str:
+        """The refresh token most recently issued (each one can be used once)."""
+        return self._auth_state.current_refresh_token
+
+    def refresh_token_expire_in(self, token: str | None = None) -> int | None:
+        """When `token` (default: the current one) expires, as a Unix time; None if unknown."""
+        expiry = self._auth_state.refresh_token_expiry(self.refresh_token if token is None else token)
+        return None if expiry is None else int(expiry)
+
+    def issue_refresh_token(self, lifetime: float = REFRESH_TOKEN_LIFETIME) -> str:
+        """A new valid refresh token, as if the seller had just authorized the app again."""
+        token = new_token("ROW_refresh")
+        self._auth_state.add_refresh_token(token, self._clock() + lifetime)
+        return token
+
+    def expire_refresh_token(self, token: str | None = None) -> None:
+        """From now on `token` (default: the current one) is refused as expired."""
+        self._auth_state.expire_refresh_token(token)
+
+    def issue_auth_code(self, lifetime: float = AUTH_CODE_LIFETIME) -> str:
+        """An authorization code, as the seller's consent would redirect with; single use."""
+        return self._auth_state.issue_auth_code(self._clock(), lifetime)
+
+    def authorized_shops(self) -> list[AuthorizedShop]:
+        return self._state.authorized_shops()
+
+    def set_authorized_shops(self, shops: Sequence[AuthorizedShop]) -> None:
+        """What Get Authorized Shops lists from now on; approvals accept any of their ciphers."""
+        self._state.set_authorized_shops(shops)
+
     # -- faults and calls --------------------------------------------------------------------------------
 
     @property
@@ -184,8 +236,10 @@ class TikTokEmulator:
         return self._recorder
 
     def reset(self) -> None:
-        """Back to the constructor's cancellations and token; no faults, no idempotency records, no calls."""
-        self._state.reset(self._initial_cancellations, self._initial_access_token)
+        """Back to the constructor's cancellations, tokens and shops; no faults, no idempotency records, no
+        authorization codes, no calls."""
+        self._state.reset(self._initial_cancellations, self._initial_access_token, self._initial_shops)
+        self._auth_state.reset(self._initial_refresh_token, self._clock())
         self._faults.clear()
         self._recorder.clear()
 
@@ -217,7 +271,8 @@ class TikTokEmulator:
             RecordedCall(
                 method=request.method,
                 path=request.path,
-                query=request.query,
+                # The token endpoints' app_secret, refresh_token and auth_code: keys kept, values never.
+                query=redacted_query(request.query),
                 headers=request.headers,
                 body=request.body,
                 cancel_id=route.cancel_id,
@@ -248,10 +303,13 @@ class TikTokEmulator:
     def _answer(self, request: IncomingRequest, route: Route, fault: Fault | None) -> Answer | None:
         """None: close the connection without answering."""
         if fault is None:
-            return self._api.answer(request, route)
+            return self._endpoint_answer(request, route)
         # Event.wait rather than sleep, so that stop() wakes handlers parked in a delay.
         if fault.wait_seconds and self._stopping.wait(fault.wait_seconds):
             return None
         if fault.kind == "latency":
-            return self._api.answer(request, route)
+            return self._endpoint_answer(request, route)
         return fault.canned_answer(new_request_id(self._clock()))
+
+    def _endpoint_answer(self, request: IncomingRequest, route: Route) -> Answer:
+        return (self._auth_api if route.on_auth_host else self._api).answer(request, route)

@@ -1,10 +1,26 @@
-"""Every API request the emulator received, in arrival order, with what it answered."""
+"""Every API request the emulator received, in arrival order, with what it answered.
+
+The auth host's token endpoints carry the app secret, the refresh token and the authorization code in their
+query: those values are never recorded (the key stays, its value is "***"), so that `GET /__emulator/calls`,
+a test failure or a printed call list cannot show them.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Final
+
+REDACTED: Final = "***"
+REDACTED_QUERY_KEYS: Final = frozenset({"app_secret", "refresh_token", "auth_code"})
+"""Query parameters whose values the recorder never keeps (the token endpoints' credentials)."""
+
+
+def redacted_query(query: Mapping[str, str]) -> dict[str, str]:
+    """`query` with the values of REDACTED_QUERY_KEYS replaced by "***"."""
+    return {name: REDACTED if name in REDACTED_QUERY_KEYS else value for name, value in query.items()}
 
 
 @dataclass(frozen=True)
@@ -12,6 +28,7 @@ class RecordedCall:
     method: str
     path: str
     query: dict[str, str]
+    """As received, except the values of REDACTED_QUERY_KEYS (see redacted_query)."""
     headers: dict[str, str]
     body: bytes
     cancel_id: str | None

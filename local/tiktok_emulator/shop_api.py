@@ -1,12 +1,12 @@
-"""The TikTok Shop endpoint itself: routing, the checks TikTok makes in the order it makes them, and the
-approval with its idempotency."""
+"""The TikTok Shop endpoints themselves: routing, the checks TikTok makes in the order it makes them, the
+approval with its idempotency, and Get Authorized Shops."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Literal
 from urllib.parse import unquote
 
 from tiktok_emulator import codes
@@ -15,6 +15,15 @@ from tiktok_emulator.state import CancellationState, ShopState
 from tiktok_emulator.wire import Answer, IncomingRequest, envelope, new_request_id
 
 _APPROVE_PATH: Final = re.compile(r"/return_refund/202309/cancellations/(?P<cancel_id>[^/]+)/approve")
+Endpoint = Literal["approve_cancellation", "get_authorized_shops", "get_access_token", "refresh_access_token"]
+# Endpoint and its one method, by exact path. The token endpoints are the auth host's: the emulator serves
+# both hosts on one port, their paths do not overlap.
+_FIXED_PATHS: Final[dict[str, tuple[Endpoint, str]]] = {
+    "/authorization/202309/shops": ("get_authorized_shops", "GET"),
+    "/api/v2/token/get": ("get_access_token", "GET"),
+    "/api/v2/token/refresh": ("refresh_access_token", "GET"),
+}
+AUTH_HOST_ENDPOINTS: Final[frozenset[Endpoint]] = frozenset({"get_access_token", "refresh_access_token"})
 
 # TikTok accepts a timestamp up to 5 minutes old and 30 seconds ahead of its own clock.
 _MAX_TIMESTAMP_AGE: Final = 300
@@ -43,13 +52,33 @@ class Route:
     known_path: bool
     method_allowed: bool
     cancel_id: str | None
+    endpoint: Endpoint | None = None
+    allowed_method: str = "POST"
+
+    @property
+    def on_auth_host(self) -> bool:
+        return self.endpoint in AUTH_HOST_ENDPOINTS
 
 
 def match_route(method: str, path: str) -> Route:
+    if path in _FIXED_PATHS:
+        endpoint, allowed = _FIXED_PATHS[path]
+        return Route(
+            known_path=True,
+            method_allowed=method == allowed,
+            cancel_id=None,
+            endpoint=endpoint,
+            allowed_method=allowed,
+        )
     match = _APPROVE_PATH.fullmatch(path)
     if match is None:
         return Route(known_path=False, method_allowed=False, cancel_id=None)
-    return Route(known_path=True, method_allowed=method == "POST", cancel_id=unquote(match["cancel_id"]))
+    return Route(
+        known_path=True,
+        method_allowed=method == "POST",
+        cancel_id=unquote(match["cancel_id"]),
+        endpoint="approve_cancellation",
+    )
 
 
 @dataclass(frozen=True)
@@ -70,16 +99,18 @@ class ShopApi:
 
     def answer(self, request: IncomingRequest, route: Route) -> Answer:
         request_id = new_request_id(self.clock())
-        if not route.known_path or route.cancel_id is None:
-            message = "Invalid path. Please check the request path and the API version."
-            return envelope(codes.INVALID_PATH, message, request_id, http_status=404)
+        if not route.known_path:
+            return path_not_found(request_id)
         if not route.method_allowed:
-            message = f"Method {request.method} is not allowed for this path. Please use POST."
-            return envelope(codes.METHOD_NOT_ALLOWED, message, request_id, http_status=405)
-        for check in _CHECKS:
+            return method_not_allowed(request, route, request_id)
+        # Without a cancel_id: Get Authorized Shops, the one other endpoint of this host.
+        for check in _SHOP_LIST_CHECKS if route.cancel_id is None else _APPROVAL_CHECKS:
             rejection = check(self, request)
             if rejection is not None:
                 return envelope(rejection.code, rejection.message, request_id)
+        if route.cancel_id is None:
+            shops = [shop.to_json() for shop in self.state.authorized_shops()]
+            return envelope(codes.SUCCESS, "Success", request_id, {"shops": shops})
         return self._approve(route.cancel_id, request, request_id)
 
     def _approve(self, cancel_id: str, request: IncomingRequest, request_id: str) -> Answer:
@@ -98,6 +129,16 @@ class ShopApi:
             if key is not None:
                 self.state.store_answer(shop_cipher, key, answer)
             return answer
+
+
+def path_not_found(request_id: str) -> Answer:
+    message = "Invalid path. Please check the request path and the API version."
+    return envelope(codes.INVALID_PATH, message, request_id, http_status=404)
+
+
+def method_not_allowed(request: IncomingRequest, route: Route, request_id: str) -> Answer:
+    message = f"Method {request.method} is not allowed for this path. Please use {route.allowed_method}."
+    return envelope(codes.METHOD_NOT_ALLOWED, message, request_id, http_status=405)
 
 
 def _check_app_key(api: ShopApi, request: IncomingRequest) -> Rejection | None:
@@ -128,7 +169,7 @@ def _check_access_token(api: ShopApi, request: IncomingRequest) -> Rejection | N
     if token is None:
         message = "Invalid credentials. The 'x-tts-access-token' header is missing."
         return Rejection(codes.INVALID_CREDENTIALS, message)
-    status = api.state.token_status(token)
+    status = api.state.token_status(token, api.clock())
     if status == "unknown":
         return Rejection(codes.INVALID_CREDENTIALS, "Invalid credentials. The access token is invalid.")
     if status == "expired":
@@ -151,7 +192,9 @@ def _check_shop_cipher(api: ShopApi, request: IncomingRequest) -> Rejection | No
     shop_cipher = request.query.get("shop_cipher")
     if shop_cipher is None:
         return Rejection(codes.SHOP_CIPHER_MISSING, "The 'shop_cipher' parameter is required for this API.")
-    if shop_cipher != api.shop_cipher:
+    # Any authorized shop will do (by default there is one, with the emulator's shop_cipher); the
+    # cancellations are not kept per shop.
+    if shop_cipher not in {shop.cipher for shop in api.state.authorized_shops()}:
         message = "Invalid credentials. The 'shop_cipher' parameter does not match an authorized shop."
         return Rejection(codes.INVALID_CREDENTIALS, message)
     return None
@@ -164,11 +207,12 @@ def _check_idempotency_key(api: ShopApi, request: IncomingRequest) -> Rejection 
     return None
 
 
-_CHECKS: Final[tuple[Callable[[ShopApi, IncomingRequest], Rejection | None], ...]] = (
+Check = Callable[[ShopApi, IncomingRequest], Rejection | None]
+# Get Authorized Shops takes no shop_cipher: it is how a client learns its shop's.
+_SHOP_LIST_CHECKS: Final[tuple[Check, ...]] = (
     _check_app_key,
     _check_timestamp,
     _check_access_token,
     _check_sign,
-    _check_shop_cipher,
-    _check_idempotency_key,
 )
+_APPROVAL_CHECKS: Final[tuple[Check, ...]] = (*_SHOP_LIST_CHECKS, _check_shop_cipher, _check_idempotency_key)

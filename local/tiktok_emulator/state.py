@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Final, Literal, TypeGuard, get_args
 
+from tiktok_emulator.shops import AuthorizedShop
 from tiktok_emulator.wire import Answer
 
 # "other_seller": the order exists but belongs to a shop this token may not act for.
@@ -38,20 +39,43 @@ class ShopState:
     """One lock guards everything, and is public so that a check-then-change spanning several calls
     (idempotency lookup, state transition, storing the answer) can be made atomic by the caller."""
 
-    def __init__(self, cancellations: Mapping[str, CancellationState], access_token: str) -> None:
+    def __init__(
+        self,
+        cancellations: Mapping[str, CancellationState],
+        access_token: str,
+        shops: Sequence[AuthorizedShop] = (),
+    ) -> None:
         self.lock = threading.RLock()
         self._cancellations: dict[str, CancellationState] = {}
         self._expired_by_token: dict[str, bool] = {}
+        # Tokens issued by the token endpoints expire by the clock too; the seeded one only on demand.
+        self._expiry_by_token: dict[str, float] = {}
         self._current_token = access_token
         self._answers_by_key: dict[tuple[str, str], Answer] = {}
-        self.reset(cancellations, access_token)
+        self._shops: list[AuthorizedShop] = []
+        self.reset(cancellations, access_token, shops)
 
-    def reset(self, cancellations: Mapping[str, CancellationState], access_token: str) -> None:
+    def reset(
+        self,
+        cancellations: Mapping[str, CancellationState],
+        access_token: str,
+        shops: Sequence[AuthorizedShop] = (),
+    ) -> None:
         with self.lock:
             self._cancellations = dict(cancellations)
             self._expired_by_token = {access_token: False}
+            self._expiry_by_token = {}
             self._current_token = access_token
             self._answers_by_key = {}
+            self._shops = list(shops)
+
+    def authorized_shops(self) -> list[AuthorizedShop]:
+        with self.lock:
+            return list(self._shops)
+
+    def set_authorized_shops(self, shops: Sequence[AuthorizedShop]) -> None:
+        with self.lock:
+            self._shops = list(shops)
 
     def seed(self, cancellations: Mapping[str, CancellationState]) -> None:
         with self.lock:
@@ -75,16 +99,22 @@ class ShopState:
         with self.lock:
             return self._current_token
 
-    def token_status(self, token: str) -> TokenStatus:
+    def token_status(self, token: str, now: float | None = None) -> TokenStatus:
+        """`now`: the clock, for tokens issued with an expiry time; None looks at the expired flag only."""
         with self.lock:
             expired = self._expired_by_token.get(token)
+            expires_at = self._expiry_by_token.get(token)
         if expired is None:
             return "unknown"
+        if expires_at is not None and now is not None and now >= expires_at:
+            return "expired"
         return "expired" if expired else "valid"
 
-    def add_access_token(self, token: str) -> None:
+    def add_access_token(self, token: str, expires_at: float | None = None) -> None:
         with self.lock:
             self._expired_by_token[token] = False
+            if expires_at is not None:
+                self._expiry_by_token[token] = expires_at
             self._current_token = token
 
     def expire_access_token(self, token: str | None = None) -> None:

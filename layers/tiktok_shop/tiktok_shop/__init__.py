@@ -4,7 +4,9 @@ Knows TikTok and nothing of AWS events; usable as a plain library.
 """
 
 from ._version import __version__
-from .client import DEFAULT_BASE_URL, TikTokShopClient
+from .auth import TokenGrant
+from .authorization import AuthorizedShop
+from .client import DEFAULT_AUTH_BASE_URL, DEFAULT_BASE_URL, TikTokShopClient
 from .codes import ErrorCategory, TikTokCode
 from .credentials import Credentials, CredentialsLoader
 from .errors import (
@@ -18,7 +20,9 @@ from .retry import RetryPolicy
 from .signing import sign
 
 __all__ = [
+    "DEFAULT_AUTH_BASE_URL",
     "DEFAULT_BASE_URL",
+    "AuthorizedShop",
     "Credentials",
     "CredentialsError",
     "CredentialsLoader",
@@ -30,6 +34,7 @@ __all__ = [
     "TikTokShopError",
     "TikTokTransportError",
     "TikTokValidationError",
+    "TokenGrant",
     "__version__",
     "sign",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -13,6 +13,8 @@ import requests
 import urllib3
 
 from ._version import USER_AGENT_PRODUCT, __version__
+from .auth import AuthApi
+from .authorization import AuthorizationApi
 from .errors import TikTokAPIError, TikTokTransportError, TikTokValidationError
 from .responses import parse_envelope
 from .retry import RetryPolicy
@@ -21,6 +23,8 @@ from .signing import sign
 from .validation import require_text
 
 DEFAULT_BASE_URL = "https://open-api.tiktokglobalshop.com"
+# The token endpoints (get, refresh) live on a host of their own.
+DEFAULT_AUTH_BASE_URL = "https://auth.tiktok-shops.com"
 # (connect, read) in seconds: connecting is quick or broken; TikTok's own gateway times out near 10 s.
 DEFAULT_TIMEOUT: tuple[float, float] = (3.05, 10.0)
 USER_AGENT = f"{USER_AGENT_PRODUCT}/{__version__} python-requests/{requests.__version__}"
@@ -37,6 +41,8 @@ class TikTokShopClient:
     >>> client.set_access_token("...")
     >>> client.set_shop_cipher("...")
     >>> client.return_refund.approve_cancellation(cancel_id="576...", query={"idempotency_key": "..."})
+    >>> client.auth.refresh_access_token(refresh_token="...")  # a TokenGrant, from the auth host
+    >>> client.authorization.get_authorized_shops()  # the shops the access token may act for
     """
 
     def __init__(
@@ -50,10 +56,12 @@ class TikTokShopClient:
         access_token: str | None = None,
         shop_cipher: str | None = None,
         session: requests.Session | None = None,
+        auth_base_url: str = DEFAULT_AUTH_BASE_URL,
     ) -> None:
         self.app_key = app_key
         self._app_secret = app_secret
         self.base_url = _validated_base_url(base_url)
+        self.auth_base_url = _validated_base_url(auth_base_url, name="auth_base_url")
         self.timeout = _validated_timeout(timeout)
         self.retry_policy = retry_policy or RetryPolicy()
         self._access_token = access_token
@@ -61,6 +69,8 @@ class TikTokShopClient:
         self._session = session or requests.Session()
         self._session.headers["User-Agent"] = USER_AGENT
         self.return_refund = ReturnRefundApi(self)
+        self.auth = AuthApi(self)
+        self.authorization = AuthorizationApi(self)
 
     def set_access_token(self, token: str) -> None:
         self._access_token = token
@@ -134,8 +144,42 @@ class TikTokShopClient:
         request = requests.Request(method, url, headers=headers, data=body)
         return self._session.prepare_request(request)
 
+    def token_request(
+        self,
+        path: str,
+        *,
+        query: Mapping[str, str],
+        secret_params: Collection[str] = (),
+        deadline: float | None = None,
+    ) -> dict[str, Any]:
+        """GET a token endpoint of the auth host; return the envelope of a `code` 0 answer.
+
+        Those endpoints are not signed and take no token header: `app_key` and `app_secret` travel in the
+        query, so the URL itself is a secret and never reaches a log line or an error. Neither do the
+        values of `secret_params` (the refresh token, the authorization code), should TikTok echo them.
+        """
+        app_key = require_text("app_key", self.app_key)
+        app_secret = require_text("app_secret", self._app_secret)
+        full_query = {"app_key": app_key, "app_secret": app_secret, **query}
+        url = f"{self.auth_base_url}{path}?{urlencode(full_query, quote_via=quote, safe='')}"
+        prepared = self._session.prepare_request(requests.Request("GET", url))
+
+        def attempt(time_left: float | None) -> dict[str, Any]:
+            return self._send(prepared, path=path, time_left=time_left, base_url=self.auth_base_url)
+
+        try:
+            return self.retry_policy.call(attempt, deadline=deadline)
+        except TikTokAPIError as error:
+            _hide_values(error, [app_secret, *(query[name] for name in secret_params if name in query)])
+            raise
+
     def _send(
-        self, prepared: requests.PreparedRequest, *, path: str, time_left: float | None
+        self,
+        prepared: requests.PreparedRequest,
+        *,
+        path: str,
+        time_left: float | None,
+        base_url: str | None = None,
     ) -> dict[str, Any]:
         # What Session.request would add: proxy and CA bundle settings from the environment.
         settings = self._session.merge_environment_settings(prepared.url, {}, None, None, None)
@@ -143,7 +187,8 @@ class TikTokShopClient:
         try:
             response = self._session.send(prepared, timeout=_clip(self.timeout, time_left), **settings)
         except requests.exceptions.RequestException as exc:
-            raise _transport_error(exc, self.base_url) from None  # the cause's text holds the signed URL
+            # The cause's text holds the URL: signed, or with the app secret in it.
+            raise _transport_error(exc, base_url or self.base_url) from None
         elapsed_ms = round((time.monotonic() - started) * 1000)
         try:
             envelope = parse_envelope(response.status_code, response.content, response.headers)
@@ -156,6 +201,13 @@ class TikTokShopClient:
             raise
         logger.debug("TikTok call succeeded", extra={"path": path, "elapsed_ms": elapsed_ms})
         return envelope
+
+
+def _hide_values(error: TikTokAPIError, values: list[str]) -> None:
+    for value in values:
+        if value:
+            error.message = error.message.replace(value, "***")
+    error.args = (error.message,)
 
 
 def _transport_error(exc: requests.exceptions.RequestException, base_url: str) -> TikTokTransportError:
@@ -189,8 +241,8 @@ def _validated_timeout(timeout: Timeout) -> tuple[float, float]:
     return (float(pair[0]), float(pair[1]))
 
 
-def _validated_base_url(base_url: str) -> str:
+def _validated_base_url(base_url: str, *, name: str = "base_url") -> str:
     parts = urlsplit(base_url) if isinstance(base_url, str) else None
     if parts is None or parts.scheme not in ("https", "http") or not parts.netloc or parts.query:
-        raise TikTokValidationError("base_url must be an http(s) URL without a query, such as https://host")
+        raise TikTokValidationError(f"{name} must be an http(s) URL without a query, such as https://host")
     return base_url.rstrip("/")

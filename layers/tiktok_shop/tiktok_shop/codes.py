@@ -20,6 +20,9 @@ class TikTokCode(IntEnum):
     MISSING_SCOPE = 105005
     INVALID_SIGN = 106001
     SHOP_CIPHER_MISSING = 106013
+    # Token endpoints on the auth host. Not in TikTok's published tables: as integrators observe them.
+    INVALID_AUTH_CODE = 36004004  # unknown, spent or expired authorization code
+    AUTH_RECORD_NOT_FOUND = 36004005  # unknown, spent or expired refresh token: the seller must re-authorize
     # Approve Cancellation.
     INVALID_PARAM = 11050001
     INVALID_REQUEST_PARAMETER = 25001001
@@ -75,6 +78,8 @@ _CATEGORY_BY_CODE: dict[int, ErrorCategory] = {
             TikTokCode.MISSING_SCOPE,
             TikTokCode.INVALID_SIGN,
             TikTokCode.SHOP_CIPHER_MISSING,
+            TikTokCode.INVALID_AUTH_CODE,
+            TikTokCode.AUTH_RECORD_NOT_FOUND,
         ),
         ErrorCategory.CONFIGURATION,
     ),
