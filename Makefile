@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv lint typecheck test pytest unit integration clean
+.PHONY: help venv lint typecheck test pytest unit integration bench clean
 
 include mk/sam.mk
 include mk/local.mk
@@ -43,5 +43,8 @@ unit: $(STAMP) ## Unit tests only
 integration: $(STAMP) ## Integration tests only
 	$(BIN)/pytest tests/integration
 
-clean: clean-sam ## Remove the virtual environments, build output and caches
+bench: $(STAMP) ## Benchmarks that print figures (SQS batch time by concurrency)
+	$(BIN)/python benchmarks/batch_concurrency.py
+
+clean: clean-sam clean-local ## Remove the virtual environments, build output and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

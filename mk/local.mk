@@ -1,1 +1,43 @@
-# make run and the local stack (see docs/local-development.md).
+# make run and the local stack (see docs/local-development.md). Included by the main Makefile
+# (`include mk/local.mk`) after mk/sam.mk; relies on its SHELL (bash -euo pipefail), PYTHON, BIN and STAMP,
+# and on SAM_STAMP (the RIE binary ships inside aws-sam-cli). Every target creates what it needs.
+#
+# The function runs in the Lambda Runtime Interface Emulator with awslambdaric, in a venv of its own
+# (.venv-runtime) made with the template's runtime Python (python3.13, from PATH or pyenv) where one exists,
+# else with $(PYTHON); then the source layout replaces the sam build output.
+
+RUNTIME_VENV ?= .venv-runtime
+RUNTIME_STAMP := $(RUNTIME_VENV)/.installed
+LOCAL_STACK := PYTHONPATH=local $(BIN)/python -m local_stack --runtime-venv $(RUNTIME_VENV)
+# Extra options for run and local-up, e.g. LOCAL_STACK_ARGS="--layout source" or "--moto-port 5000".
+LOCAL_STACK_ARGS ?=
+EVENT ?= events/direct_approve.json
+
+.PHONY: run local-up local-down local-status invoke runtime-venv clean-local
+
+# The stamp records nothing by itself: `local_stack runtime-venv` checks the interpreter and the pins and
+# re-makes the venv when either changed.
+$(RUNTIME_STAMP): local/runtime-requirements.txt template.yaml $(STAMP)
+	$(LOCAL_STACK) runtime-venv
+	@touch $@
+
+runtime-venv: $(RUNTIME_STAMP) ## Create .venv-runtime (awslambdaric, Powertools, boto3) for the local runtime
+
+run: $(STAMP) $(SAM_STAMP) $(RUNTIME_STAMP) ## Build, run the function in the Lambda runtime emulator against local AWS and TikTok, stop
+	$(LOCAL_STACK) run $(LOCAL_STACK_ARGS)
+
+local-up: $(STAMP) $(SAM_STAMP) $(RUNTIME_STAMP) ## Start the local stack in the background (ports in .local-stack/state.json)
+	$(LOCAL_STACK) up $(LOCAL_STACK_ARGS)
+
+local-down: $(STAMP) ## Stop the background local stack
+	$(LOCAL_STACK) down
+
+local-status: $(STAMP) ## Show the background local stack
+	$(LOCAL_STACK) status
+
+invoke: $(STAMP) ## Invoke the background stack's function: make invoke EVENT=events/<file>.json
+	$(LOCAL_STACK) invoke $(EVENT)
+
+clean-local: ## Stop the background stack; remove .local-stack/ and .venv-runtime
+	@if [ -x $(BIN)/python ]; then $(LOCAL_STACK) down; fi
+	rm -rf .local-stack $(RUNTIME_VENV)

@@ -1,0 +1,398 @@
+"""What `make run` shows: six steps through the Runtime API, each checked, each printed readably. The sixth
+expires the access token, rotates the credentials with the rotation function in its own runtime, and approves
+again in the same warm approval runtime."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from local_stack.invoke import Invocation, describe_request, invoke, load_event, render
+from local_stack.processes import ManagedProcess
+from local_stack.provision import aws_client
+from local_stack.rotation import current_secret, rotate
+from local_stack.stack import SECRET_FIELDS, StackInfo
+from local_stack.tiktok_admin import TikTokAdmin
+
+Say = Callable[[str], None]
+TRANSIENT_FAULT: Final = "http_503"
+"""Injected for one record of the SQS batch, on every attempt: it comes back as a batch item failure."""
+ROTATION_CANCEL_ID: Final = "5760001000000000011"
+"""Pending in local_stack/cancellations.json; no other step uses it."""
+TOKEN_EXPIRED: Final = 105002
+AUTH_PATHS: Final = ("/api/v2/token/", "/authorization/")
+RETRY_LOG_MESSAGE: Final = "TikTok refused the cached credentials; retrying once with the re-read secret"
+
+
+class StepFailed(AssertionError):
+    pass
+
+
+@dataclass
+class Step:
+    title: str
+    lines: list[str] = field(default_factory=list)
+
+    def show(self, text: str) -> None:
+        self.lines.extend(text.splitlines())
+
+    def expect(self, condition: bool, what: str) -> None:
+        if not condition:
+            raise StepFailed(what)
+        self.lines.append(f"  ✔ {what}")
+
+
+class Scenario:
+    def __init__(self, info: StackInfo, say: Say = print) -> None:
+        self.info = info
+        self.say = say
+        self.tiktok = TikTokAdmin(info.tiktok_url)
+        self.timeout = 60.0
+        self._first_approval: Invocation | None = None
+
+    def invoke(self, step: Step, event_file: str) -> Invocation:
+        event = load_event(event_file)
+        step.show(f"{event_file} -> {describe_request(event)}")
+        invocation = invoke(self.info.invoke_url, event, timeout=self.timeout)
+        step.show(render(invocation))
+        step.expect(not invocation.function_error, "the function returned (no unhandled error)")
+        return invocation
+
+    # -- the steps -----------------------------------------------------------------------------------------
+
+    def api_approval(self, step: Step) -> None:
+        invocation = self.invoke(step, "events/api_approve.json")
+        cancel_id = _cancel_id(invocation.event)
+        step.expect(invocation.api_status == 200, "HTTP 200")
+        body = invocation.api_body()
+        step.expect(isinstance(body, dict) and body.get("code") == 0, 'TikTok answered code 0, "Success"')
+        step.expect(
+            self.tiktok.cancellations().get(cancel_id) == "approved", f"TikTok shows {cancel_id} approved"
+        )
+        step.expect(len(self.tiktok.calls(cancel_id)) == 1, "exactly one call reached TikTok")
+        self._first_approval = invocation
+
+    def replay(self, step: Step) -> None:
+        first = self._first_approval
+        cancel_id = _cancel_id(load_event("events/api_approve.json"))
+        before = len(self.tiktok.calls(cancel_id))
+        invocation = self.invoke(step, "events/api_approve.json")
+        after = len(self.tiktok.calls(cancel_id))
+        step.show(f"TikTok calls for {cancel_id} (GET /__emulator/calls): {before} before, {after} after")
+        step.expect(invocation.api_status == 200, "HTTP 200 again")
+        step.expect(invocation.api_header("Idempotent-Replayed") == "true", "Idempotent-Replayed: true")
+        if first is not None:
+            step.expect(invocation.api_body() == first.api_body(), "the stored result, byte for byte")
+        step.expect(after == before, "no second call to TikTok")
+
+    def business_error(self, step: Step) -> None:
+        invocation = self.invoke(step, "events/api_approve_shipped.json")
+        body = invocation.api_body()
+        step.expect(invocation.api_status == 409, "HTTP 409")
+        step.expect(
+            isinstance(body, dict) and body.get("code") not in (None, 0) and bool(body.get("request_id")),
+            "TikTok's code and request_id carried to the caller",
+        )
+
+    def sqs_batch(self, step: Step) -> None:
+        event = load_event("events/sqs_batch.json")
+        records = event["Records"]
+        transient = next(
+            (r for r in records if _json_cancel_id(r["body"]) and "query" not in json.loads(r["body"])),
+            records[0],
+        )
+        transient_id = _json_cancel_id(transient["body"]) or ""
+        self.tiktok.inject_fault(TRANSIENT_FAULT, cancel_id=transient_id, times=None)
+        step.show(
+            f"POST /__emulator/faults: {TRANSIENT_FAULT} on every call for {transient_id} "
+            f"(message {transient['messageId']})"
+        )
+        try:
+            invocation = self.invoke(step, "events/sqs_batch.json")
+        finally:
+            self.tiktok.clear_faults()
+        attempts = self.tiktok.calls(transient_id)
+        statuses = ", ".join(str(call.get("status")) for call in attempts)
+        step.show(
+            f"TikTok calls for {transient_id}: {len(attempts)} (HTTP {statuses}), retried within the call"
+        )
+        step.expect(
+            invocation.failed_message_ids() == [transient["messageId"]],
+            "batchItemFailures holds exactly the message that met the transient fault (SQS redelivers it)",
+        )
+        parked = self._dead_letters()
+        step.show(
+            f"dead-letter queue {self.info.resource_ref('ApprovalDeadLetterQueue')}: {len(parked)} messages"
+        )
+        for message in parked:
+            attributes = {
+                name: value.get("StringValue") for name, value in message.get("MessageAttributes", {}).items()
+            }
+            step.show(f"  body: {message['Body']}")
+            step.show("\n".join(f"    {name}: {value}" for name, value in attributes.items()))
+        invalid = [r for r in records if not _json_cancel_id(r["body"])]
+        step.expect(
+            sorted(m["Body"] for m in parked) == sorted(r["body"] for r in invalid),
+            f"the {len(invalid)} malformed messages were parked at once, with the reason attached",
+        )
+        step.expect(
+            all("error_type" in m.get("MessageAttributes", {}) for m in parked), "each carries error_type"
+        )
+
+    def direct(self, step: Step) -> None:
+        invocation = self.invoke(step, "events/direct_approve.json")
+        payload = invocation.payload
+        step.expect(isinstance(payload, dict) and payload.get("code") == 0, "code 0 returned to the caller")
+        cancel_id = str(invocation.event["cancel_id"])
+        step.expect(
+            self.tiktok.cancellations().get(cancel_id) == "approved", f"TikTok shows {cancel_id} approved"
+        )
+
+    def rotation(self, step: Step) -> None:
+        """Expired token -> 502; a rotation in the rotation function's runtime; the same approval -> 200, in
+        the same warm approval runtime (it re-reads the secret when TikTok answers 105002)."""
+        calls_before = len(self.tiktok.calls())
+        version, before = self._secret_before_rotation(step)
+        event = api_event(ROTATION_CANCEL_ID)
+        self._approval_with_an_expired_token(step, event, str(before["access_token"]))
+        self._rotate(step, version, before)
+        self._approval_after_the_rotation(step, event)
+        self._emulator_view(step, self.tiktok.calls()[calls_before:])
+
+    def _secret_before_rotation(self, step: Step) -> tuple[str, dict[str, Any]]:
+        version, before = current_secret(self.info)
+        step.show(f"a. the secret {self.info.resource_ref('TikTokCredentialsSecret')}, AWSCURRENT {version}:")
+        step.show(_describe_secret(before))
+        step.expect(
+            before.get("refresh_token") == self.tiktok.refresh_token()["refresh_token"]
+            and isinstance(before.get("access_token_expire_in"), int)
+            and isinstance(before.get("refresh_token_expire_in"), int),
+            "it holds the refresh token the emulator issued last (GET /__emulator/refresh-token), "
+            "with both expiry times",
+        )
+        return version, before
+
+    def _approval_with_an_expired_token(self, step: Step, event: dict[str, Any], access_token: str) -> None:
+        self.tiktok.expire_token(access_token)
+        step.show(
+            "\nb. POST /__emulator/expire-token {access_token: ***}: the secret's access token has expired"
+        )
+        step.show(f"approval -> {describe_request(event)}")
+        failed = invoke(self.info.invoke_url, event, timeout=self.timeout)
+        step.show(render(failed))
+        body = failed.api_body()
+        step.expect(not failed.function_error, "the function returned (no unhandled error)")
+        step.expect(
+            failed.api_status == 502
+            and isinstance(body, dict)
+            and body.get("code") == TOKEN_EXPIRED
+            and (body.get("data") or {}).get("status") == "UPSTREAM_CONFIGURATION_ERROR",
+            f"HTTP 502 UPSTREAM_CONFIGURATION_ERROR carrying TikTok's code {TOKEN_EXPIRED} (token expired)",
+        )
+        step.expect(
+            self.tiktok.cancellations().get(ROTATION_CANCEL_ID) == "pending",
+            f"{ROTATION_CANCEL_ID} still pending",
+        )
+
+    def _rotate(self, step: Step, version: str, before: Mapping[str, Any]) -> None:
+        step.show(
+            f"\nc. rotation: RotateCredentialsFunction in its own runtime "
+            f"({_base(self.info.rotation_invoke_url)}); moto's part played by local/secrets_rotation.py"
+        )
+        secret_id = self.info.resource_ref("TikTokCredentialsSecret")
+        started = time.perf_counter()
+        rotation = rotate(self.info, timeout=self.timeout)
+        step.show(f'  {{"SecretId": "{secret_id}", "ClientRequestToken": "{rotation.version}", "Step": ...}}')
+        for name, invocation in rotation.steps:
+            outcome = "raised" if invocation.function_error else "returned"
+            step.show(f"  {name:<13} -> {outcome} ({invocation.seconds * 1000:.0f} ms)")
+        step.show(f"  four steps and moto's part in {time.perf_counter() - started:.1f} s")
+        new_version, after = current_secret(self.info)
+        step.show(f"the secret, AWSCURRENT {new_version}:")
+        step.show(_describe_secret(after))
+        described = aws_client("secretsmanager", self.info.moto_url).describe_secret(SecretId=secret_id)
+        stages = described.get("VersionIdsToStages", {})
+        step.expect(new_version == rotation.version, "the new version is AWSCURRENT")
+        step.expect("AWSPREVIOUS" in stages.get(version, []), "the old version is AWSPREVIOUS")
+        step.expect(
+            not [v for v, labels in stages.items() if "AWSPENDING" in labels], "nothing is left AWSPENDING"
+        )
+        step.expect(
+            all(after.get(name) != before.get(name) for name in ("access_token", "refresh_token"))
+            and after.get("refresh_token") == self.tiktok.refresh_token()["refresh_token"],
+            "a new access token and refresh token, issued by the emulator's refresh endpoint",
+        )
+        kept = ("app_key", "app_secret", "shop_cipher")
+        step.expect(
+            {name: after.get(name) for name in kept} == {name: before.get(name) for name in kept},
+            "app_key, app_secret and shop_cipher unchanged",
+        )
+
+    def _approval_after_the_rotation(self, step: Step, event: dict[str, Any]) -> None:
+        runtime = self._process("lambda-runtime")
+        pid = runtime.pid if runtime else "?"
+        step.show(f"\nd. the same approval again, in the same approval runtime (pid {pid}), not restarted")
+        step.show(f"approval -> {describe_request(event)}")
+        approved = invoke(self.info.invoke_url, event, timeout=self.timeout)
+        step.show(render(approved))
+        body = approved.api_body()
+        step.expect(not approved.function_error, "the function returned (no unhandled error)")
+        step.expect(
+            approved.api_status == 200 and isinstance(body, dict) and body.get("code") == 0,
+            'HTTP 200, TikTok answered code 0, "Success"',
+        )
+        step.expect(
+            self.tiktok.cancellations().get(ROTATION_CANCEL_ID) == "approved",
+            f"TikTok shows {ROTATION_CANCEL_ID} approved",
+        )
+        retried = self._function_log_records(RETRY_LOG_MESSAGE, ROTATION_CANCEL_ID)
+        step.expect(
+            runtime is not None
+            and runtime.alive()
+            and len(retried) == 1
+            and retried[0].get("cold_start") is False,
+            "no restart, no cold start: the warm function met 105002 with its cached token, re-read the "
+            "secret and retried once (its log: cold_start false)",
+        )
+
+    def _emulator_view(self, step: Step, calls: list[dict[str, Any]]) -> None:
+        token_calls = [call for call in calls if str(call.get("path", "")).startswith(AUTH_PATHS)]
+        approvals = [call for call in calls if call.get("cancel_id") == ROTATION_CANCEL_ID]
+        step.show("\nthe emulator's view (GET /__emulator/calls, in order):")
+        step.show("  token and shop-list calls (the rotation):")
+        step.show("\n".join(f"    {_describe_call(call, with_query=True)}" for call in token_calls))
+        step.show(f"  approval calls for {ROTATION_CANCEL_ID}:")
+        step.show("\n".join(f"    {_describe_call(call)}" for call in approvals))
+        step.expect(
+            [(c.get("path"), c.get("code")) for c in token_calls]
+            == [("/api/v2/token/refresh", 0), ("/authorization/202309/shops", 0)],
+            "the rotation refreshed the token once (createSecret) and listed the shops with it (testSecret)",
+        )
+        step.expect(
+            [c.get("code") for c in approvals] == [TOKEN_EXPIRED, TOKEN_EXPIRED, 0],
+            "approvals: 105002 (before the rotation; the secret held no newer token, so no retry), "
+            "then 105002 with the cached token and 0 with the re-read one",
+        )
+        step.expect(
+            all(
+                call.get("query", {}).get(name) in (None, "***")
+                for call in token_calls
+                for name in ("app_secret", "refresh_token", "auth_code")
+            ),
+            "the recorder keeps no app_secret or refresh_token (shown as ***)",
+        )
+
+    def _process(self, name: str) -> ManagedProcess | None:
+        return next((process for process in self.info.processes if process.name == name), None)
+
+    def _function_log_records(self, message: str, cancel_id: str) -> list[dict[str, Any]]:
+        """The approval function's own JSON log records with `message` for `cancel_id`."""
+        runtime = self._process("lambda-runtime")
+        if runtime is None:
+            return []
+        records = []
+        for line in runtime.log.read_text(encoding="utf-8", errors="replace").splitlines():
+            if message not in line:
+                continue
+            try:
+                record = json.loads(line[line.index("{") :])
+            except ValueError:
+                continue
+            if isinstance(record, dict) and record.get("cancel_id") == cancel_id:
+                records.append(record)
+        return records
+
+    def _dead_letters(self) -> list[dict[str, Any]]:
+        sqs = aws_client("sqs", self.info.moto_url)
+        url = self.info.resource_ref("ApprovalDeadLetterQueue")
+        messages: list[dict[str, Any]] = []
+        while True:
+            batch = sqs.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], WaitTimeSeconds=0
+            ).get("Messages", [])
+            if not batch:
+                return messages
+            messages.extend(batch)
+            for message in batch:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+    # -- running -------------------------------------------------------------------------------------------
+
+    def run(self) -> bool:
+        """Every step, in order, even after a failed one; True when all passed."""
+        steps: list[tuple[str, Callable[[Step], None]]] = [
+            ("API approval", self.api_approval),
+            ("idempotent replay", self.replay),
+            ("TikTok business error", self.business_error),
+            ("SQS batch with a partial failure", self.sqs_batch),
+            ("direct invocation", self.direct),
+            ("expired token, rotation, approval afterwards", self.rotation),
+        ]
+        failures = 0
+        for number, (title, action) in enumerate(steps, start=1):
+            step = Step(title)
+            status = "ok"
+            try:
+                action(step)
+            except StepFailed as failed:
+                status, failures = f"FAILED: expected {failed}", failures + 1
+            except Exception as error:  # reported; the other steps still run
+                status, failures = f"FAILED: {type(error).__name__}: {error}", failures + 1
+            self.say(f"\n== {number}. {title} " + "=" * max(0, 90 - len(title)))
+            self.say("\n".join(step.lines))
+            self.say(f"-> {status}")
+        return failures == 0
+
+
+def api_event(cancel_id: str) -> dict[str, Any]:
+    """events/api_approve.json for another cancel_id."""
+    event: dict[str, Any] = copy.deepcopy(load_event("events/api_approve.json"))
+    old = str(event["pathParameters"]["cancel_id"])
+    event["pathParameters"]["cancel_id"] = cancel_id
+    event["path"] = str(event["path"]).replace(old, cancel_id)
+    event["requestContext"]["path"] = str(event["requestContext"]["path"]).replace(old, cancel_id)
+    return event
+
+
+def _describe_secret(value: Mapping[str, Any]) -> str:
+    """The secret's keys, secret values masked, expiry times as dates."""
+    lines = []
+    for name, item in value.items():
+        if name in SECRET_FIELDS:
+            shown = "***"
+        elif name.endswith("_expire_in") and isinstance(item, int):
+            shown = f"{item} ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(item))})"
+        else:
+            shown = str(item)
+        lines.append(f"  {name:<24} {shown}")
+    return "\n".join(lines)
+
+
+def _describe_call(call: Mapping[str, Any], *, with_query: bool = False) -> str:
+    """`GET /path?query -> HTTP 200, code 0`; the query as the recorder keeps it (secret values ***)."""
+    query = call.get("query") or {}
+    shown = "&".join(f"{name}={value}" for name, value in query.items() if name not in ("sign", "timestamp"))
+    target = f"{call.get('path')}?{shown}" if with_query and shown else str(call.get("path"))
+    return f"{call.get('method')} {target} -> HTTP {call.get('status')}, code {call.get('code')}"
+
+
+def _base(url: str) -> str:
+    return url.split("/2015-03-31", 1)[0]
+
+
+def _cancel_id(event: dict[str, Any]) -> str:
+    return str((event.get("pathParameters") or {}).get("cancel_id") or event.get("cancel_id"))
+
+
+def _json_cancel_id(body: str) -> str | None:
+    """The cancel_id of a well-formed request body, else None."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    cancel_id = data.get("cancel_id") if isinstance(data, dict) else None
+    return cancel_id if isinstance(cancel_id, str) and cancel_id.isdigit() else None

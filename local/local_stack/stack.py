@@ -1,0 +1,571 @@
+"""The local stack: moto (AWS), the TikTok Shop emulator and the two functions, each in a Runtime Interface
+Emulator of its own (the approval function, and the rotation function that Secrets Manager would call), each a
+child process on a free loopback port, wired the way the template wires them in AWS.
+
+`LocalStack.start()` brings everything up (and stops what it started if any step fails); `stop()` stops
+every process it started and checks that their ports are free again. `make run` and the e2e tests keep the
+stack attached to their own process; `make local-up` detaches it and records it in .local-stack/state.json
+for `make invoke` and `make local-down`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import requests
+
+from local_stack.invoke import invocation_url
+from local_stack.paths import CANCELLATIONS, DEV_VENV, LOGS, ROOT, RUNTIME_VENV, STATE_FILE, WORK_DIR
+from local_stack.processes import (
+    ManagedProcess,
+    StartupError,
+    accepts_connections,
+    free_port,
+    port_in_use,
+    redact,
+    register_secret,
+    signals_deferred,
+    spawn,
+    stop,
+    tail,
+    wait_ports_free,
+    wait_until,
+)
+from local_stack.provision import provision
+from local_stack.runtime import CodeLayout, RuntimeVenv, ensure_runtime_venv, prepare_code, rie_binary
+from local_stack.template import load_template
+from local_stack.template_env import (
+    REGION,
+    ROTATION_FUNCTION_ID,
+    FunctionSpec,
+    Resolver,
+    function_spec,
+    resolve_environment,
+)
+from local_stack.tiktok_admin import TikTokAdmin
+
+Say = Callable[[str], None]
+APP_FIELDS: Final = ("app_key", "app_secret", "shop_cipher")
+"""From the emulator's start-up line; the tokens come from a first authorization (see _credentials)."""
+GRANT_FIELDS: Final = ("access_token", "refresh_token", "access_token_expire_in", "refresh_token_expire_in")
+SECRET_FIELDS: Final = ("app_secret", "access_token", "refresh_token")
+DOCKER_HOST: Final = "host.docker.internal"
+STARTUP_TIMEOUT: Final = 30.0
+_PORT_ATTEMPTS: Final = 3
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Ports to listen on; 0 picks a free one."""
+
+    moto: int = 0
+    tiktok: int = 0
+    runtime: int = 0
+
+
+@dataclass
+class StackInfo:
+    """Everything a client of a running stack needs; what .local-stack/state.json holds (no secrets)."""
+
+    name: str
+    host: str
+    layout: str
+    runtime_python: str
+    function: str
+    moto_url: str
+    tiktok_url: str
+    invoke_url: str
+    resources: dict[str, dict[str, Any]]
+    function_env: dict[str, str]
+    processes: list[ManagedProcess] = field(default_factory=list)
+    started: float = field(default_factory=time.time)
+    rotation_function: str = ""
+    rotation_invoke_url: str = ""
+    """The rotation function's runtime, invoked with Secrets Manager's `{"SecretId", "ClientRequestToken",
+    "Step"}` events (local/secrets_rotation.py plays Secrets Manager)."""
+    rotation_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ports(self) -> list[int]:
+        return [port for process in self.processes for port in process.ports]
+
+    def resource_ref(self, logical_id: str) -> str:
+        return str(self.resources[logical_id]["ref"])
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "host": self.host,
+            "layout": self.layout,
+            "runtime_python": self.runtime_python,
+            "function": self.function,
+            "moto_url": self.moto_url,
+            "tiktok_url": self.tiktok_url,
+            "invoke_url": self.invoke_url,
+            "resources": self.resources,
+            "function_env": self.function_env,
+            "processes": [process.to_json() for process in self.processes],
+            "started": self.started,
+            "rotation_function": self.rotation_function,
+            "rotation_invoke_url": self.rotation_invoke_url,
+            "rotation_env": self.rotation_env,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> StackInfo:
+        return cls(
+            name=str(data["name"]),
+            host=str(data["host"]),
+            layout=str(data["layout"]),
+            runtime_python=str(data["runtime_python"]),
+            function=str(data["function"]),
+            moto_url=str(data["moto_url"]),
+            tiktok_url=str(data["tiktok_url"]),
+            invoke_url=str(data["invoke_url"]),
+            resources=dict(data["resources"]),
+            function_env=dict(data["function_env"]),
+            processes=[ManagedProcess.from_json(item) for item in data["processes"]],
+            started=float(data["started"]),
+            rotation_function=str(data.get("rotation_function", "")),
+            rotation_invoke_url=str(data.get("rotation_invoke_url", "")),
+            rotation_env=dict(data.get("rotation_env", {})),
+        )
+
+
+class LocalStack:
+    def __init__(
+        self,
+        name: str,
+        *,
+        host: str = "127.0.0.1",
+        ports: Ports | None = None,
+        layout: Literal["auto", "build", "source"] = "auto",
+        rebuild: bool = False,
+        attached: bool = True,
+        runtime_venv: Path = RUNTIME_VENV,
+        say: Say = print,
+    ) -> None:
+        self.name = name
+        self.host = host
+        self.ports = ports or Ports()
+        self.layout: Literal["auto", "build", "source"] = layout
+        self.rebuild = rebuild
+        self.attached = attached
+        self.runtime_venv = runtime_venv
+        self.say = say
+        self.processes: list[ManagedProcess] = []
+        self.history: list[ManagedProcess] = []
+        """Every process ever started, stopped ones included: whose logs to show when something fails."""
+        self.info: StackInfo | None = None
+        self._emulator_stdout = WORK_DIR / f"{name}-tiktok.json"
+
+    # -- start ---------------------------------------------------------------------------------------------
+
+    def start(self) -> StackInfo:
+        """Starts everything; on any failure stops what it started and raises (StartupError with a log tail
+        for a process that did not come up)."""
+        started = time.perf_counter()
+        try:
+            info = self._start()
+        except BaseException:
+            self.stop(quiet=True)
+            raise
+        self.say(self.summary(info, time.perf_counter() - started))
+        return info
+
+    def _start(self) -> StackInfo:
+        LOGS.mkdir(parents=True, exist_ok=True)
+        for old_log in LOGS.glob(f"{self.name}-*.log"):
+            old_log.unlink()  # each start's logs on their own
+        template = load_template()
+        spec = function_spec(template)
+        rotation_spec = function_spec(template, ROTATION_FUNCTION_ID)
+        runtime = ensure_runtime_venv(spec.python_minor, venv=self.runtime_venv, say=self.say)
+        rie = rie_binary()
+        # moto and the emulator come up while sam build runs.
+        moto, moto_url = self._start_moto()
+        emulator = self._start_emulator()
+        code, rotation_code = prepare_code(
+            [spec, rotation_spec], template, runtime, layout=self.layout, rebuild=self.rebuild, say=self.say
+        )
+        moto, moto_url = self._wait_moto(moto, moto_url)
+        emulator, description = self._wait_emulator(emulator)
+        tiktok_url = str(description["url"])
+        tiktok = TikTokAdmin(tiktok_url)
+        credentials = _credentials(tiktok, description)
+        resources = provision(template, spec.logical_id, moto_url, credentials)
+        tiktok.seed(json.loads(CANCELLATIONS.read_text(encoding="utf-8")))
+        # Both TikTok hosts (the open API and the auth host) are the emulator.
+        resolver = Resolver(
+            template, resources, {"TikTokApiBaseUrl": tiktok_url, "TikTokAuthBaseUrl": tiktok_url}
+        )
+        function_env = resolve_environment(spec, resolver)
+        function_env["AWS_ENDPOINT_URL"] = moto_url
+        rotation_env = resolve_environment(rotation_spec, resolver)
+        rotation_env["AWS_ENDPOINT_URL"] = moto_url
+        _, invoke_url = self._start_runtime(spec, code, runtime, rie, function_env)
+        _, rotation_invoke_url = self._start_runtime(
+            rotation_spec, rotation_code, runtime, rie, rotation_env, piece="rotation", port=0
+        )
+        self.info = StackInfo(
+            name=self.name,
+            host=self.host,
+            layout=code.kind,
+            runtime_python=runtime.python_version,
+            function=spec.logical_id,
+            moto_url=moto_url,
+            tiktok_url=tiktok_url,
+            invoke_url=invoke_url,
+            resources={
+                logical_id: {"ref": physical.ref, "attributes": dict(physical.attributes)}
+                for logical_id, physical in resources.items()
+            },
+            function_env=function_env,
+            processes=list(self.processes),
+            rotation_function=rotation_spec.logical_id,
+            rotation_invoke_url=rotation_invoke_url,
+            rotation_env=rotation_env,
+        )
+        return self.info
+
+    def _started(self, process: ManagedProcess) -> None:
+        self.processes.append(process)
+        self.history.append(process)
+
+    def _log(self, piece: str) -> Path:
+        return LOGS / f"{self.name}-{piece}.log"
+
+    def _port(self, requested: int, what: str) -> int:
+        if not requested:
+            return free_port(self.host)
+        if port_in_use(requested, self.host):
+            raise StartupError(
+                f"port {requested} (asked for {what}) is already in use: stop what holds it "
+                "(`make local-down` if it is a background stack), or let the stack pick a free port"
+            )
+        return requested
+
+    def _start_moto(self) -> tuple[ManagedProcess, str]:
+        port = self._port(self.ports.moto, "moto")
+        moto_server = Path(sys.executable).with_name("moto_server")
+        if not moto_server.exists():
+            moto_server = DEV_VENV / "bin" / "moto_server"
+        process = spawn(
+            "moto",
+            [str(moto_server), "-H", self.host, "-p", str(port)],
+            log=self._log("moto"),
+            env=_base_environment(),
+            cwd=WORK_DIR,
+            ports=[port],
+            die_with_parent=self.attached,
+        )
+        self._started(process)
+        return process, f"http://{self.host}:{port}"
+
+    def _wait_moto(self, process: ManagedProcess, url: str) -> tuple[ManagedProcess, str]:
+        for attempt in range(1, _PORT_ATTEMPTS + 1):
+            # moto's own page, from moto itself (not from whatever else might answer on that port).
+            def answering(url: str = url, process: ManagedProcess = process) -> bool:
+                return _http_ok(f"{url}/moto-api/") and process.alive()
+
+            try:
+                wait_until(process, answering, what="answering HTTP", timeout=STARTUP_TIMEOUT)
+                return process, url
+            except StartupError:
+                # A port picked free may have been taken in between: try another one.
+                if self.ports.moto or attempt == _PORT_ATTEMPTS or process.alive():
+                    raise
+                self.processes.remove(process)
+                process, url = self._start_moto()
+        raise AssertionError("unreachable")
+
+    def _start_emulator(self) -> ManagedProcess:
+        port = self._port(self.ports.tiktok, "the TikTok emulator")
+        WORK_DIR.mkdir(parents=True, exist_ok=True)
+        self._emulator_stdout.unlink(missing_ok=True)
+        # Its one stdout line holds the credentials: a private file, not the log.
+        descriptor = os.open(self._emulator_stdout, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as stdout:
+            process = spawn(
+                "tiktok-emulator",
+                [sys.executable, "-m", "tiktok_emulator", "--host", self.host, "--port", str(port)],
+                log=self._log("tiktok"),
+                env={**_base_environment(), "PYTHONPATH": str(ROOT / "local")},
+                cwd=ROOT,
+                ports=[port],
+                stdout=stdout,
+                die_with_parent=self.attached,
+            )
+        self._started(process)
+        return process
+
+    def _wait_emulator(self, process: ManagedProcess) -> tuple[ManagedProcess, dict[str, Any]]:
+        description: dict[str, Any] = {}
+
+        def described() -> bool:
+            for line in self._emulator_stdout.read_text(encoding="utf-8").splitlines():
+                try:
+                    parsed = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(parsed, dict) and "url" in parsed:
+                    description.update(parsed)
+                    return True
+            return False
+
+        for attempt in range(1, _PORT_ATTEMPTS + 1):
+            try:
+                wait_until(process, described, what="listening", timeout=STARTUP_TIMEOUT)
+                # Read: the credentials need not stay on disk (the emulator keeps its open file).
+                self._emulator_stdout.unlink(missing_ok=True)
+                return process, description
+            except StartupError:
+                if self.ports.tiktok or attempt == _PORT_ATTEMPTS or process.alive():
+                    raise
+                self.processes.remove(process)
+                process = self._start_emulator()
+        raise AssertionError("unreachable")
+
+    def _start_runtime(
+        self,
+        spec: FunctionSpec,
+        code: CodeLayout,
+        runtime: RuntimeVenv,
+        rie: Path,
+        function_env: Mapping[str, str],
+        *,
+        piece: str = "lambda",
+        port: int | None = None,
+    ) -> tuple[ManagedProcess, str]:
+        """One function in an RIE of its own: process `{piece}-runtime`, log `<stack>-{piece}.log`, on
+        `port` (default: --runtime-port; 0: a free one)."""
+        requested = self.ports.runtime if port is None else port
+        for attempt in range(1, _PORT_ATTEMPTS + 1):
+            port = self._port(requested, f"the Lambda runtime of {spec.logical_id}")
+            api_port = free_port("127.0.0.1")
+            argv = [
+                str(rie),
+                "--runtime-interface-emulator-address",
+                f"{self.host}:{port}",
+                "--runtime-api-address",
+                f"127.0.0.1:{api_port}",
+                str(runtime.python),
+                "-m",
+                "awslambdaric",
+                spec.handler,
+            ]
+            process = spawn(
+                f"{piece}-runtime",
+                argv,
+                log=self._log(piece),
+                env=lambda_environment(spec, code, runtime, function_env),
+                cwd=code.function_dir,
+                ports=[port, api_port],
+                die_with_parent=self.attached,
+            )
+            self._started(process)
+
+            def accepting(port: int = port, process: ManagedProcess = process) -> bool:
+                return accepts_connections(port, self.host) and process.alive()
+
+            try:
+                wait_until(process, accepting, what="accepting invocations", timeout=STARTUP_TIMEOUT)
+                return process, invocation_url(self.host, port)
+            except StartupError:
+                if requested or attempt == _PORT_ATTEMPTS or process.alive():
+                    raise
+                self.processes.remove(process)
+        raise AssertionError("unreachable")
+
+    # -- stop ----------------------------------------------------------------------------------------------
+
+    def stop(self, *, quiet: bool = False) -> list[int]:
+        """Stops every process this stack started, the runtime first; returns the ports still busy after
+        a few seconds (empty when all are free). Safe to call twice."""
+        processes, self.processes = self.processes, []
+        busy = stop_processes(processes, host=self.host)
+        self._emulator_stdout.unlink(missing_ok=True)
+        if not quiet and processes:
+            self.say(stop_report(self.name, processes, busy))
+        return busy
+
+    # -- describing ----------------------------------------------------------------------------------------
+
+    def summary(self, info: StackInfo, seconds: float) -> str:
+        by_name = {process.name: process for process in info.processes}
+        resources = [f"    {logical_id:<24} {data['ref']}" for logical_id, data in info.resources.items()]
+        lines = [
+            f'local stack "{info.name}" ready in {seconds:.1f} s '
+            f"(code: {info.layout} layout; runtime: Python {info.runtime_python}):",
+            f"  AWS (moto)        {info.moto_url:<28} {_process_note(by_name.get('moto'))}",
+            f"  TikTok emulator   {info.tiktok_url:<28} {_process_note(by_name.get('tiktok-emulator'))}",
+            f"  Lambda runtime    {_base(info.invoke_url):<28} "
+            f"{_process_note(by_name.get('lambda-runtime'))}",
+            f"  Rotation runtime  {_base(info.rotation_invoke_url):<28} "
+            f"{_process_note(by_name.get('rotation-runtime'))}",
+            f"  ports: {' '.join(str(port) for port in info.ports)}",
+            "  resources (moto):",
+            *resources,
+        ]
+        return "\n".join(lines)
+
+
+def _process_note(process: ManagedProcess | None) -> str:
+    if process is None:
+        return ""
+    return f"pid {process.pid}, log {_relative(process.log)}"
+
+
+def _base(url: str) -> str:
+    return url.split("/2015-03-31", 1)[0]
+
+
+def _relative(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def stop_processes(processes: list[ManagedProcess], *, host: str = "127.0.0.1") -> list[int]:
+    """Stops them in reverse start order, signals deferred meanwhile; returns the ports still busy."""
+    with signals_deferred():
+        for process in reversed(processes):
+            stop(process)
+        return wait_ports_free([port for process in processes for port in process.ports], host=host)
+
+
+def stop_report(name: str, processes: list[ManagedProcess], busy: list[int]) -> str:
+    ports = [port for process in processes for port in process.ports]
+    stopped = f'local stack "{name}": stopped {len(processes)} processes'
+    if busy:
+        return f"{stopped}, but ports {busy} are still in use"
+    return f"{stopped}; ports {' '.join(map(str, ports))} are free"
+
+
+def _credentials(tiktok: TikTokAdmin, description: Mapping[str, Any]) -> dict[str, object]:
+    """The secret's value, as `make authorize` writes it after the seller's consent: the app's key, secret
+    and shop cipher (from the emulator's start-up line), and the tokens of a first authorization, issued by
+    the emulator with their expiry times. A rotation can then refresh them. Every secret value is registered
+    for masking."""
+    credentials: dict[str, object] = {name: str(description[name]) for name in APP_FIELDS}
+    register_secret(str(credentials["app_secret"]))
+    grant = tiktok.first_authorization(str(credentials["app_key"]), str(credentials["app_secret"]))
+    credentials.update({name: grant[name] for name in GRANT_FIELDS})
+    for name in SECRET_FIELDS:
+        register_secret(str(credentials[name]))
+    return credentials
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=1).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _base_environment() -> dict[str, str]:
+    """What the emulators inherit: the runner's environment without AWS settings that could point them (or a
+    boto3 inside them) at a real account."""
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("AWS_", "PYTHON")) and name not in ("VIRTUAL_ENV",)
+    }
+
+
+def lambda_environment(
+    spec: FunctionSpec, code: CodeLayout, runtime: RuntimeVenv, function_env: Mapping[str, str]
+) -> dict[str, str]:
+    """The runtime process's environment, as Lambda builds it: nothing from the caller's shell (no profile,
+    no real credentials), the function's variables, and the reserved ones Lambda sets."""
+    return {
+        "PATH": os.pathsep.join([str(runtime.path / "bin"), "/usr/local/bin", "/usr/bin", "/bin"]),
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        "LAMBDA_TASK_ROOT": str(code.function_dir),
+        "LAMBDA_RUNTIME_DIR": str(runtime.site_packages),
+        # /opt/python: the layers, in the template's order.
+        "PYTHONPATH": os.pathsep.join(str(path) for path in code.python_path),
+        # Lambda's task root is read-only: no __pycache__ in the build (or source) tree.
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
+        "AWS_LAMBDA_FUNCTION_NAME": spec.logical_id,
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_size),
+        "AWS_LAMBDA_FUNCTION_TIMEOUT": str(spec.timeout),
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.logical_id}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": "local",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        # What `sam local invoke` sets in its containers. Powertools' Tracer then stays off, as it does there:
+        # the emulator passes no trace header and no X-Ray daemon listens.
+        "AWS_SAM_LOCAL": "true",
+        **function_env,
+    }
+
+
+# --- the detached stack (make local-up) -------------------------------------------------------------------
+
+
+def save_state(info: StackInfo, path: Path = STATE_FILE) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(info.to_json(), indent=2) + "\n", encoding="utf-8")
+
+
+def load_state(path: Path = STATE_FILE) -> StackInfo | None:
+    try:
+        return StackInfo.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return None
+
+
+DOCKER_ENV_FILES: Final = ("env.json", "env.host-network.json")
+
+
+def docker_env_files(info: StackInfo, directory: Path = WORK_DIR) -> list[Path]:
+    """Ready `--env-vars` files for `sam local invoke` against this stack: env.json reaches it through
+    host.docker.internal (Docker Desktop), env.host-network.json through 127.0.0.1 (with
+    `--docker-network host`, Linux)."""
+    written = []
+    functions = {info.function: info.function_env}
+    if info.rotation_function:
+        functions[info.rotation_function] = info.rotation_env
+    for name, host in zip(DOCKER_ENV_FILES, (DOCKER_HOST, "127.0.0.1"), strict=True):
+        path = directory / name
+        by_function = {}
+        for function, environment in functions.items():
+            variables = {
+                name: value.replace(f"//{info.host}:", f"//{host}:") for name, value in environment.items()
+            }
+            variables.update(
+                {
+                    "AWS_DEFAULT_REGION": REGION,
+                    "AWS_REGION": REGION,
+                    "AWS_ACCESS_KEY_ID": "testing",
+                    "AWS_SECRET_ACCESS_KEY": "testing",
+                    "AWS_SESSION_TOKEN": "testing",
+                }
+            )
+            by_function[function] = variables
+        path.write_text(json.dumps(by_function, indent=2) + "\n", encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def log_tails(processes: list[ManagedProcess], lines: int = 30) -> str:
+    seen: set[Path] = set()
+    parts = []
+    for process in processes:
+        if process.log in seen:
+            continue
+        seen.add(process.log)
+        parts.append(f"--- {_relative(process.log)} (last {lines} lines)\n{tail(process.log, lines)}")
+    return redact("\n".join(parts))

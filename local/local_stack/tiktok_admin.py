@@ -1,0 +1,81 @@
+"""The TikTok emulator's control endpoints (/__emulator/...), for the local stack and the e2e tests."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+
+
+class TikTokAdmin:
+    def __init__(self, base_url: str, timeout: float = 10.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+
+    def _call(self, method: str, action: str, payload: Mapping[str, Any] | None = None) -> Any:
+        response = requests.request(
+            method, f"{self.base_url}/__emulator/{action}", json=payload, timeout=self.timeout
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def seed(self, cancellations: Mapping[str, str]) -> dict[str, str]:
+        """Adds or overwrites cancellations (cancel_id -> pending, approved, shipped, ...); returns all."""
+        answer: dict[str, str] = self._call("POST", "seed", dict(cancellations))["cancellations"]
+        return answer
+
+    def cancellations(self) -> dict[str, str]:
+        answer: dict[str, str] = self._call("GET", "cancellations")["cancellations"]
+        return answer
+
+    def inject_fault(self, kind: str, *, cancel_id: str | None = None, times: int | None = 1) -> None:
+        """The next `times` calls (None: all, until cleared) for `cancel_id` (None: any) get fault `kind`
+        (http_429, http_500, http_503, code_36009003, drop, read_timeout, html, latency)."""
+        self._call("POST", "faults", {"kind": kind, "cancel_id": cancel_id, "times": times})
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "faults")
+
+    def calls(self, cancel_id: str | None = None) -> list[dict[str, Any]]:
+        """The TikTok API calls the emulator received (all, or for one cancel_id). The token endpoints'
+        app_secret, refresh_token and auth_code come back as "***"."""
+        calls: list[dict[str, Any]] = self._call("GET", "calls")
+        return [call for call in calls if cancel_id is None or call.get("cancel_id") == cancel_id]
+
+    def expire_token(self, access_token: str | None = None) -> None:
+        """From now on `access_token` (default: the one issued last) answers 105002 (expired)."""
+        payload = {} if access_token is None else {"access_token": access_token}
+        self._call("POST", "expire-token", payload)
+
+    def refresh_token(self) -> dict[str, Any]:
+        """`{"refresh_token", "refresh_token_expire_in"}`: the refresh token the emulator issued last."""
+        answer: dict[str, Any] = self._call("GET", "refresh-token")
+        return answer
+
+    def issue_auth_code(self) -> str:
+        """An authorization code, as the seller's consent would hand the app one (single use, 30 minutes)."""
+        return str(self._call("POST", "auth-codes")["auth_code"])
+
+    def first_authorization(self, app_key: str, app_secret: str) -> dict[str, Any]:
+        """What `make authorize` gets after the seller's consent: an authorization code exchanged at Get
+        Access Token (`GET /api/v2/token/get`), i.e. `access_token`, `refresh_token` and both absolute
+        `*_expire_in` times, all issued by the emulator. Raises RuntimeError naming TikTok's code, never a
+        value."""
+        response = requests.get(
+            f"{self.base_url}/api/v2/token/get",
+            params={
+                "app_key": app_key,
+                "app_secret": app_secret,
+                "auth_code": self.issue_auth_code(),
+                "grant_type": "authorized_code",
+            },
+            timeout=self.timeout,
+        )
+        response.raise_for_status()
+        envelope = response.json()
+        data = envelope.get("data") if isinstance(envelope, dict) else None
+        if not isinstance(data, dict) or envelope.get("code") != 0:
+            code = envelope.get("code") if isinstance(envelope, dict) else None
+            raise RuntimeError(f"the emulator refused the authorization code: code {code}")
+        return data
