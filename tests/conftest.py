@@ -32,6 +32,28 @@ def tiktok_emulator() -> Iterator[TikTokEmulator]:
 # --- end of the TikTok Shop emulator block -------------------------------------------------------------
 
 
+# --- AWS: moto in server mode, reached as the functions reach AWS (AWS_ENDPOINT_URL) -------------------
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    with serialized_moto_server() as url:
+        yield url
+
+
+@pytest.fixture
+def moto_env(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An emptied moto, and AWS_* in the environment pointing at it (never at a real account)."""
+    reset_moto(moto_url)
+    for name, value in {
+        "AWS_ENDPOINT_URL": moto_url,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    return moto_url
+
+
 # --- Credentials rotation (RotateCredentialsFunction) --------------------------------------------------
 # The function in process, against the emulator (both TikTok hosts) and moto in server mode. moto cannot invoke
 # a rotation function, so local/secrets_rotation.py plays Secrets Manager's part: `rotation.rotate()` starts a
@@ -39,24 +61,9 @@ def tiktok_emulator() -> Iterator[TikTokEmulator]:
 # rotation_env and invoke_rotation_step need only AWS_* pointing at some moto; secrets_client provides one.
 
 
-@pytest.fixture(scope="session")
-def rotation_moto_url() -> Iterator[str]:
-    with serialized_moto_server() as url:
-        yield url
-
-
 @pytest.fixture
-def secrets_client(rotation_moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+def secrets_client(moto_env: str) -> Any:
     """An empty moto Secrets Manager, and AWS_* in the environment pointing at it."""
-    reset_moto(rotation_moto_url)
-    for name, value in {
-        "AWS_ENDPOINT_URL": rotation_moto_url,
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
     return boto3.client("secretsmanager")
 
 

@@ -12,7 +12,6 @@ from typing import Any
 import boto3
 import pytest
 from support.lambda_context import FakeLambdaContext
-from support.moto_server import reset_moto, serialized_moto_server
 from tiktok_emulator import (
     DEFAULT_ACCESS_TOKEN,
     DEFAULT_APP_KEY,
@@ -68,23 +67,8 @@ class Aws:
         return self.dynamodb.scan(TableName=TABLE_NAME)["Items"]
 
 
-@pytest.fixture(scope="session")
-def moto_url() -> Iterator[str]:
-    with serialized_moto_server() as url:
-        yield url
-
-
 @pytest.fixture
-def aws(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Aws:
-    reset_moto(moto_url)
-    for name, value in {
-        "AWS_ENDPOINT_URL": moto_url,
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+def aws(moto_env: str) -> Aws:
     from support.cfn_template import idempotency_table_schema
 
     dynamodb = boto3.client("dynamodb")
@@ -94,7 +78,7 @@ def aws(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Aws:
     sqs = boto3.client("sqs")
     dlq_url = sqs.create_queue(QueueName="ApprovalDeadLetterQueue")["QueueUrl"]
     queue_url = sqs.create_queue(QueueName="ApprovalQueue")["QueueUrl"]
-    return Aws(moto_url, dynamodb, secrets, sqs, dlq_url, queue_url)
+    return Aws(moto_env, dynamodb, secrets, sqs, dlq_url, queue_url)
 
 
 @pytest.fixture

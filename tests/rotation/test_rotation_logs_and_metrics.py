@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import json
-import logging
 import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
+from support.powertools_output import captured_output
 from support.secret_rotation import Rotation
 from tiktok_emulator import AuthorizedShop, TikTokEmulator
 
@@ -20,16 +19,8 @@ def output(capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[[], str]]:
     """Everything the function wrote: log lines (its Logger's handler) and EMF metrics (stdout)."""
     from rotation.observability import logger
 
-    handler = logger.registered_handler
-    assert isinstance(handler, logging.StreamHandler)
-    buffer = io.StringIO()
-    previous = handler.setStream(buffer)
-
-    def read() -> str:
-        return buffer.getvalue() + capsys.readouterr().out
-
-    yield read
-    handler.setStream(previous)
+    with captured_output(logger, capsys) as read:
+        yield read
 
 
 def lines(text: str) -> list[dict]:
