@@ -122,7 +122,7 @@ def test_bad_base_urls_are_refused(base_url: str):
         TikTokShopClient(app_key="k", app_secret="s", base_url=base_url)
 
 
-@pytest.mark.parametrize("timeout", [0, -1, (1.0,), (1.0, 0), "3"])
+@pytest.mark.parametrize("timeout", [0, -1, (1.0,), (1.0, 0), "3", float("inf"), (1.0, float("nan"))])
 def test_bad_timeouts_are_refused(timeout: object):
     with pytest.raises(TikTokValidationError, match="timeout"):
         TikTokShopClient(app_key="k", app_secret="s", timeout=timeout)  # type: ignore[arg-type]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Collection, Mapping
 from types import TracebackType
@@ -236,7 +237,7 @@ def _clip(timeout: tuple[float, float], time_left: float | None) -> tuple[float,
 
 def _validated_timeout(timeout: Timeout) -> tuple[float, float]:
     pair = (timeout, timeout) if isinstance(timeout, int | float) else tuple(timeout)
-    if len(pair) != 2 or not all(isinstance(t, int | float) and t > 0 for t in pair):
+    if len(pair) != 2 or not all(isinstance(t, int | float) and 0 < t < math.inf for t in pair):
         raise TikTokValidationError("timeout must be a positive number or a (connect, read) pair of them")
     return (float(pair[0]), float(pair[1]))
 
