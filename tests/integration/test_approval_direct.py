@@ -69,3 +69,11 @@ def test_malformed_events_raise_invalid_request(
     with pytest.raises(InvalidApprovalRequest, match=mentions):
         invoke(event)
     assert emulator.recorder.count() == 0
+
+
+def test_a_caller_without_a_lambda_context_is_served(function_env: None, emulator: TikTokEmulator):
+    import app
+
+    result = app.lambda_handler({"cancel_id": PENDING[0]}, None)
+    assert result["data"] == {"success": True, "status": "CANCELLATION_APPROVED"}
+    assert emulator.cancellation_state(PENDING[0]) == "approved"
