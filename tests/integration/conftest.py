@@ -4,67 +4,14 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
+from support.approvals import CREDENTIALS, PENDING, SECRET_NAME, SHIPPED, TABLE_NAME, Aws, Invoke
 from support.lambda_context import FakeLambdaContext
-from tiktok_emulator import (
-    DEFAULT_ACCESS_TOKEN,
-    DEFAULT_APP_KEY,
-    DEFAULT_APP_SECRET,
-    DEFAULT_SHOP_CIPHER,
-    TikTokEmulator,
-)
-
-EVENTS = Path(__file__).resolve().parents[2] / "events"
-SECRET_NAME = "tiktok-shop/credentials"
-TABLE_NAME = "IdempotencyTable"
-CREDENTIALS = {
-    "app_key": DEFAULT_APP_KEY,
-    "app_secret": DEFAULT_APP_SECRET,
-    "access_token": DEFAULT_ACCESS_TOKEN,
-    "shop_cipher": DEFAULT_SHOP_CIPHER,
-}
-PENDING = [f"57600010000000000{n:02d}" for n in range(1, 11)]
-SHIPPED = "5760001000000000901"
-UNKNOWN = "5760001999999999999"
-
-
-@dataclass
-class Aws:
-    url: str
-    dynamodb: Any
-    secrets: Any
-    sqs: Any
-    dlq_url: str
-    queue_url: str
-
-    def put_credentials(self, **changes: str) -> None:
-        self.secrets.put_secret_value(
-            SecretId=SECRET_NAME, SecretString=json.dumps({**CREDENTIALS, **changes})
-        )
-
-    def dead_letters(self) -> list[dict[str, Any]]:
-        messages: list[dict[str, Any]] = []
-        while True:
-            batch = self.sqs.receive_message(
-                QueueUrl=self.dlq_url,
-                MaxNumberOfMessages=10,
-                MessageAttributeNames=["All"],
-                WaitTimeSeconds=0,
-            ).get("Messages", [])
-            if not batch:
-                return messages
-            messages.extend(batch)
-            for message in batch:
-                self.sqs.delete_message(QueueUrl=self.dlq_url, ReceiptHandle=message["ReceiptHandle"])
-
-    def idempotency_records(self) -> list[dict[str, Any]]:
-        return self.dynamodb.scan(TableName=TABLE_NAME)["Items"]
+from tiktok_emulator import TikTokEmulator
 
 
 @pytest.fixture
@@ -107,9 +54,6 @@ def function_env(aws: Aws, emulator: TikTokEmulator, monkeypatch: pytest.MonkeyP
     dependencies.reset()
 
 
-Invoke = Callable[..., Any]
-
-
 @pytest.fixture
 def invoke(function_env: None) -> Invoke:
     import app
@@ -118,51 +62,3 @@ def invoke(function_env: None) -> Invoke:
         return app.lambda_handler(copy.deepcopy(event), context or FakeLambdaContext())
 
     return call
-
-
-def load_event(name: str) -> dict[str, Any]:
-    return json.loads((EVENTS / name).read_text())
-
-
-def api_event(
-    cancel_id: str, *, header_key: str | None = None, query_key: str | None = None
-) -> dict[str, Any]:
-    """events/api_approve.json for another cancel_id and key."""
-    event = load_event("api_approve.json")
-    event["pathParameters"] = {"cancel_id": cancel_id}
-    event["path"] = f"/cancellations/{cancel_id}/approve"
-    event["requestContext"]["path"] = event["path"]
-    headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "idempotency-key"}
-    if header_key is not None:
-        headers["Idempotency-Key"] = header_key
-    event["headers"] = headers
-    event["multiValueHeaders"] = {k: [v] for k, v in headers.items()}
-    query = {"idempotency_key": query_key} if query_key is not None else None
-    event["queryStringParameters"] = query
-    event["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()} if query else None
-    return event
-
-
-def sqs_event(*bodies: str) -> dict[str, Any]:
-    template = load_event("sqs_batch.json")["Records"][0]
-    records = []
-    for n, body in enumerate(bodies):
-        record = copy.deepcopy(template)
-        record["messageId"] = f"00000000-0000-4000-8000-{n:012d}"
-        record["body"] = body
-        records.append(record)
-    return {"Records": records}
-
-
-def body(response: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(response["body"])
-
-
-def header(response: dict[str, Any], name: str) -> str | None:
-    """A response header, whether the resolver answered in `headers` or (REST v1) `multiValueHeaders`."""
-    single = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
-    multi = {k.lower(): v for k, v in (response.get("multiValueHeaders") or {}).items()}
-    if name.lower() in single:
-        return single[name.lower()]
-    values = multi.get(name.lower())
-    return ",".join(values) if values else None

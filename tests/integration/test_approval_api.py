@@ -7,7 +7,7 @@ import time
 
 import pytest
 from approval.service import tiktok_idempotency_key
-from conftest import PENDING, SHIPPED, UNKNOWN, Aws, Invoke, api_event, body, header, load_event
+from support.approvals import PENDING, SHIPPED, UNKNOWN, Aws, Invoke, api_event, body, header, load_event
 from tiktok_emulator import Fault, TikTokEmulator
 from tiktok_shop import sign
 

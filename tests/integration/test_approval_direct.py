@@ -9,7 +9,7 @@ from approval.errors import (
     InvalidApprovalRequest,
     TikTokUnavailable,
 )
-from conftest import PENDING, SHIPPED, UNKNOWN, Invoke, load_event
+from support.approvals import PENDING, SHIPPED, UNKNOWN, Invoke, load_event
 from tiktok_emulator import Fault, TikTokEmulator
 
 

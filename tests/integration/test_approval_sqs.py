@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from conftest import PENDING, SHIPPED, Aws, Invoke, load_event, sqs_event
+from support.approvals import PENDING, SHIPPED, Aws, Invoke, load_event, sqs_event
 from tiktok_emulator import Fault, TikTokEmulator
 
 

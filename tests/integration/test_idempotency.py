@@ -6,7 +6,7 @@ import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from conftest import PENDING, Aws, Invoke, api_event, body, header
+from support.approvals import PENDING, Aws, Invoke, api_event, body, header
 from tiktok_emulator import Fault, TikTokEmulator
 
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Iterator
 
 import pytest
-from conftest import CREDENTIALS, PENDING, SHIPPED, Aws, Invoke, api_event, sqs_event
+from support.approvals import CREDENTIALS, PENDING, SHIPPED, Aws, Invoke, api_event, sqs_event
 from support.powertools_output import captured_output
 from tiktok_emulator import Fault, TikTokEmulator
 

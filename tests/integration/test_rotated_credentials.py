@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets_rotation
 from approval import dependencies
-from conftest import PENDING, SECRET_NAME, Aws, Invoke
+from support.approvals import PENDING, SECRET_NAME, Aws, Invoke
 from support.secret_rotation import InvokeStep, Secret
 from tiktok_emulator import TikTokEmulator
 
