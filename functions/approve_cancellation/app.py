@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from typing import Any, cast
 
-from approval import dependencies
 from approval.handlers import api, direct, sqs
 from approval.observability import logger, metrics, tracer
 from aws_lambda_powertools.logging import correlation_paths
@@ -56,8 +55,6 @@ def lambda_handler(event: Any, context: LambdaContext | None) -> Any:
 def _handle(event: Any, context: LambdaContext) -> Any:
     source = event_source(event)
     logger.append_keys(trigger=source)
-    # Before the idempotent operation runs, so an invocation that times out leaves a record that expires.
-    dependencies.approval_service().register_lambda_context(context)
     if source == "api":
         return api.handle(event, context)
     if source == "sqs":

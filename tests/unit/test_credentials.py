@@ -133,3 +133,17 @@ def test_values_that_cannot_be_sent_as_is_are_refused_by_key(key: str, value: st
     with pytest.raises(CredentialsError, match=repr(key)) as raised:
         Credentials.from_mapping({**VALUES, key: value})
     assert "tok" not in str(raised.value).replace("token", "")
+
+
+def test_an_unreachable_secrets_manager_is_unavailable_not_misconfigured(monkeypatch: pytest.MonkeyPatch):
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+    from botocore.config import Config
+    from tiktok_shop import CredentialsUnavailableError
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens on the discard port
+    provider = SecretsProvider(boto_config=Config(retries={"max_attempts": 1}, connect_timeout=1))
+    with pytest.raises(CredentialsUnavailableError, match="cannot read secret"):
+        CredentialsLoader(SECRET_NAME, provider=provider).get()

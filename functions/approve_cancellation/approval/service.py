@@ -31,6 +31,7 @@ from tiktok_shop import (
     Credentials,
     CredentialsError,
     CredentialsLoader,
+    CredentialsUnavailableError,
     TikTokAPIError,
     TikTokCode,
     TikTokShopClient,
@@ -103,6 +104,9 @@ class ApprovalService:
         self._config = config
         self._client_lock = threading.Lock()
         self._client: tuple[Credentials, TikTokShopClient] | None = None
+        # Configured here, once, before any worker thread: Powertools marks the store configured before it
+        # has finished configuring it, which a second thread could observe.
+        persistence.configure(config, key_prefix=IDEMPOTENCY_KEY_PREFIX)
         self._approve_once = idempotent_function(
             data_keyword_argument="record",
             persistence_store=persistence,
@@ -212,6 +216,8 @@ class ApprovalService:
             return self._credentials.get(force_refresh=force_refresh)
         except CredentialsError as error:
             raise UpstreamConfigurationError(str(error)) from None
+        except CredentialsUnavailableError as error:
+            raise TikTokUnavailable(str(error)) from None
 
     def _client_for(self, credentials: Credentials) -> TikTokShopClient:
         # One client (one connection pool) per credentials, shared by the batch's worker threads.

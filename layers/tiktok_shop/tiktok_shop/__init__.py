@@ -11,6 +11,7 @@ from .codes import ErrorCategory, TikTokCode
 from .credentials import Credentials, CredentialsLoader
 from .errors import (
     CredentialsError,
+    CredentialsUnavailableError,
     TikTokAPIError,
     TikTokShopError,
     TikTokTransportError,
@@ -26,6 +27,7 @@ __all__ = [
     "Credentials",
     "CredentialsError",
     "CredentialsLoader",
+    "CredentialsUnavailableError",
     "ErrorCategory",
     "RetryPolicy",
     "TikTokAPIError",

@@ -186,7 +186,9 @@ class TikTokShopClient:
         settings = self._session.merge_environment_settings(prepared.url, {}, None, None, None)
         started = time.monotonic()
         try:
-            response = self._session.send(prepared, timeout=_clip(self.timeout, time_left), **settings)
+            # requests' HTTPAdapter takes a urllib3 Timeout as is; its type stubs do not say so.
+            timeout = _clip(self.timeout, time_left)
+            response = self._session.send(prepared, timeout=timeout, **settings)  # type: ignore[arg-type]
         except requests.exceptions.RequestException as exc:
             # The cause's text holds the URL: signed, or with the app secret in it.
             raise _transport_error(exc, base_url or self.base_url) from None
@@ -214,8 +216,9 @@ def _hide_values(error: TikTokAPIError, values: list[str]) -> None:
 def _transport_error(exc: requests.exceptions.RequestException, base_url: str) -> TikTokTransportError:
     host = urlsplit(base_url).netloc
     if isinstance(exc, requests.exceptions.SSLError):
-        # A certificate or protocol mismatch does not heal by itself.
-        return TikTokTransportError(f"TLS handshake with {host} failed", retryable=False)
+        # A certificate that does not verify will not heal by itself; a TLS connection cut short may.
+        verify_failed = "CERTIFICATE_VERIFY_FAILED" in str(exc)
+        return TikTokTransportError(f"TLS with {host} failed", retryable=not verify_failed)
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return TikTokTransportError(f"timed out connecting to {host}", timed_out=True)
     # requests reports a timeout while reading the body as a ConnectionError wrapping urllib3's.
@@ -229,10 +232,13 @@ def _transport_error(exc: requests.exceptions.RequestException, base_url: str) -
     return TikTokTransportError(f"request to {host} failed ({type(exc).__name__})", retryable=False)
 
 
-def _clip(timeout: tuple[float, float], time_left: float | None) -> tuple[float, float]:
+def _clip(timeout: tuple[float, float], time_left: float | None) -> tuple[float, float] | urllib3.Timeout:
     if time_left is None:
         return timeout
-    return (min(timeout[0], time_left), min(timeout[1], time_left))
+    # total bounds connect and read together: separately capped, they could add up past the deadline.
+    return urllib3.Timeout(
+        connect=min(timeout[0], time_left), read=min(timeout[1], time_left), total=time_left
+    )
 
 
 def _validated_timeout(timeout: Timeout) -> tuple[float, float]:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
-from .errors import CredentialsError
+from .errors import CredentialsError, CredentialsUnavailableError
 from .validation import credential_text_problem
 
 if TYPE_CHECKING:
@@ -16,6 +16,16 @@ if TYPE_CHECKING:
 REQUIRED_KEYS = ("app_key", "app_secret", "access_token", "shop_cipher")
 _SECRET_FIELDS = frozenset({"app_secret", "access_token", "refresh_token"})
 DEFAULT_MAX_AGE_SECONDS = 300
+# Secrets Manager errors that asking again will not cure; anything else (throttling, faults) may pass.
+_PERMANENT_READ_ERRORS = frozenset(
+    {
+        "ResourceNotFoundException",
+        "AccessDeniedException",
+        "DecryptionFailure",
+        "InvalidRequestException",
+        "InvalidParameterException",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -95,10 +105,19 @@ class CredentialsLoader:
             raw = self._provider.get(self.secret_id, max_age=self.max_age, force_fetch=force_refresh)
         except GetParameterError as error:
             # Powertools' message carries the AWS error (access denied, not found), never the value.
-            raise CredentialsError(f"cannot read secret {self.secret_id!r}: {error}") from None
+            message = f"cannot read secret {self.secret_id!r}: {error}"
+            if _aws_error_code(error.__context__) in _PERMANENT_READ_ERRORS:
+                raise CredentialsError(message) from None
+            raise CredentialsUnavailableError(message) from None
         if not isinstance(raw, str | bytes):
             raise CredentialsError(f"secret {self.secret_id!r} has no string value")
         return Credentials.from_json(raw, source=f"secret {self.secret_id!r}")
+
+
+def _aws_error_code(error: BaseException | None) -> str | None:
+    # Powertools wraps every boto error in GetParameterError; the original is the implicit context.
+    response = getattr(error, "response", None)
+    return response.get("Error", {}).get("Code") if isinstance(response, dict) else None
 
 
 def _optional_text(secret: Mapping[str, Any], key: str, source: str) -> str | None:

@@ -17,6 +17,10 @@ class CredentialsError(TikTokShopError, ValueError):
     """The credentials secret is unreadable, not a JSON object, or lacks a key. Names keys, never values."""
 
 
+class CredentialsUnavailableError(TikTokShopError):
+    """The credentials secret could not be read just now (throttling, a timeout, a Secrets Manager fault)."""
+
+
 class TikTokAPIError(TikTokShopError):
     """TikTok answered with a failure, or did not answer usably.
 

@@ -67,6 +67,7 @@ def approve_cancellation(
     )
     settings = dependencies.settings()
     service = dependencies.approval_service()
+    service.register_lambda_context(app.lambda_context)
     # Whichever comes first: this invocation's end, or API Gateway giving up on the caller.
     deadline = earliest(
         invocation_deadline(app.lambda_context, settings.deadline_margin_seconds),
@@ -108,7 +109,10 @@ def malformed_request(error: RequestValidationError) -> Response[str]:
 
 
 def _error_response(error: ApprovalError) -> Response[str]:
-    status = next(status for kind, status in STATUS_BY_ERROR if isinstance(error, kind))
+    status = next(
+        (status for kind, status in STATUS_BY_ERROR if isinstance(error, kind)),
+        HTTPStatus.INTERNAL_SERVER_ERROR,
+    )
     headers = {}
     if isinstance(error, ApprovalInProgress):
         headers["Retry-After"] = RETRY_AFTER_IN_PROGRESS

@@ -17,5 +17,6 @@ from ..request_parsing import parse_approval_request
 
 def handle(event: Any, context: LambdaContext) -> dict[str, Any]:
     request = parse_approval_request(event)
+    dependencies.approval_service().register_lambda_context(context)
     deadline = invocation_deadline(context, dependencies.settings().deadline_margin_seconds)
     return dependencies.approval_service().approve(request, deadline=deadline).result

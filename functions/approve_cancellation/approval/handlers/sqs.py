@@ -41,6 +41,8 @@ class DeadLetterQueueUnavailable(RuntimeError):
 
 def handle(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     settings = dependencies.settings()
+    dependencies.approval_service().register_lambda_context(context)
+    dependencies.sqs_client()  # built here, not first in a worker thread: boto3's session is not thread-safe
     deadline = invocation_deadline(context, settings.deadline_margin_seconds)
     # Each approval is mostly a network wait: up to `batch_concurrency` of them run at once, in threads.
     with ThreadPoolExecutor(max_workers=settings.batch_concurrency, thread_name_prefix="approval") as workers:
