@@ -51,13 +51,16 @@ def test_twenty_concurrent_duplicates_call_tiktok_once(invoke: Invoke, emulator:
 
 
 def test_a_duplicate_in_progress_gets_409_then_the_replay(invoke: Invoke, emulator: TikTokEmulator):
-    emulator.inject_fault(Fault(kind="latency", delay=0.6), times=1)
+    emulator.inject_fault(Fault(kind="latency", delay=1.0), times=1)
     with ThreadPoolExecutor(max_workers=1) as pool:
         first = pool.submit(invoke, api_event(PENDING[0]))
-        time.sleep(0.3)
+        # The first is waiting on TikTok once its call arrived: its in-progress record is written by then.
+        give_up = time.monotonic() + 10
+        while emulator.recorder.count() == 0 and time.monotonic() < give_up:
+            time.sleep(0.01)
         during = invoke(api_event(PENDING[0]))
         first_response = first.result()
-    assert during["statusCode"] == 409
+    assert during["statusCode"] == 409, during["body"]
     assert header(during, "Retry-After") == "2"
     assert first_response["statusCode"] == 200
     after = invoke(api_event(PENDING[0]))
