@@ -218,7 +218,8 @@ def test_sqs_trigger_reports_batch_item_failures(template: dict[str, Any]):
     event = sqs_event(template)
     assert event["Type"] == "SQS"
     assert event["Properties"]["Queue"] == {"Fn::GetAtt": ["ApprovalQueue", "Arn"]}
-    assert event["Properties"]["BatchSize"] == 10
+    # Each record of a batch gets a worker at once (BatchConcurrency is also the function's pool size).
+    assert event["Properties"]["BatchSize"] == {"Ref": "BatchConcurrency"}
     assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert 0 < event["Properties"]["MaximumBatchingWindowInSeconds"] <= 5
     assert event["Properties"]["ScalingConfig"] == {"MaximumConcurrency": {"Ref": "QueueMaximumConcurrency"}}
