@@ -105,17 +105,22 @@ def command_run(args: argparse.Namespace) -> int:
                 busy = stack.stop()
                 if busy:
                     ok = False
-    except Interrupted as interrupted:
-        say(f"interrupted ({interrupted}); everything started was stopped")
-        return 128 + interrupted.signum
-    except (StartupError, RuntimeSetupError, TemplateError) as error:
-        say(f"make run FAILED: {error}")
-        return EXIT_FAILED
-    except Exception as error:  # reported with the logs; everything was stopped on the way out
-        say(f"make run FAILED: {type(error).__name__}: {error}\n" + log_tails(stack.history))
-        return EXIT_FAILED
+    except (Exception, Interrupted) as error:  # every failure becomes an exit code and a message
+        return _failed("run", error, stack)
     say(f"\nmake run: {'all steps passed' if ok else 'FAILED'} in {time.perf_counter() - started:.1f} s")
     return 0 if ok else EXIT_FAILED
+
+
+def _failed(verb: str, error: BaseException, stack: LocalStack) -> int:
+    """The exit code and message for a failed `make run` or `make local-up`; the stack is stopped by then."""
+    if isinstance(error, Interrupted):
+        say(f"interrupted ({error}); everything started was stopped")
+        return 128 + error.signum
+    if isinstance(error, StartupError | RuntimeSetupError | TemplateError):
+        say(f"make {verb} FAILED: {error}")
+    else:
+        say(f"make {verb} FAILED: {type(error).__name__}: {error}\n" + log_tails(stack.history))
+    return EXIT_FAILED
 
 
 def command_up(args: argparse.Namespace) -> int:
@@ -131,15 +136,8 @@ def command_up(args: argparse.Namespace) -> int:
     try:
         with interruptible():
             info = stack.start()
-    except Interrupted as interrupted:
-        say(f"interrupted ({interrupted}); everything started was stopped")
-        return 128 + interrupted.signum
-    except (StartupError, RuntimeSetupError, TemplateError) as error:
-        say(f"make local-up FAILED: {error}")
-        return EXIT_FAILED
-    except Exception as error:  # reported with the logs; everything was stopped on the way out
-        say(f"make local-up FAILED: {type(error).__name__}: {error}\n" + log_tails(stack.history))
-        return EXIT_FAILED
+    except (Exception, Interrupted) as error:  # every failure becomes an exit code and a message
+        return _failed("local-up", error, stack)
     save_state(info, args.state_file)
     env_files = docker_env_files(info, args.state_file.parent)
     say(
