@@ -7,6 +7,7 @@ from typing import Any
 
 import boto3
 import pytest
+from support.function_env import function_environment
 from support.lambda_context import FakeLambdaContext
 from support.moto_server import reset_moto, serialized_moto_server
 from support.secret_rotation import (
@@ -80,16 +81,14 @@ def credentials_secret(secrets_client: Any, tiktok_emulator: TikTokEmulator) -> 
 def rotation_env(tiktok_emulator: TikTokEmulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     from rotation import dependencies
 
-    for name, value in {
+    values = {
         "TIKTOK_API_BASE_URL": tiktok_emulator.url,
         "TIKTOK_AUTH_BASE_URL": tiktok_emulator.url,
         "POWERTOOLS_METRICS_NAMESPACE": "TikTokShop",
         "POWERTOOLS_TRACE_DISABLED": "true",
-    }.items():
-        monkeypatch.setenv(name, value)
-    dependencies.reset()
-    yield
-    dependencies.reset()
+    }
+    with function_environment(monkeypatch, values, dependencies.reset):
+        yield
 
 
 @pytest.fixture

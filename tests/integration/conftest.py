@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 import pytest
 from support.approvals import CREDENTIALS, PENDING, SECRET_NAME, SHIPPED, TABLE_NAME, Aws, Invoke
+from support.function_env import function_environment
 from support.lambda_context import FakeLambdaContext
 from tiktok_emulator import TikTokEmulator
 
@@ -38,7 +39,7 @@ def emulator(tiktok_emulator: TikTokEmulator) -> TikTokEmulator:
 def function_env(aws: Aws, emulator: TikTokEmulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     from approval import dependencies
 
-    for name, value in {
+    values = {
         "TIKTOK_CREDENTIALS_SECRET": SECRET_NAME,
         "IDEMPOTENCY_TABLE": TABLE_NAME,
         "TIKTOK_API_BASE_URL": emulator.url,
@@ -47,11 +48,9 @@ def function_env(aws: Aws, emulator: TikTokEmulator, monkeypatch: pytest.MonkeyP
         "POWERTOOLS_METRICS_NAMESPACE": "TikTokShop",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "BATCH_CONCURRENCY": "10",
-    }.items():
-        monkeypatch.setenv(name, value)
-    dependencies.reset()
-    yield
-    dependencies.reset()
+    }
+    with function_environment(monkeypatch, values, dependencies.reset):
+        yield
 
 
 @pytest.fixture
