@@ -33,6 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             host=args.host,
             port=args.port,
             seed_file=args.seed,
+            repeated_key=args.repeated_key,
         )
     except (OSError, ValueError) as error:
         print(f"tiktok-emulator: cannot load the seed file: {error}", file=sys.stderr)
@@ -65,6 +66,13 @@ def _parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--access-token", help="overrides the seed file and the default")
     parser.add_argument("--shop-cipher", help="overrides the seed file and the default")
     parser.add_argument("--refresh-token", help="overrides the seed file and the default")
+    parser.add_argument(
+        "--repeated-key",
+        choices=("replay", "reprocess"),
+        default="replay",
+        help="what an approval with an idempotency_key seen before does (TikTok does not document it): "
+        "replay the first answer (default) or process it again against the current state",
+    )
     return parser.parse_args(argv)
 
 

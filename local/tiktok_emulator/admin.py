@@ -54,6 +54,13 @@ class Controls(Protocol):
 
     def reset(self) -> None: ...
 
+    def approvals(self) -> dict[str, int]: ...
+
+    @property
+    def repeated_key_mode(self) -> str: ...
+
+    def set_repeated_key_mode(self, mode: str) -> None: ...
+
 
 def is_admin_path(path: str) -> bool:
     return path.startswith(ADMIN_PREFIX)
@@ -79,6 +86,19 @@ def _seed(controls: Controls, payload: dict[str, object]) -> object:
 
 def _cancellations(controls: Controls, payload: dict[str, object]) -> object:
     return {"cancellations": controls.cancellations()}
+
+
+def _approvals(controls: Controls, payload: dict[str, object]) -> object:
+    return {"approvals": controls.approvals()}
+
+
+def _repeated_key(controls: Controls, payload: dict[str, object]) -> object:
+    mode = payload.get("mode")
+    if mode is not None:
+        if not isinstance(mode, str):
+            raise ValueError("mode must be 'replay' or 'reprocess'")
+        controls.set_repeated_key_mode(mode)
+    return {"mode": controls.repeated_key_mode}
 
 
 def _inject_fault(controls: Controls, payload: dict[str, object]) -> object:
@@ -172,6 +192,9 @@ def _clear_calls(controls: Controls, payload: dict[str, object]) -> object:
 _ACTIONS: Final[dict[tuple[str, str], Callable[[Controls, dict[str, object]], object]]] = {
     ("POST", "seed"): _seed,
     ("GET", "cancellations"): _cancellations,
+    ("GET", "approvals"): _approvals,
+    ("GET", "repeated-key"): _repeated_key,
+    ("PUT", "repeated-key"): _repeated_key,
     ("POST", "faults"): _inject_fault,
     ("GET", "faults"): _faults,
     ("DELETE", "faults"): _clear_faults,

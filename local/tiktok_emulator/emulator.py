@@ -28,7 +28,13 @@ from tiktok_emulator.server import EmulatorHTTPServer
 from tiktok_emulator.shop_api import Route, ShopApi, match_route
 from tiktok_emulator.shops import AuthorizedShop
 from tiktok_emulator.signing import sign
-from tiktok_emulator.state import CancellationState, ShopState, validate_cancellations
+from tiktok_emulator.state import (
+    CancellationState,
+    RepeatedKeyMode,
+    ShopState,
+    is_repeated_key_mode,
+    validate_cancellations,
+)
 from tiktok_emulator.wire import Answer, IncomingRequest, new_request_id
 
 logger = logging.getLogger("tiktok_emulator")
@@ -51,9 +57,11 @@ class TikTokEmulator:
         seed_file: str | Path | None = None,
         refresh_token: str | None = None,
         shops: Sequence[AuthorizedShop] | None = None,
+        repeated_key: RepeatedKeyMode = "replay",
     ) -> None:
         """`shops`: what Get Authorized Shops lists (default: one shop, with `shop_cipher`); approvals
-        accept the cipher of any of them."""
+        accept the cipher of any of them. `repeated_key`: what an approval with an idempotency_key seen
+        before does, which TikTok does not document ("replay" the first answer, or "reprocess")."""
         seed = read_seed_file(seed_file) if seed_file is not None else Seed()
         from_file = seed.credentials
         self.app_key = app_key or from_file.get("app_key", DEFAULT_APP_KEY)
@@ -77,6 +85,8 @@ class TikTokEmulator:
             state=self._state,
             clock=clock,
         )
+        self._initial_repeated_key = repeated_key
+        self.set_repeated_key_mode(repeated_key)
         self._auth_state = AuthState(self._initial_refresh_token, clock())
         self._auth_api = AuthApi(
             app_key=self.app_key,
@@ -158,8 +168,30 @@ class TikTokEmulator:
     # -- state -------------------------------------------------------------------------------------------
 
     def seed(self, cancellations: Mapping[str, str]) -> None:
-        """Adds or overwrites cancellations; states: pending, approved, shipped, cancelled, other_seller."""
-        self._state.seed(validate_cancellations(cancellations))
+        """Adds or overwrites cancellations; states: pending, approved, complete, shipped, cancelled,
+        other_seller. Seeding "approved" is an approval made elsewhere (Seller Center): not counted."""
+        self._state.seed(validate_cancellations(cancellations), self._clock())
+
+    def withdraw(self, cancel_id: str) -> None:
+        """The buyer withdraws the request: from now on it is CANCELLATION_REQUEST_CANCELLED."""
+        self._state.set_cancellation_state(cancel_id, "cancelled", self._clock())
+
+    def approve_elsewhere(self, cancel_id: str) -> None:
+        """The seller approves in Seller Center (or the system does): not counted in approvals()."""
+        self._state.set_cancellation_state(cancel_id, "approved", self._clock())
+
+    def approvals(self) -> dict[str, int]:
+        """How many times an Approve Cancellation call moved each cancellation from pending to approved."""
+        return self._state.approvals()
+
+    @property
+    def repeated_key_mode(self) -> RepeatedKeyMode:
+        return self._api.repeated_key
+
+    def set_repeated_key_mode(self, mode: str) -> None:
+        if not is_repeated_key_mode(mode):
+            raise ValueError(f"repeated_key must be 'replay' or 'reprocess', got {mode!r}")
+        self._api.repeated_key = mode
 
     def cancellation_state(self, cancel_id: str) -> CancellationState | None:
         return self._state.cancellation_state(cancel_id)
@@ -236,9 +268,10 @@ class TikTokEmulator:
         return self._recorder
 
     def reset(self) -> None:
-        """Back to the constructor's cancellations, tokens and shops; no faults, no idempotency records, no
-        authorization codes, no calls."""
+        """Back to the constructor's cancellations, tokens, shops and repeated-key mode; no faults, no
+        idempotency records, no authorization codes, no calls, no approvals counted."""
         self._state.reset(self._initial_cancellations, self._initial_access_token, self._initial_shops)
+        self.set_repeated_key_mode(self._initial_repeated_key)
         self._auth_state.reset(self._initial_refresh_token, self._clock())
         self._faults.clear()
         self._recorder.clear()
@@ -309,6 +342,10 @@ class TikTokEmulator:
             return None
         if fault.kind == "latency":
             return self._endpoint_answer(request, route)
+        if fault.kind == "lost_answer":
+            self._endpoint_answer(request, route)
+            self._stopping.wait(fault.answer_delay)
+            return None
         return fault.canned_answer(new_request_id(self._clock()))
 
     def _endpoint_answer(self, request: IncomingRequest, route: Route) -> Answer:

@@ -12,7 +12,15 @@ from tiktok_emulator import codes
 from tiktok_emulator.wire import Answer, envelope, html_answer
 
 FaultKind = Literal[
-    "latency", "http_429", "http_500", "http_503", "code_36009003", "drop", "read_timeout", "html"
+    "latency",
+    "http_429",
+    "http_500",
+    "http_503",
+    "code_36009003",
+    "drop",
+    "read_timeout",
+    "html",
+    "lost_answer",
 ]
 FAULT_KINDS: Final[frozenset[str]] = frozenset(get_args(FaultKind))
 
@@ -43,7 +51,10 @@ class Fault:
     - code_36009003: HTTP 200 with code 36009003, TikTok's usual way of reporting a transient error;
     - drop: close the connection at once without answering;
     - read_timeout: say nothing for `delay` seconds (default 5), then answer HTTP 504 with code 36009007;
-    - html: a "502 Bad Gateway" HTML page with HTTP `status` (default 200).
+    - html: a "502 Bad Gateway" HTML page with HTTP `status` (default 200);
+    - lost_answer: process the request (an approval is applied), wait `delay` seconds (default 0), then
+      close the connection without answering: TikTok acted, the client cannot know. The one kind that
+      changes state.
     """
 
     kind: FaultKind
@@ -69,9 +80,14 @@ class Fault:
         return 0.0
 
     @property
+    def answer_delay(self) -> float:
+        """lost_answer's wait after processing, before the connection is closed."""
+        return (self.delay or 0.0) if self.kind == "lost_answer" else 0.0
+
+    @property
     def client_gives_up(self) -> bool:
         """Whether the client is meant to see no answer: such calls are recorded with status 0."""
-        return self.kind in {"drop", "read_timeout"}
+        return self.kind in {"drop", "read_timeout", "lost_answer"}
 
     def canned_answer(self, request_id: str) -> Answer | None:
         """The answer that replaces the endpoint's, or None when the request goes on (latency) or gets

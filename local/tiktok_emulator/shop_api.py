@@ -10,16 +10,24 @@ from typing import Final, Literal
 from urllib.parse import unquote
 
 from tiktok_emulator import codes
+from tiktok_emulator.search import answer_search
 from tiktok_emulator.signing import sign, sign_matches
-from tiktok_emulator.state import CancellationState, ShopState
+from tiktok_emulator.state import CancellationState, RepeatedKeyMode, ShopState
 from tiktok_emulator.wire import Answer, IncomingRequest, envelope, new_request_id
 
 _APPROVE_PATH: Final = re.compile(r"/return_refund/202309/cancellations/(?P<cancel_id>[^/]+)/approve")
-Endpoint = Literal["approve_cancellation", "get_authorized_shops", "get_access_token", "refresh_access_token"]
+Endpoint = Literal[
+    "approve_cancellation",
+    "search_cancellations",
+    "get_authorized_shops",
+    "get_access_token",
+    "refresh_access_token",
+]
 # Endpoint and its one method, by exact path. The token endpoints are the auth host's: the emulator serves
 # both hosts on one port, their paths do not overlap.
 _FIXED_PATHS: Final[dict[str, tuple[Endpoint, str]]] = {
     "/authorization/202309/shops": ("get_authorized_shops", "GET"),
+    "/return_refund/202309/cancellations/search": ("search_cancellations", "POST"),
     "/api/v2/token/get": ("get_access_token", "GET"),
     "/api/v2/token/refresh": ("refresh_access_token", "GET"),
 }
@@ -37,6 +45,7 @@ _INVALID_PARAMETER_MESSAGE: Final = (
 _OUTCOMES: Final[dict[CancellationState | None, tuple[int, str]]] = {
     "pending": (codes.SUCCESS, "Success"),
     "approved": (codes.REVERSE_STATUS_CANNOT_APPROVE, "reverse status cannot approve application"),
+    "complete": (codes.REVERSE_STATUS_CANNOT_APPROVE, "reverse status cannot approve application"),
     "shipped": (
         codes.ORDER_ALREADY_SHIPPED,
         "The order has already been shipped and we are unable to cancel shipment with the courier.",
@@ -89,13 +98,21 @@ class Rejection:
 
 class ShopApi:
     def __init__(
-        self, *, app_key: str, app_secret: str, shop_cipher: str, state: ShopState, clock: Callable[[], float]
+        self,
+        *,
+        app_key: str,
+        app_secret: str,
+        shop_cipher: str,
+        state: ShopState,
+        clock: Callable[[], float],
+        repeated_key: RepeatedKeyMode = "replay",
     ) -> None:
         self.app_key = app_key
         self.app_secret = app_secret
         self.shop_cipher = shop_cipher
         self.state = state
         self.clock = clock
+        self.repeated_key: RepeatedKeyMode = repeated_key
 
     def answer(self, request: IncomingRequest, route: Route) -> Answer:
         request_id = new_request_id(self.clock())
@@ -103,11 +120,12 @@ class ShopApi:
             return path_not_found(request_id)
         if not route.method_allowed:
             return method_not_allowed(request, route, request_id)
-        # Without a cancel_id: Get Authorized Shops, the one other endpoint of this host.
-        for check in _SHOP_LIST_CHECKS if route.cancel_id is None else _APPROVAL_CHECKS:
+        for check in _CHECKS[route.endpoint or "approve_cancellation"]:
             rejection = check(self, request)
             if rejection is not None:
                 return envelope(rejection.code, rejection.message, request_id)
+        if route.endpoint == "search_cancellations":
+            return answer_search(self.state, request, request_id, self.clock())
         if route.cancel_id is None:
             shops = [shop.to_json() for shop in self.state.authorized_shops()]
             return envelope(codes.SUCCESS, "Success", request_id, {"shops": shops})
@@ -119,11 +137,13 @@ class ShopApi:
         shop_cipher = request.query["shop_cipher"]
         # Lookup, transition and storing must be one step, or two concurrent requests could both approve.
         with self.state.lock:
-            if key is not None and (stored := self.state.stored_answer(shop_cipher, key)) is not None:
-                return stored
+            if key is not None and self.repeated_key == "replay":
+                stored = self.state.stored_answer(shop_cipher, key)
+                if stored is not None:
+                    return stored
             current = self.state.cancellation_state(cancel_id)
             if current == "pending":
-                self.state.set_cancellation_state(cancel_id, "approved")
+                self.state.record_approval(cancel_id, self.clock())
             code, message = _OUTCOMES[current]
             answer = envelope(code, message, request_id, {} if code == codes.SUCCESS else None)
             if key is not None:
@@ -216,3 +236,8 @@ _SHOP_LIST_CHECKS: Final[tuple[Check, ...]] = (
     _check_sign,
 )
 _APPROVAL_CHECKS: Final[tuple[Check, ...]] = (*_SHOP_LIST_CHECKS, _check_shop_cipher, _check_idempotency_key)
+_CHECKS: Final[dict[Endpoint, tuple[Check, ...]]] = {
+    "approve_cancellation": _APPROVAL_CHECKS,
+    "search_cancellations": (*_SHOP_LIST_CHECKS, _check_shop_cipher),
+    "get_authorized_shops": _SHOP_LIST_CHECKS,
+}

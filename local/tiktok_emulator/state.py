@@ -9,11 +9,22 @@ from typing import Final, Literal, TypeGuard, get_args
 from tiktok_emulator.shops import AuthorizedShop
 from tiktok_emulator.wire import Answer
 
-# "other_seller": the order exists but belongs to a shop this token may not act for.
-CancellationState = Literal["pending", "approved", "shipped", "cancelled", "other_seller"]
+# "approved": accepted (by this app, Seller Center or the system); "complete": accepted and refunded;
+# "cancelled": withdrawn by the buyer or closed by the system; "shipped": pending, but the order left the
+# warehouse, so it can no longer be approved; "other_seller": the order belongs to a shop this token may
+# not act for.
+CancellationState = Literal["pending", "approved", "complete", "shipped", "cancelled", "other_seller"]
 CANCELLATION_STATES: Final[frozenset[str]] = frozenset(get_args(CancellationState))
 
 TokenStatus = Literal["valid", "expired", "unknown"]
+# What a repeated idempotency_key does, which TikTok does not document: answer as the first time did
+# ("replay"), or process the request again against the current state ("reprocess").
+RepeatedKeyMode = Literal["replay", "reprocess"]
+REPEATED_KEY_MODES: Final[frozenset[str]] = frozenset(get_args(RepeatedKeyMode))
+
+
+def is_repeated_key_mode(value: object) -> TypeGuard[RepeatedKeyMode]:
+    return isinstance(value, str) and value in REPEATED_KEY_MODES
 
 
 def is_cancellation_state(value: object) -> TypeGuard[CancellationState]:
@@ -53,6 +64,11 @@ class ShopState:
         self._current_token = access_token
         self._answers_by_key: dict[tuple[str, str], Answer] = {}
         self._shops: list[AuthorizedShop] = []
+        # When each cancellation was seeded and last changed (emulator clock), and how many times an API
+        # call approved it: the "exactly once" that tests and the soak check.
+        self._created_at: dict[str, float] = {}
+        self._updated_at: dict[str, float] = {}
+        self._approvals: dict[str, int] = {}
         self.reset(cancellations, access_token, shops)
 
     def reset(
@@ -68,6 +84,9 @@ class ShopState:
             self._current_token = access_token
             self._answers_by_key = {}
             self._shops = list(shops)
+            self._created_at = {}
+            self._updated_at = {}
+            self._approvals = {}
 
     def authorized_shops(self) -> list[AuthorizedShop]:
         with self.lock:
@@ -77,17 +96,41 @@ class ShopState:
         with self.lock:
             self._shops = list(shops)
 
-    def seed(self, cancellations: Mapping[str, CancellationState]) -> None:
+    def seed(self, cancellations: Mapping[str, CancellationState], now: float | None = None) -> None:
         with self.lock:
             self._cancellations.update(cancellations)
+            if now is not None:
+                for cancel_id in cancellations:
+                    self._created_at.setdefault(cancel_id, now)
+                    self._updated_at[cancel_id] = now
 
     def cancellation_state(self, cancel_id: str) -> CancellationState | None:
         with self.lock:
             return self._cancellations.get(cancel_id)
 
-    def set_cancellation_state(self, cancel_id: str, state: CancellationState) -> None:
+    def set_cancellation_state(
+        self, cancel_id: str, state: CancellationState, now: float | None = None
+    ) -> None:
         with self.lock:
             self._cancellations[cancel_id] = state
+            if now is not None:
+                self._updated_at[cancel_id] = now
+
+    def record_approval(self, cancel_id: str, now: float) -> None:
+        """pending -> approved by an Approve Cancellation call (not by the seed or by Seller Center)."""
+        with self.lock:
+            self.set_cancellation_state(cancel_id, "approved", now)
+            self._approvals[cancel_id] = self._approvals.get(cancel_id, 0) + 1
+
+    def approvals(self) -> dict[str, int]:
+        with self.lock:
+            return dict(self._approvals)
+
+    def times(self, cancel_id: str, default: float) -> tuple[float, float]:
+        """(created, last updated), emulator clock; `default` for one seeded before the clock was known."""
+        with self.lock:
+            created = self._created_at.get(cancel_id, default)
+            return created, self._updated_at.get(cancel_id, created)
 
     def cancellations(self) -> dict[str, CancellationState]:
         with self.lock:

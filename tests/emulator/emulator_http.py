@@ -94,6 +94,18 @@ class Shop:
         return self.send(method, path, query=signed, headers=headers, body=body, timeout=timeout)
 
 
+SEARCH_PATH = "/return_refund/202309/cancellations/search"
+
+
+def search(
+    shop: Shop, filters: object, query: Overrides | None = None, headers: Overrides | None = None
+) -> Reply:
+    """Search Cancellations, signed with its JSON body as TikTok requires."""
+    body = json.dumps(filters).encode()
+    signed = shop.query(SEARCH_PATH, query, body)
+    return shop.send("POST", SEARCH_PATH, query=signed, headers=headers, body=body)
+
+
 def raw_request(
     base_url: str,
     method: str,

@@ -228,3 +228,40 @@ def test_cancel_id_and_query_may_be_given_positionally(emulator: TikTokEmulator)
     client = make_client(emulator)
     assert client.return_refund.approve_cancellation(CANCEL_ID, {"idempotency_key": "pos-1"})["code"] == 0
     assert emulator.recorder.calls[0].query["idempotency_key"] == "pos-1"
+
+
+def test_search_cancellations_reads_the_emulators_state(emulator: TikTokEmulator):
+    client = make_client(emulator)
+    approve(client)
+    page = client.return_refund.search_cancellations(cancel_ids=[CANCEL_ID, "5760001000000000901"])
+    assert {c.cancel_id: c.cancel_status for c in page.cancellations} == {
+        CANCEL_ID: "CANCELLATION_REQUEST_SUCCESS",
+        "5760001000000000901": "CANCELLATION_REQUEST_PENDING",
+    }
+    assert page.total_count == 2
+    assert page.request_id
+    search = emulator.recorder.calls[-1]
+    assert search.body == b'{"cancel_ids":["5760001000000000001","5760001000000000901"]}'
+
+
+def test_find_cancellation_picks_the_one_asked_for(emulator: TikTokEmulator):
+    client = make_client(emulator)
+    found = client.return_refund.find_cancellation(CANCEL_ID)
+    assert found is not None
+    assert found.pending
+    assert found.response_deadline is not None
+    assert client.return_refund.find_cancellation("5760001999999999999") is None
+
+
+def test_search_retries_transient_failures_like_approve(emulator: TikTokEmulator):
+    emulator.inject_fault(Fault(kind="http_429"), times=2)
+    found = make_client(emulator).return_refund.find_cancellation(CANCEL_ID)
+    assert found is not None
+    assert [call.code for call in emulator.recorder.calls] == [36009002, 36009002, 0]
+
+
+def test_search_errors_are_typed(emulator: TikTokEmulator):
+    with pytest.raises(TikTokAPIError) as raised:
+        make_client(emulator, app_secret="wrong").return_refund.find_cancellation(CANCEL_ID)
+    assert raised.value.code == 106001
+    assert not raised.value.retryable

@@ -6,7 +6,7 @@ import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from support.approvals import PENDING, Aws, Invoke, api_event, body, header
+from support.approvals import PENDING, Aws, Invoke, api_event, body, expire_in_progress, header
 from tiktok_emulator import Fault, TikTokEmulator
 
 
@@ -90,7 +90,7 @@ def test_an_expired_record_leads_to_a_new_attempt_whose_answer_is_handled(
     assert body(second)["request_id"] == body(first)["request_id"]
 
 
-def test_an_expired_record_without_tiktok_dedup_reports_tiktoks_verdict(
+def test_an_expired_record_without_tiktok_dedup_is_found_already_approved(
     invoke: Invoke, emulator: TikTokEmulator, aws: Aws
 ):
     invoke(api_event(PENDING[0], header_key="k-a"))
@@ -98,8 +98,14 @@ def test_an_expired_record_without_tiktok_dedup_reports_tiktoks_verdict(
     emulator.reset()  # TikTok forgot the key (its own window passed); the cancellation is approved
     emulator.seed({PENDING[0]: "approved"})
     response = invoke(api_event(PENDING[0], header_key="k-a"))
-    assert response["statusCode"] == 409
-    assert body(response)["code"] == 25011012
+    # TikTok answers 25011012 to the repeat; its Search Cancellations says approved: a success, marked.
+    assert response["statusCode"] == 200, response["body"]
+    assert body(response)["data"] == {
+        "success": True,
+        "status": "CANCELLATION_APPROVED",
+        "already_approved": True,
+    }
+    assert [call.code for call in emulator.recorder.calls] == [25011012, 0]
 
 
 def test_a_crash_after_tiktok_approved_is_recovered_with_the_same_tiktok_key(
@@ -108,17 +114,7 @@ def test_a_crash_after_tiktok_approved_is_recovered_with_the_same_tiktok_key(
     """TikTok approved, then the invocation died before saving: the record stays INPROGRESS until its
     in-progress expiry (the invocation's end). The retry must reuse TikTok's key, so nothing is approved twice."""
     first = invoke(api_event(PENDING[0]))
-    [record] = aws.idempotency_records()
-    aws.dynamodb.put_item(
-        TableName="IdempotencyTable",
-        Item={
-            "id": record["id"],
-            "expiration": record["expiration"],
-            "status": {"S": "INPROGRESS"},
-            "in_progress_expiration": {"N": str(int(time.time() * 1000) - 1000)},
-            "validation": record["validation"],
-        },
-    )
+    expire_in_progress(aws)
     retry = invoke(api_event(PENDING[0]))
     assert retry["statusCode"] == 200, retry["body"]
     calls = emulator.recorder.calls

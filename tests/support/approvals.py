@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +62,22 @@ class Aws:
 
     def idempotency_records(self) -> list[dict[str, Any]]:
         return self.dynamodb.scan(TableName=TABLE_NAME)["Items"]
+
+
+def expire_in_progress(aws: Aws) -> None:
+    """Turn the only idempotency record back into what a killed invocation leaves: INPROGRESS, its
+    in-progress expiry (the invocation's end) passed, no stored result."""
+    [record] = aws.idempotency_records()
+    aws.dynamodb.put_item(
+        TableName=TABLE_NAME,
+        Item={
+            "id": record["id"],
+            "expiration": record["expiration"],
+            "status": {"S": "INPROGRESS"},
+            "in_progress_expiration": {"N": str(int(time.time() * 1000) - 1000)},
+            "validation": record["validation"],
+        },
+    )
 
 
 Invoke = Callable[..., Any]

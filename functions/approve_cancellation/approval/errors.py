@@ -17,20 +17,36 @@ class ApprovalError(Exception):
     retryable = False  # whether asking again later may succeed (SQS redelivers these)
     reason = "Failed"  # the metric dimension
 
-    def __init__(self, message: str, *, code: int | None = None, request_id: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int | None = None,
+        request_id: str | None = None,
+        cancel_status: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.request_id = request_id
+        # TikTok's cancel_status, when Search Cancellations was asked (see reconciliation.py).
+        self.cancel_status = cancel_status
 
     def to_result(self, fallback_code: int) -> ApprovalResult:
         code = self.code if self.code is not None else fallback_code
         return ApprovalResult.failed(
-            code=code, message=self.message, request_id=self.request_id, status=self.status
+            code=code,
+            message=self.message,
+            request_id=self.request_id,
+            status=self.status,
+            cancel_status=self.cancel_status,
         )
 
     def __str__(self) -> str:
-        return f"{self.message} (code={self.code}, request_id={self.request_id})"
+        details = [f"code={self.code}", f"request_id={self.request_id}"]
+        if self.cancel_status is not None:
+            details.append(f"cancel_status={self.cancel_status}")
+        return f"{self.message} ({', '.join(details)})"
 
 
 class InvalidApprovalRequest(ApprovalError):

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+)
 from tiktok_shop.validation import validate_cancel_id, validate_idempotency_key
 
 APPROVED_STATUS = "CANCELLATION_APPROVED"
@@ -45,10 +52,24 @@ class ApprovalRequest(BaseModel):
 
 
 class ResultData(BaseModel):
+    """The seed's `{"success", "status"}`, plus two fields that appear only when they say something:
+    `already_approved` (TikTok had approved before this call: Search Cancellations said so) and
+    `cancel_status` (TikTok's state of a cancellation that could not be approved)."""
+
     model_config = ConfigDict(frozen=True)
 
     success: bool
     status: str
+    already_approved: bool | None = None
+    cancel_status: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_markers(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        for name in ("already_approved", "cancel_status"):
+            if data.get(name) is None:
+                data.pop(name, None)
+        return data
 
 
 class ApprovalResult(BaseModel):
@@ -71,10 +92,27 @@ class ApprovalResult(BaseModel):
         )
 
     @classmethod
-    def failed(cls, *, code: int, message: str, request_id: str | None, status: str) -> ApprovalResult:
+    def found_approved(cls, *, request_id: str | None) -> ApprovalResult:
+        """Approved, but not by this call: TikTok's Search Cancellations reports it approved already."""
         return cls(
-            code=code, message=message, request_id=request_id, data=ResultData(success=False, status=status)
+            code=0,
+            message="Success",
+            request_id=request_id,
+            data=ResultData(success=True, status=APPROVED_STATUS, already_approved=True),
         )
+
+    @classmethod
+    def failed(
+        cls,
+        *,
+        code: int,
+        message: str,
+        request_id: str | None,
+        status: str,
+        cancel_status: str | None = None,
+    ) -> ApprovalResult:
+        data = ResultData(success=False, status=status, cancel_status=cancel_status)
+        return cls(code=code, message=message, request_id=request_id, data=data)
 
 
 class ApprovalOutcome(BaseModel):
@@ -84,3 +122,8 @@ class ApprovalOutcome(BaseModel):
 
     result: dict[str, Any]
     replayed: bool
+
+    @property
+    def already_approved(self) -> bool:
+        """TikTok had approved before this request's call (stored and replayed like any success)."""
+        return bool(self.result.get("data", {}).get("already_approved"))

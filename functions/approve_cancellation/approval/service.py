@@ -8,6 +8,7 @@ makes TikTok itself approve once even if we crash between its answer and our rec
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from tiktok_shop import (
     TikTokValidationError,
 )
 
+from . import reconciliation
 from .errors import (
     ApprovalError,
     ApprovalInProgress,
@@ -52,6 +54,10 @@ from .observability import NAMESPACE, logger, metrics, tracer
 IDEMPOTENCY_KEY_PREFIX = "approve-cancellation"
 # Namespace for TikTok idempotency keys derived from shop and cancel_id (a UUID, as TikTok suggests).
 TIKTOK_KEY_NAMESPACE = uuid.UUID("6f1d3c8e-2b57-4f0a-9a43-5c1e0d7b9e21")
+
+# Kept back from the approval call for Search Cancellations, should the approval end without an answer:
+# up to this much, and never more than a third of the time left.
+RECONCILIATION_RESERVE_SECONDS = 1.0
 
 ClientFactory = Callable[[Credentials], TikTokShopClient]
 # Answers that a newer secret can cure: an expired or unknown token, a wrong app key, secret or cipher.
@@ -159,6 +165,7 @@ class ApprovalService:
             extra={
                 "cancel_id": request.cancel_id,
                 "replayed": replayed,
+                "already_approved": bool(result["data"].get("already_approved")),
                 "tiktok_request_id": result.get("request_id"),
             },
         )
@@ -169,35 +176,66 @@ class ApprovalService:
         credentials = self._load_credentials()
         key = record["idempotency_key"] or tiktok_idempotency_key(credentials.shop_cipher, cancel_id)
         try:
-            envelope = self._call_tiktok(credentials, cancel_id, key, deadline)
+            envelope = self._approve_with_current_credentials(
+                credentials, cancel_id, key, _approval_deadline(deadline)
+            )
         except TikTokAPIError as error:
-            if error.code not in CREDENTIAL_REJECTIONS:
+            if not reconciliation.needs_reconciliation(error):
                 raise from_tiktok(error) from None
-            envelope = self._retry_with_fresh_credentials(credentials, error, cancel_id, key, deadline)
+            return self._reconcile(cancel_id, error, deadline)
         return ApprovalResult.approved(envelope).model_dump(mode="json")
 
-    def _retry_with_fresh_credentials(
-        self, stale: Credentials, error: TikTokAPIError, cancel_id: str, key: str, deadline: float | None
+    def _approve_with_current_credentials(
+        self, credentials: Credentials, cancel_id: str, key: str, deadline: float | None
     ) -> dict[str, Any]:
-        # The secret may have been rotated or corrected since this container cached it: re-read it once,
-        # and call again only if it changed (the same credentials would be refused the same way).
-        fresh = self._load_credentials(force_refresh=True)
-        if fresh == stale:
-            if error.token_expired:
-                raise UpstreamConfigurationError(
-                    "TikTok access token expired and the credentials secret holds no newer one",
-                    code=error.code,
-                    request_id=error.request_id,
-                )
-            raise from_tiktok(error)
-        logger.info(
-            "TikTok refused the cached credentials; retrying once with the re-read secret",
-            extra={"cancel_id": cancel_id, "code": error.code},
-        )
+        """TikTok's success envelope; raises its TikTokAPIError as is, after at most one re-read secret."""
         try:
+            return self._call_tiktok(credentials, cancel_id, key, deadline)
+        except TikTokAPIError as error:
+            if error.code not in CREDENTIAL_REJECTIONS:
+                raise
+            # The secret may have been rotated or corrected since this container cached it: re-read it
+            # once, and call again only if it changed (the same credentials would be refused the same way).
+            fresh = self._load_credentials(force_refresh=True)
+            if fresh == credentials:
+                if error.token_expired:
+                    raise UpstreamConfigurationError(
+                        "TikTok access token expired and the credentials secret holds no newer one",
+                        code=error.code,
+                        request_id=error.request_id,
+                    ) from None
+                raise
+            logger.info(
+                "TikTok refused the cached credentials; retrying once with the re-read secret",
+                extra={"cancel_id": cancel_id, "code": error.code},
+            )
             return self._call_tiktok(fresh, cancel_id, key, deadline)
-        except TikTokAPIError as retry_error:
-            raise from_tiktok(retry_error) from None
+
+    def _reconcile(self, cancel_id: str, error: TikTokAPIError, deadline: float | None) -> dict[str, Any]:
+        """Ask TikTok what became of the cancellation, and answer by reconciliation's table."""
+        logger.info(
+            "approval ended without a clear answer; asking Search Cancellations",
+            extra={"cancel_id": cancel_id, "code": error.code, "error": type(error).__name__},
+        )
+        client = self._client_for(self._load_credentials())
+        try:
+            page = client.return_refund.search_cancellations(
+                cancel_ids=[cancel_id], page_size=1, deadline=deadline
+            )
+        except TikTokAPIError as search_error:
+            _count_reconciliation("SearchFailed")
+            raise reconciliation.search_failed(error, search_error) from None
+        found = page.find(cancel_id)
+        _count_reconciliation(found.cancel_status if found is not None else "NotListed")
+        logger.info(
+            "Search Cancellations answered",
+            extra={
+                "cancel_id": cancel_id,
+                "cancel_status": found.cancel_status if found is not None else None,
+                "tiktok_request_id": page.request_id,
+            },
+        )
+        return reconciliation.reconcile(error, found, page.request_id)
 
     def _call_tiktok(
         self, credentials: Credentials, cancel_id: str, key: str, deadline: float | None
@@ -225,6 +263,20 @@ class ApprovalService:
             if self._client is None or self._client[0] != credentials:
                 self._client = (credentials, self._client_factory(credentials))
             return self._client[1]
+
+
+def _approval_deadline(deadline: float | None) -> float | None:
+    if deadline is None:
+        return None
+    time_left = deadline - time.time()
+    return deadline - max(0.0, min(RECONCILIATION_RESERVE_SECONDS, time_left / 3))
+
+
+def _count_reconciliation(found: str) -> None:
+    with single_metric(
+        name="ApprovalReconciled", unit=MetricUnit.Count, value=1, namespace=NAMESPACE
+    ) as metric:
+        metric.add_dimension(name="cancel_status", value=found)
 
 
 def record_tiktok_attempt(attempt: int, error: TikTokAPIError | None) -> None:

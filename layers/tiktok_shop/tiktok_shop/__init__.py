@@ -6,6 +6,7 @@ Knows TikTok and nothing of AWS events; usable as a plain library.
 from ._version import __version__
 from .auth import TokenGrant
 from .authorization import AuthorizedShop
+from .cancellations import Cancellation, CancellationPage, CancelStatus, NextAction
 from .client import DEFAULT_AUTH_BASE_URL, DEFAULT_BASE_URL, TikTokShopClient
 from .codes import ErrorCategory, TikTokCode
 from .credentials import Credentials, CredentialsLoader
@@ -24,11 +25,15 @@ __all__ = [
     "DEFAULT_AUTH_BASE_URL",
     "DEFAULT_BASE_URL",
     "AuthorizedShop",
+    "CancelStatus",
+    "Cancellation",
+    "CancellationPage",
     "Credentials",
     "CredentialsError",
     "CredentialsLoader",
     "CredentialsUnavailableError",
     "ErrorCategory",
+    "NextAction",
     "RetryPolicy",
     "TikTokAPIError",
     "TikTokCode",

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .cancellations import (
+    SEARCH_CANCELLATIONS_PATH,
+    Cancellation,
+    CancellationPage,
+    parse_page,
+    search_body,
+    search_query,
+)
 from .errors import TikTokValidationError
 from .validation import validate_cancel_id, validate_idempotency_key
 
@@ -33,6 +41,56 @@ class ReturnRefundApi:
         """
         path = APPROVE_CANCELLATION_PATH.format(cancel_id=validate_cancel_id(cancel_id))
         return self._client.request("POST", path, query=_approve_query(query), deadline=deadline)
+
+    def search_cancellations(
+        self,
+        *,
+        cancel_ids: Sequence[str] | None = None,
+        order_ids: Sequence[str] | None = None,
+        buyer_user_ids: Sequence[str] | None = None,
+        cancel_types: Sequence[str] | None = None,
+        cancel_status: Sequence[str] | None = None,
+        create_time_ge: int | None = None,
+        create_time_lt: int | None = None,
+        update_time_ge: int | None = None,
+        update_time_lt: int | None = None,
+        locale: str | None = None,
+        page_size: int | None = None,
+        page_token: str | None = None,
+        sort_field: str | None = None,
+        sort_order: str | None = None,
+        deadline: float | None = None,
+    ) -> CancellationPage:
+        """One page of cancellations matching the filters (signed with its JSON body); same errors and
+        retries as `approve_cancellation`. Follow `next_page_token` for the next page."""
+        body = search_body(
+            {
+                "cancel_ids": cancel_ids,
+                "order_ids": order_ids,
+                "buyer_user_ids": buyer_user_ids,
+                "cancel_types": cancel_types,
+                "cancel_status": cancel_status,
+                "create_time_ge": create_time_ge,
+                "create_time_lt": create_time_lt,
+                "update_time_ge": update_time_ge,
+                "update_time_lt": update_time_lt,
+                "locale": locale,
+            }
+        )
+        query = search_query(
+            page_size=page_size, page_token=page_token, sort_field=sort_field, sort_order=sort_order
+        )
+        envelope = self._client.request(
+            "POST", SEARCH_CANCELLATIONS_PATH, query=query, body=body, deadline=deadline
+        )
+        return parse_page(envelope)
+
+    def find_cancellation(self, cancel_id: str, *, deadline: float | None = None) -> Cancellation | None:
+        """TikTok's current view of one cancellation, or None when TikTok lists no such cancellation."""
+        page = self.search_cancellations(
+            cancel_ids=[validate_cancel_id(cancel_id)], page_size=1, deadline=deadline
+        )
+        return page.find(cancel_id)
 
 
 def _approve_query(query: Mapping[str, str | None] | None) -> dict[str, str]:

@@ -37,6 +37,10 @@ APPROVE_ROUTE = re.compile(r"^/cancellations/[^/]+/approve/?$")
 # Seconds to wait: a duplicate in progress ends within one TikTok call; an outage lasts longer.
 RETRY_AFTER_IN_PROGRESS = "2"
 RETRY_AFTER_UNAVAILABLE = "30"
+REPLAYED_HEADER = "Idempotent-Replayed"
+# TikTok had approved before this request's call (Seller Center, or an earlier attempt whose answer was
+# lost): the same as data.already_approved in the body.
+ALREADY_APPROVED_HEADER = "Already-Approved"
 
 # Most specific first: the first matching type decides the status.
 STATUS_BY_ERROR: list[tuple[type[ApprovalError], HTTPStatus]] = [
@@ -76,7 +80,11 @@ def approve_cancellation(
         ),
     )
     outcome = service.approve(request, deadline=deadline)
-    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
+    headers = {}
+    if outcome.replayed:
+        headers[REPLAYED_HEADER] = "true"
+    if outcome.already_approved:
+        headers[ALREADY_APPROVED_HEADER] = "true"
     return _json(HTTPStatus.OK, outcome.result, headers)
 
 

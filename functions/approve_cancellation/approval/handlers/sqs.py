@@ -83,6 +83,7 @@ def _park_in_dead_letter_queue(record: SQSRecord, error: ApprovalError) -> None:
         "error_message": error.message,
         "code": None if error.code is None else str(error.code),
         "request_id": error.request_id,
+        "cancel_status": error.cancel_status,
         "source_message_id": record.message_id,
     }
     attributes = {
