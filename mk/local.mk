@@ -13,7 +13,7 @@ LOCAL_STACK := PYTHONPATH=local $(BIN)/python -m local_stack --runtime-venv $(RU
 LOCAL_STACK_ARGS ?=
 EVENT ?= events/direct_approve.json
 
-.PHONY: run local-up local-down local-status invoke runtime-venv clean-local
+.PHONY: run local-up local-down local-status invoke runtime-venv clean-local soak
 
 # The stamp records nothing by itself: `local_stack runtime-venv` checks the interpreter and the pins and
 # re-makes the venv when either changed.
@@ -37,6 +37,12 @@ local-status: $(STAMP) ## Show the background local stack
 
 invoke: $(STAMP) ## Invoke the background stack's function: make invoke EVENT=events/<file>.json
 	$(LOCAL_STACK) invoke $(EVENT)
+
+# Extra options, e.g. SOAK_ARGS="--approvals 200 --visibility-timeout 10 --repeated-key replay".
+SOAK_ARGS ?=
+
+soak: $(STAMP) $(SAM_STAMP) $(RUNTIME_STAMP) ## 2,000 approvals through SQS with duplicates and faults; prints the figures
+	PYTHONPATH=local $(BIN)/python benchmarks/soak.py --runtime-venv $(RUNTIME_VENV) $(SOAK_ARGS)
 
 clean-local: ## Stop the background stack; remove .local-stack/ and .venv-runtime
 	@if [ -x $(BIN)/python ]; then $(LOCAL_STACK) down; fi

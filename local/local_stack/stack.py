@@ -91,6 +91,13 @@ class StackInfo:
     """The rotation function's runtime, invoked with Secrets Manager's `{"SecretId", "ClientRequestToken",
     "Step"}` events (local/secrets_rotation.py plays Secrets Manager)."""
     rotation_env: dict[str, str] = field(default_factory=dict)
+    more_invoke_urls: list[str] = field(default_factory=list)
+    """Further environments of the same function (LocalStack's `function_runtimes`), as Lambda runs
+    several at once: the SQS poller driver invokes them concurrently."""
+
+    @property
+    def invoke_urls(self) -> list[str]:
+        return [self.invoke_url, *self.more_invoke_urls]
 
     @property
     def ports(self) -> list[int]:
@@ -116,6 +123,7 @@ class StackInfo:
             "rotation_function": self.rotation_function,
             "rotation_invoke_url": self.rotation_invoke_url,
             "rotation_env": self.rotation_env,
+            "more_invoke_urls": self.more_invoke_urls,
         }
 
     @classmethod
@@ -136,6 +144,7 @@ class StackInfo:
             rotation_function=str(data.get("rotation_function", "")),
             rotation_invoke_url=str(data.get("rotation_invoke_url", "")),
             rotation_env=dict(data.get("rotation_env", {})),
+            more_invoke_urls=[str(url) for url in data.get("more_invoke_urls", [])],
         )
 
 
@@ -151,7 +160,12 @@ class LocalStack:
         attached: bool = True,
         runtime_venv: Path = RUNTIME_VENV,
         say: Say = print,
+        function_runtimes: int = 1,
     ) -> None:
+        """`function_runtimes`: how many environments of the approval function to start (one RIE each)."""
+        if function_runtimes < 1:
+            raise ValueError("function_runtimes must be at least 1")
+        self.function_runtimes = function_runtimes
         self.name = name
         self.host = host
         self.ports = ports or Ports()
@@ -211,6 +225,10 @@ class LocalStack:
         rotation_env = resolve_environment(rotation_spec, resolver)
         rotation_env["AWS_ENDPOINT_URL"] = moto_url
         _, invoke_url = self._start_runtime(spec, code, runtime, rie, function_env)
+        more_invoke_urls = [
+            self._start_runtime(spec, code, runtime, rie, function_env, piece=f"lambda-{n}", port=0)[1]
+            for n in range(2, self.function_runtimes + 1)
+        ]
         _, rotation_invoke_url = self._start_runtime(
             rotation_spec, rotation_code, runtime, rie, rotation_env, piece="rotation", port=0
         )
@@ -232,6 +250,7 @@ class LocalStack:
             rotation_function=rotation_spec.logical_id,
             rotation_invoke_url=rotation_invoke_url,
             rotation_env=rotation_env,
+            more_invoke_urls=more_invoke_urls,
         )
         return self.info
 

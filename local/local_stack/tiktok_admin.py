@@ -29,10 +29,25 @@ class TikTokAdmin:
         answer: dict[str, str] = self._call("GET", "cancellations")["cancellations"]
         return answer
 
-    def inject_fault(self, kind: str, *, cancel_id: str | None = None, times: int | None = 1) -> None:
+    def inject_fault(
+        self, kind: str, *, cancel_id: str | None = None, times: int | None = 1, delay: float | None = None
+    ) -> None:
         """The next `times` calls (None: all, until cleared) for `cancel_id` (None: any) get fault `kind`
-        (http_429, http_500, http_503, code_36009003, drop, read_timeout, html, latency)."""
-        self._call("POST", "faults", {"kind": kind, "cancel_id": cancel_id, "times": times})
+        (http_429, http_500, http_503, code_36009003, drop, read_timeout, html, latency, lost_answer);
+        `delay` for latency, read_timeout and lost_answer."""
+        payload: dict[str, object] = {"kind": kind, "cancel_id": cancel_id, "times": times}
+        if delay is not None:
+            payload["delay"] = delay
+        self._call("POST", "faults", payload)
+
+    def approvals(self) -> dict[str, int]:
+        """How many times an Approve Cancellation call moved each cancellation from pending to approved."""
+        answer: dict[str, int] = self._call("GET", "approvals")["approvals"]
+        return answer
+
+    def set_repeated_key_mode(self, mode: str) -> None:
+        """What a repeated idempotency_key does from now on: "replay" the first answer, or "reprocess"."""
+        self._call("PUT", "repeated-key", {"mode": mode})
 
     def clear_faults(self) -> None:
         self._call("DELETE", "faults")

@@ -1,0 +1,316 @@
+"""`make soak`: thousands of approvals through moto's SQS under at-least-once delivery and faults.
+
+The built function runs in as many Runtime Interface Emulators as the template's QueueMaximumConcurrency,
+fed by the SQS poller driver (local/sqs_poller) with the template's batch size, batching window, visibility
+timeout and redrive. The workload: duplicate messages, transient TikTok faults (some absorbed by the
+retries inside one call, some that fail a whole delivery, some where TikTok approves and the answer is
+lost), permanent failures and cancellations approved elsewhere. It prints what TikTok approved per
+cancellation, the dead-letter queue against the expected permanent set, lost messages, time and throughput,
+and exits non-zero when an invariant breaks. Figures, not a timed test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+from local_stack.invoke import invoke
+from local_stack.paths import RUNTIME_VENV
+from local_stack.provision import aws_client
+from local_stack.stack import LocalStack, StackInfo
+from local_stack.template import load_template
+from local_stack.template_env import REGION
+from local_stack.tiktok_admin import TikTokAdmin
+from sqs_poller import BatchOutcome, EventSourceMapping
+from sqs_poller.mapping import FunctionError, Invoke
+
+FIRST_ID = 5762000000000000000
+# Transient faults by kind, as fractions of the transient share: (kind, times, what it exercises).
+TRANSIENT_MIX: tuple[tuple[str, int, float], ...] = (
+    ("http_503", 2, 0.4),  # absorbed by the retries inside one call
+    ("code_36009003", 1, 0.2),  # likewise, TikTok's usual transient code in an HTTP 200
+    ("lost_answer", 1, 0.2),  # TikTok approves, the answer is lost: the retry must not approve again
+    ("drop", 4, 0.2),  # every attempt of the first delivery fails: SQS redelivers
+)
+
+
+@dataclass(frozen=True)
+class QueueSettings:
+    batch_size: int
+    batching_window: float
+    concurrency: int
+    visibility_timeout: int
+    max_receive_count: int
+
+    @classmethod
+    def from_template(cls) -> QueueSettings:
+        template = load_template()
+        parameters = template["Parameters"]
+        queue = template["Resources"]["ApprovalQueue"]["Properties"]
+        events = template["Resources"]["ApproveCancellationFunction"]["Properties"]["Events"]
+        [sqs] = [event["Properties"] for event in events.values() if event["Type"] == "SQS"]
+        return cls(
+            batch_size=int(parameters["BatchConcurrency"]["Default"]),
+            batching_window=float(sqs.get("MaximumBatchingWindowInSeconds", 0)),
+            concurrency=int(parameters["QueueMaximumConcurrency"]["Default"]),
+            visibility_timeout=int(queue["VisibilityTimeout"]),
+            max_receive_count=int(queue["RedrivePolicy"]["maxReceiveCount"]),
+        )
+
+
+@dataclass
+class Workload:
+    approvable: list[str]
+    permanent: list[str]  # shipped: TikTok refuses for good (25001045)
+    already_approved: list[str]  # approved in Seller Center before the message arrives
+    faults: dict[str, tuple[str, int]]  # cancel_id -> (fault kind, times)
+    messages: list[str] = field(default_factory=list)  # bodies, duplicates included, shuffled
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        approvals: int,
+        duplicates: float,
+        transient: float,
+        permanent: int,
+        approved: int,
+        seed: int,
+    ) -> Workload:
+        rng = random.Random(seed)
+        ids = [str(FIRST_ID + n) for n in range(approvals + permanent + approved)]
+        work = cls(ids[:approvals], ids[approvals : approvals + permanent], ids[approvals + permanent :], {})
+        faulted = rng.sample(work.approvable, round(transient * approvals))
+        start = 0
+        for kind, times, share in TRANSIENT_MIX:
+            count = round(share * len(faulted))
+            work.faults.update(dict.fromkeys(faulted[start : start + count], (kind, times)))
+            start += count
+        bodies = [_body(cancel_id, rng) for cancel_id in ids]
+        # Duplicates repeat an approvable message exactly: the same body, hence the same idempotency key.
+        bodies += rng.sample(bodies[:approvals], round(duplicates * approvals))
+        rng.shuffle(bodies)
+        work.messages = bodies
+        return work
+
+
+def _body(cancel_id: str, rng: random.Random) -> str:
+    # Half the callers pass their own key; the others rely on the cancel_id.
+    if rng.random() < 0.5:
+        return json.dumps({"cancel_id": cancel_id, "query": {"idempotency_key": f"soak-{cancel_id}"}})
+    return json.dumps({"cancel_id": cancel_id})
+
+
+@dataclass(frozen=True)
+class Report:
+    lines: list[str]
+    ok: bool
+
+
+def run(args: argparse.Namespace) -> Report:
+    settings = QueueSettings.from_template()
+    visibility = args.visibility_timeout or settings.visibility_timeout
+    work = Workload.build(
+        approvals=args.approvals,
+        duplicates=args.duplicates,
+        transient=args.transient,
+        permanent=args.permanent,
+        approved=args.already_approved,
+        seed=args.seed,
+    )
+    stack = LocalStack(
+        "soak",
+        function_runtimes=settings.concurrency,
+        runtime_venv=Path(args.runtime_venv).resolve(),
+        say=lambda _: None,
+    )
+    info = stack.start()
+    try:
+        return _soak(info, settings, visibility, work, args)
+    finally:
+        stack.stop(quiet=True)
+
+
+def _soak(
+    info: StackInfo, settings: QueueSettings, visibility: int, work: Workload, args: argparse.Namespace
+) -> Report:
+    tiktok = TikTokAdmin(info.tiktok_url)
+    tiktok.set_repeated_key_mode(args.repeated_key)
+    tiktok.seed(
+        {
+            **dict.fromkeys(work.approvable, "pending"),
+            **dict.fromkeys(work.permanent, "shipped"),
+            **dict.fromkeys(work.already_approved, "approved"),
+        }
+    )
+    for cancel_id, (kind, times) in work.faults.items():
+        tiktok.inject_fault(kind, cancel_id=cancel_id, times=times)
+    if args.latency:
+        tiktok.inject_fault("latency", times=None, delay=args.latency)  # after the targeted ones: they win
+    sqs = aws_client("sqs", info.moto_url)
+    queue_url = info.resource_ref("ApprovalQueue")
+    dlq_url = info.resource_ref("ApprovalDeadLetterQueue")
+    queue_arn = str(info.resources["ApprovalQueue"]["attributes"]["Arn"])
+    if visibility != settings.visibility_timeout:
+        sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"VisibilityTimeout": str(visibility)})
+    for start in range(0, len(work.messages), 10):
+        entries = [
+            {"Id": str(n), "MessageBody": body} for n, body in enumerate(work.messages[start : start + 10])
+        ]
+        sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
+
+    mapping = EventSourceMapping(
+        sqs=sqs,
+        queue_url=queue_url,
+        queue_arn=queue_arn,
+        region=REGION,
+        batch_size=settings.batch_size,
+        batching_window_seconds=settings.batching_window,
+        functions=[_environment(url) for url in info.invoke_urls],
+    )
+    started = time.perf_counter()
+    stats = mapping.run(until=_drained(sqs, queue_url), poll_timeout=args.timeout)
+    elapsed = time.perf_counter() - started
+
+    approvals = tiktok.approvals()
+    states = tiktok.cancellations()
+    parked = _drain(sqs, dlq_url)
+    parked_ids = Counter(json.loads(m["Body"]).get("cancel_id") for m in parked)
+    left = _messages_left(sqs, queue_url)
+    per_cancellation = Counter(approvals.get(cancel_id, 0) for cancel_id in work.approvable)
+    double = sum(n for times, n in per_cancellation.items() if times > 1)
+    missing = per_cancellation.get(0, 0)
+    approved_elsewhere_ok = all(
+        states.get(c) == "approved" and approvals.get(c, 0) == 0 and c not in parked_ids
+        for c in work.already_approved
+    )
+    dlq_matches = parked_ids == Counter(work.permanent)
+    sent = set(work.approvable) | set(work.permanent) | set(work.already_approved)
+    settled = {c for c in sent if states.get(c) in ("approved", "complete")} | set(parked_ids)
+    lost = len(sent - settled)
+    reasons = Counter(
+        m.get("MessageAttributes", {}).get("error_type", {}).get("StringValue", "?") for m in parked
+    )
+    fault_kinds = Counter(kind for kind, _ in work.faults.values())
+    lines = [
+        f"soak: {len(work.messages)} messages for {len(sent)} cancellations; TikTok repeated-key mode "
+        f"{args.repeated_key}",
+        f"  queue: batch size {settings.batch_size}, batching window {settings.batching_window:g} s, "
+        f"{settings.concurrency} function environments, visibility timeout {visibility} s"
+        + (
+            ""
+            if visibility == settings.visibility_timeout
+            else f" (template: {settings.visibility_timeout} s)"
+        )
+        + f", maxReceiveCount {settings.max_receive_count}",
+        f"  workload: {len(work.messages) - len(sent)} duplicate messages, "
+        f"{len(work.faults)} transient faults ({_counts(fault_kinds)}), {len(work.permanent)} permanent, "
+        f"{len(work.already_approved)} already approved"
+        + (f", TikTok latency {args.latency * 1000:.0f} ms" if args.latency else ""),
+        f"  approvals per approvable cancellation at TikTok: {_counts(per_cancellation)} "
+        f"-> double approvals {double}, never approved {missing}",
+        f"  already approved elsewhere: {len(work.already_approved)} acknowledged as approved, "
+        f"none approved again: {'yes' if approved_elsewhere_ok else 'NO'}",
+        f"  dead-letter queue: {sum(parked_ids.values())} messages ({_counts(reasons)}); equals the "
+        f"permanent set: {'yes' if dlq_matches else 'NO'}",
+        f"  lost messages: {lost}; left in the queue: {left}",
+        f"  poller: {stats.invocations} invocations, {stats.received} received, {stats.redeliveries} "
+        f"redeliveries, {stats.reported_failures} batch item failures, {stats.function_errors} function errors",
+        f"  invocation time: median {_median_ms(stats.batches)} ms, slowest {_max_ms(stats.batches)} ms",
+        f"  elapsed {elapsed:.1f} s: {stats.received / elapsed:.1f} messages/s, "
+        f"{sum(approvals.values()) / elapsed:.1f} approvals/s",
+    ]
+    ok = double == 0 and missing == 0 and approved_elsewhere_ok and dlq_matches and lost == 0 and left == 0
+    lines.append("soak: PASSED" if ok else "soak: FAILED")
+    return Report(lines, ok)
+
+
+def _environment(url: str) -> Invoke:
+    def call(event: dict[str, Any]) -> Any:
+        try:
+            invocation = invoke(url, event, timeout=120)
+        except requests.RequestException as error:  # the runtime itself failed: Lambda keeps the batch
+            raise FunctionError(type(error).__name__) from None
+        if invocation.function_error:
+            raise FunctionError(str(invocation.payload.get("errorType")))
+        return invocation.payload
+
+    return call
+
+
+def _drained(sqs: Any, queue_url: str) -> Any:
+    checked = {"at": 0.0, "empty": False}
+
+    def drained() -> bool:
+        # At most twice a second: the pollers ask between batches, and often.
+        if time.monotonic() - checked["at"] >= 0.5:
+            checked["at"], checked["empty"] = time.monotonic(), _messages_left(sqs, queue_url) == 0
+        return bool(checked["empty"])
+
+    return drained
+
+
+def _messages_left(sqs: Any, queue_url: str) -> int:
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=names)["Attributes"]
+    return sum(int(attributes.get(name, 0)) for name in names)
+
+
+def _drain(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
+    messages: list[dict[str, Any]] = []
+    while batch := sqs.receive_message(
+        QueueUrl=queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], WaitTimeSeconds=0
+    ).get("Messages", []):
+        messages.extend(batch)
+        sqs.delete_message_batch(
+            QueueUrl=queue_url,
+            Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(batch)],
+        )
+    return messages
+
+
+def _median_ms(batches: Sequence[BatchOutcome]) -> int:
+    return round(statistics.median(b.seconds for b in batches) * 1000) if batches else 0
+
+
+def _max_ms(batches: Sequence[BatchOutcome]) -> int:
+    return round(max(b.seconds for b in batches) * 1000) if batches else 0
+
+
+def _counts(counter: Counter[Any]) -> str:
+    return ", ".join(f"{key}: {value}" for key, value in sorted(counter.items(), key=str)) or "none"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make soak", description=__doc__.splitlines()[0])
+    parser.add_argument("--approvals", type=int, default=2000, help="approvable cancellations (default 2000)")
+    parser.add_argument("--duplicates", type=float, default=0.10, help="share of duplicate messages (0.10)")
+    parser.add_argument("--transient", type=float, default=0.05, help="share with transient faults (0.05)")
+    parser.add_argument("--permanent", type=int, default=20, help="shipped orders: permanent failures (20)")
+    parser.add_argument("--already-approved", type=int, default=20, help="approved elsewhere first (20)")
+    parser.add_argument("--repeated-key", choices=("replay", "reprocess"), default="reprocess")
+    parser.add_argument("--latency", type=float, default=0.0, help="TikTok's answer time in seconds (0)")
+    parser.add_argument(
+        "--visibility-timeout", type=int, default=0, help="override the template's, in seconds (0: keep)"
+    )
+    parser.add_argument("--timeout", type=float, default=900.0, help="give up after this many seconds")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--runtime-venv", default=str(RUNTIME_VENV))
+    args = parser.parse_args(argv)
+    report = run(args)
+    print("\n".join(report.lines), flush=True)
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
