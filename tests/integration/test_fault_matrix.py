@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from support.approvals import CREDENTIALS
 from support.aws_fault_proxy import running_proxy
-from support.fault_matrix import DOC, Outcome, cases, label, render
+from support.fault_matrix import DOC, Outcome, cases, expected_attempts, label, render
 from support.fault_stack import Case, FaultStack
 from support.function_process import Answer, function_processes, invoke
 from support.moto_server import reset_moto
@@ -31,6 +31,7 @@ class Seen:
     first: str
     first_answer: Answer
     calls_first: list[RecordedCall]
+    aws_attempts: dict[str, int]
     again: str | None = None
     again_answer: Answer | None = None
     calls: list[RecordedCall] = field(default_factory=list)
@@ -79,7 +80,11 @@ def seen(moto_url: str) -> Iterator[dict[str, Seen]]:
         result = {}
         for case, answer in zip(CASES, first, strict=True):
             calls = [c for c in emulator.recorder.calls if c.cancel_id == case.cancel_id]
-            result[case.id] = Seen(answer_label(answer, case, parked), answer, calls)
+            attempts = {
+                fault.target: len(proxy.calls(fault.target, case.access_key))
+                for fault in case.cell.aws_faults
+            }
+            result[case.id] = Seen(answer_label(answer, case, parked), answer, calls, attempts)
         stack.heal(CASES)
         retried = [case for case in CASES if result[case.id].first in TRANSIENT_LABELS]
         again = run_all(pool, stack, retried)
@@ -111,12 +116,12 @@ def approvals_at_tiktok(calls: list[RecordedCall]) -> int:
 
 
 @pytest.mark.parametrize("case", params())
-def test_the_caller_gets_the_answer_it_should(seen: dict[str, Seen], case: Case):
+def test_the_caller_gets_the_answer_it_should(seen: dict[str, Seen], case: Case) -> None:
     assert seen[case.id].first == label(case.cell.outcome, case.trigger)
 
 
 @pytest.mark.parametrize("case", [pytest.param(case, id=case.id) for case in CASES])
-def test_no_call_lost_approval_or_secret(seen: dict[str, Seen], case: Case):
+def test_no_call_lost_approval_or_secret(seen: dict[str, Seen], case: Case) -> None:
     observed = seen[case.id]
     assert observed.first == label(case.cell.observed, case.trigger), observed.first_answer
     if not case.cell.reaches_tiktok:
@@ -132,11 +137,17 @@ def test_no_call_lost_approval_or_secret(seen: dict[str, Seen], case: Case):
     _assert_no_secret_in_output(observed)
 
 
+@pytest.mark.parametrize("case", [pytest.param(case, id=case.id) for case in CASES if case.cell.aws_faults])
+def test_botocore_retried_the_faulted_operation_as_deployed(seen: dict[str, Seen], case: Case) -> None:
+    expected = {fault.target: expected_attempts(fault) for fault in case.cell.aws_faults}
+    assert seen[case.id].aws_attempts == expected
+
+
 @pytest.mark.parametrize(
     "case",
     [pytest.param(case, id=case.id) for case in CASES if case.cell.observed.transient],
 )
-def test_asked_again_after_the_fault_it_gets_the_final_answer(seen: dict[str, Seen], case: Case):
+def test_asked_again_after_the_fault_it_gets_the_final_answer(seen: dict[str, Seen], case: Case) -> None:
     observed = seen[case.id]
     assert observed.again == label(case.cell.eventual, case.trigger), observed.again_answer
     assert approvals_at_tiktok(observed.calls) == (1 if case.cell.eventual is Outcome.APPROVED else 0)
@@ -153,5 +164,5 @@ def _assert_no_secret_in_output(observed: Seen) -> None:
             assert value not in text
 
 
-def test_the_document_is_the_rendering_of_the_table():
+def test_the_document_is_the_rendering_of_the_table() -> None:
     assert DOC.read_text(encoding="utf-8") == render(), "run `make fault-matrix-doc`"

@@ -141,7 +141,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._relay()
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: object) -> None:
         del format, args  # the proxy's own access log would only bury the test's output
 
     def _relay(self) -> None:

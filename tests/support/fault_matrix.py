@@ -15,21 +15,39 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
+from tiktok_emulator import Fault
+from tiktok_emulator.faults import FAULT_KINDS, FaultKind, is_fault_kind
+
 from support.approvals import CREDENTIALS
 from support.aws_fault_proxy import AwsFault, AwsFaultKind
-from tiktok_emulator import Fault
-from tiktok_emulator.faults import FAULT_KINDS, FaultKind
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "fault-matrix.md"
 Trigger = Literal["api", "sqs", "direct"]
 TRIGGERS: tuple[Trigger, ...] = ("api", "sqs", "direct")
+CancellationKind = Literal["pending", "shipped"]
 # Short but measurable: long enough to see in a timing, short enough for a 2-core CI box.
 SLOW_SECONDS = 0.3
 # A Lambda timeout whose deadline (minus the function's 2 s margin) cuts the TikTok wait short.
 SHORT_LAMBDA_TIMEOUT = 3.5
 
-PUT, UPDATE, DELETE = "DynamoDB_20120810.PutItem", "DynamoDB_20120810.UpdateItem", "DynamoDB_20120810.DeleteItem"
+PUT, UPDATE, DELETE = (
+    "DynamoDB_20120810.PutItem",
+    "DynamoDB_20120810.UpdateItem",
+    "DynamoDB_20120810.DeleteItem",
+)
 GET_SECRET = "secretsmanager.GetSecretValue"
+# botocore's `standard` retry mode, the default of the pinned botocore 1.44 (the template sets no AWS_RETRY_MODE
+# or AWS_MAX_ATTEMPTS, so the deployed function gets its runtime's default): total attempts per call.
+BOTOCORE_ATTEMPTS = {"DynamoDB_20120810": 4, "secretsmanager": 3}
+
+
+def expected_attempts(fault: AwsFault) -> int:
+    """How many times the faulted operation reaches the proxy in one call."""
+    if fault.kind == "slow":
+        return 1
+    if fault.times is not None:
+        return fault.times + 1
+    return BOTOCORE_ATTEMPTS[fault.target.split(".", 1)[0]]
 
 
 class Outcome(StrEnum):
@@ -85,7 +103,7 @@ class Cell:
     where: str  # the operation or endpoint the fault hits
     fault: str  # how, in words
     outcome: Outcome  # what SHOULD happen
-    cancellation: Literal["pending", "shipped"] = "pending"
+    cancellation: CancellationKind = "pending"
     aws_faults: tuple[AwsFault, ...] = ()
     tiktok_fault: Fault | None = None
     tiktok_times: int | None = None  # None: every attempt
@@ -121,7 +139,7 @@ _STORE_DEFECT_DELETE = (
 
 
 def _dynamodb_cells() -> list[Cell]:
-    operations = [
+    operations: list[tuple[str, str, CancellationKind, str]] = [
         ("lock", PUT, "pending", "the idempotency lock before the approval"),
         ("completion", UPDATE, "pending", "marking the record COMPLETED after TikTok approved"),
         ("delete", DELETE, "shipped", "deleting the record after TikTok refused (shipped: 25001045)"),
@@ -159,7 +177,7 @@ def _dynamodb_cells() -> list[Cell]:
                     where=f"{target.split('.')[1]}: {where}",
                     fault=description,
                     outcome=outcome,
-                    cancellation=cancellation,  # type: ignore[arg-type]
+                    cancellation=cancellation,
                     aws_faults=(AwsFault(target, kind, times=times, delay=SLOW_SECONDS),),
                     reaches_tiktok=not (fails and op_name == "lock"),
                     today=today,
@@ -243,7 +261,7 @@ _TIKTOK_DELAY = {"latency": SLOW_SECONDS, "read_timeout": SLOW_SECONDS}
 
 
 def _tiktok_cells() -> list[Cell]:
-    kinds: list[FaultKind] = sorted(FAULT_KINDS)  # type: ignore[assignment]
+    kinds: list[FaultKind] = sorted(kind for kind in FAULT_KINDS if is_fault_kind(kind))
     cells = []
     for kind in kinds:
         for times, how in ((None, "on every attempt"), (1, "once")):

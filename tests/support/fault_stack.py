@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import boto3
+from tiktok_emulator import TikTokEmulator
+
 from support.approvals import CREDENTIALS, SECRET_NAME, TABLE_NAME
-from support.aws_fault_proxy import AwsFaultProxy
+from support.aws_fault_proxy import AwsFault, AwsFaultProxy
 from support.cfn_template import idempotency_table_schema
 from support.fault_matrix import Cell, Trigger
 from support.function_process import Invocation
-from tiktok_emulator import TikTokEmulator
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class FaultStack:
                 endpoint_url=moto_url,
                 region_name="us-east-1",
                 aws_access_key_id="testing",
-                aws_secret_access_key="testing",  # noqa: S106 - moto's
+                aws_secret_access_key="testing",
             )
             for name in ("dynamodb", "secretsmanager", "sqs")
         }
@@ -141,7 +142,5 @@ class FaultStack:
                 self.sqs.delete_message(QueueUrl=self.dlq_url, ReceiptHandle=message["ReceiptHandle"])
 
 
-def _scoped(fault: Any, access_key: str) -> Any:
-    from dataclasses import replace
-
+def _scoped(fault: AwsFault, access_key: str) -> AwsFault:
     return replace(fault, access_key=access_key)

@@ -16,7 +16,9 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
-from typing import Any
+from typing import Any, cast
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from support.approvals import api_event
 from support.fault_matrix import Trigger
@@ -82,7 +84,7 @@ def invoke(invocation: Invocation) -> Answer:
     try:
         with contextlib.redirect_stdout(buffer):
             try:
-                response = app.lambda_handler(event_for(invocation), context)
+                response = app.lambda_handler(event_for(invocation), cast(LambdaContext, context))
             except Exception as error:
                 return Answer(invocation.trigger, error_type=type(error).__name__, output=buffer.getvalue())
         return Answer(invocation.trigger, response=response, output=buffer.getvalue())
