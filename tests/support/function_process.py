@@ -66,6 +66,7 @@ def event_for(invocation: Invocation) -> Any:
 def invoke(invocation: Invocation) -> Answer:
     """Runs in a worker: the handler as Lambda calls it, with everything it writes captured."""
     os.environ.update(invocation.environment)
+    os.environ.pop("AWS_PROFILE", None)  # a developer's profile must never send a case to a real account
     import app
     from approval import dependencies
     from approval.observability import logger
