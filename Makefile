@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv lint typecheck test pytest unit integration bench clean
+.PHONY: help venv lint typecheck test pytest unit integration bench fault-matrix-doc clean
 
 include mk/sam.mk
 include mk/local.mk
@@ -42,6 +42,9 @@ unit: $(STAMP) ## Unit tests only
 
 integration: $(STAMP) ## Integration tests only
 	$(BIN)/pytest tests/integration
+
+fault-matrix-doc: $(STAMP) ## Regenerate docs/fault-matrix.md from the fault matrix's table
+	PYTHONPATH=tests:local:layers/tiktok_shop $(BIN)/python tests/support/fault_matrix.py --write
 
 bench: $(STAMP) ## Benchmarks that print figures (SQS batch time by concurrency)
 	$(BIN)/python benchmarks/batch_concurrency.py

@@ -96,6 +96,16 @@ def _mark_replayed(response: Any, idempotent_data: DataRecord) -> _Replayed:
     return _Replayed(result=response)
 
 
+@dataclass
+class _Attempt:
+    """What this call's approval at TikTok gave, kept outside Powertools: when the store fails after it
+    (marking the record COMPLETED, or deleting it after a failure), Powertools raises its own error and
+    drops the answer, which is still the truth for the caller."""
+
+    result: dict[str, Any] | None = None
+    error: ApprovalError | None = None
+
+
 class ApprovalService:
     def __init__(
         self,
@@ -118,7 +128,7 @@ class ApprovalService:
             persistence_store=persistence,
             config=config,
             key_prefix=IDEMPOTENCY_KEY_PREFIX,
-        )(self._approve_at_tiktok)
+        )(self._approve_and_remember)
 
     def register_lambda_context(self, context: LambdaContext) -> None:
         """Lets an in-progress record expire with the invocation, so a timed-out approval can be retried."""
@@ -134,8 +144,9 @@ class ApprovalService:
             "cancel_id": request.cancel_id,
             "idempotency_key": request.idempotency_key,
         }
+        attempt = _Attempt()
         try:
-            stored_or_new = self._approve_once(record=record, deadline=deadline)
+            stored_or_new = self._approve_once(record=record, deadline=deadline, attempt=attempt)
         except IdempotencyValidationError:
             raise record_failure(
                 IdempotencyKeyReused("this idempotency key was already used for another cancel_id")
@@ -146,9 +157,17 @@ class ApprovalService:
             ) from None
         except (IdempotencyPersistenceLayerError, IdempotencyInconsistentStateError) as error:
             logger.exception("idempotency store failed", extra={"cancel_id": request.cancel_id})
-            raise record_failure(
-                TikTokUnavailable(f"idempotency store unavailable ({type(error).__name__})")
-            ) from None
+            if attempt.result is not None:
+                # TikTok approved; only the record stays INPROGRESS until this invocation's end. A repeat
+                # after that re-runs with the same TikTok key, and reconciliation answers it truthfully.
+                metrics.add_metric(name="IdempotencyRecordNotCompleted", unit=MetricUnit.Count, value=1)
+                stored_or_new = attempt.result
+            elif attempt.error is not None:
+                raise record_failure(attempt.error) from None
+            else:
+                raise record_failure(
+                    TikTokUnavailable(f"idempotency store unavailable ({type(error).__name__})")
+                ) from None
         except ApprovalError as error:
             raise record_failure(error) from None
 
@@ -170,6 +189,16 @@ class ApprovalService:
             },
         )
         return ApprovalOutcome(result=result, replayed=replayed)
+
+    def _approve_and_remember(
+        self, record: dict[str, Any], deadline: float | None, attempt: _Attempt
+    ) -> dict[str, Any]:
+        try:
+            attempt.result = self._approve_at_tiktok(record, deadline)
+        except ApprovalError as error:
+            attempt.error = error
+            raise
+        return attempt.result
 
     def _approve_at_tiktok(self, record: dict[str, Any], deadline: float | None) -> dict[str, Any]:
         cancel_id: str = record["cancel_id"]
