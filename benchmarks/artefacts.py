@@ -56,25 +56,39 @@ def _zipped_size(root: Path) -> int:
 _IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)$")
 
 
-def import_profile(stderr: str, top: int = 12) -> list[str]:
-    """The top of `-X importtime`: the imports at the two outer levels with the most cumulative time, then
-    self time summed by top-level package."""
-    entries = []
-    by_package: dict[str, int] = defaultdict(int)
+@dataclass(frozen=True)
+class Import:
+    module: str
+    own_us: int
+    cumulative_us: int
+    level: int  # 0 for an import of the top level
+
+
+def imports(stderr: str) -> list[Import]:
+    """What `python -X importtime` wrote, one entry per module."""
+    found = []
     for line in stderr.splitlines():
         match = _IMPORT_LINE.match(line)
-        if not match:
-            continue
-        own, cumulative, indent, module = int(match[1]), int(match[2]), len(match[3]), match[4]
-        by_package[module.split(".")[0]] += own
-        if indent <= 3:  # importtime indents two spaces a level, after one
-            entries.append((cumulative, indent, module))
-    lines = [
-        f"    {cumulative / 1000:7.1f} ms  {' ' * (indent - 1)}{module}"
-        for cumulative, indent, module in sorted(entries, reverse=True)[:top]
-    ]
-    packages = sorted(by_package.items(), key=lambda item: item[1], reverse=True)[:8]
+        if match:
+            # importtime indents by two spaces a level, after one space
+            found.append(Import(match[4], int(match[1]), int(match[2]), (len(match[3]) - 1) // 2))
+    return found
+
+
+def import_profile(function: list[Import], floor: list[Import], top: int = 10) -> list[str]:
+    """The top of `-X importtime` (the two outer levels, by cumulative time), then what stands between the
+    function and the floor: the self time of the modules only the function imports, by top-level package."""
+    outer = sorted((i for i in function if i.level <= 1), key=lambda i: i.cumulative_us, reverse=True)
+    lines = [f"    {i.cumulative_us / 1000:7.1f} ms  {'  ' * i.level}{i.module}" for i in outer[:top]]
+    floor_modules = {i.module for i in floor}
+    beyond: dict[str, int] = defaultdict(int)
+    for i in function:
+        if i.module not in floor_modules:
+            beyond[i.module.split(".")[0]] += i.own_us
+    packages = sorted(beyond.items(), key=lambda item: item[1], reverse=True)[:9]
     lines.append(
-        "    self time by package: " + ", ".join(f"{name} {us / 1000:.0f}" for name, us in packages) + " ms"
+        f"    imports beyond the floor's: {sum(beyond.values()) / 1000:.0f} ms self time, of which "
+        + ", ".join(f"{name} {us / 1000:.0f}" for name, us in packages)
+        + " ms"
     )
     return lines

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 for part in ("local", "tests"):
     sys.path.insert(0, str(ROOT / part))
 
-from artefacts import import_profile, inspect  # noqa: E402
+from artefacts import Import, import_profile, imports, inspect  # noqa: E402
 from environments import BUILD_DIR, Environment, World, world  # noqa: E402
 from figures import HEADER, Pair  # noqa: E402
 from support.approvals import api_event, sqs_event  # noqa: E402
@@ -170,16 +170,24 @@ def batches(w: World, rounds: int) -> list[Pair]:
 
 
 def import_profiles(w: World) -> list[str]:
+    def profiled(mode: str, kind: str, expect: str, **arguments: object) -> list[Import]:
+        with tempfile.TemporaryFile("w+", encoding="utf-8") as stderr:
+            options = ("-X", "importtime")
+            with Environment(w, mode, python_options=options, stderr=stderr) as environment:
+                environment.run(kind, expect, **arguments)
+            stderr.seek(0)
+            return imports(stderr.read())
+
+    floor_id = new_id()
+    w.seed([floor_id])
+    floor = profiled("floor", "approve", "true", cancel_id=floor_id)
     lines = []
     for trigger in TRIGGERS:
         cancel_id = new_id()
         w.seed([cancel_id])
-        with tempfile.TemporaryFile("w+", encoding="utf-8") as stderr:
-            with Environment(w, "function", python_options=("-X", "importtime"), stderr=stderr) as function:
-                function.run("invoke", EXPECT[trigger], event=event_for(trigger, cancel_id))
-            stderr.seek(0)
-            lines.append(f"  {trigger} trigger (cumulative, outer levels):")
-            lines.extend(import_profile(stderr.read()))
+        function = profiled("function", "invoke", EXPECT[trigger], event=event_for(trigger, cancel_id))
+        lines.append(f"  {trigger} trigger (cumulative, two outer levels):")
+        lines.extend(import_profile(function, floor))
     return lines
 
 
