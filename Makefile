@@ -4,6 +4,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PYTHON ?= python3
+# e.g. BENCH_ARGS=--quick: a few rounds, to check that the benchmark runs
+BENCH_ARGS ?=
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -46,8 +48,9 @@ integration: $(STAMP) ## Integration tests only
 fault-matrix-doc: $(STAMP) ## Regenerate docs/fault-matrix.md from the fault matrix's table
 	PYTHONPATH=tests:local:layers/tiktok_shop $(BIN)/python tests/support/fault_matrix.py --write
 
-bench: $(STAMP) ## Benchmarks that print figures (SQS batch time by concurrency)
-	$(BIN)/python benchmarks/batch_concurrency.py
+# Measures what `make build` produced, in the runtime venv's Python (python3.13 where one exists).
+bench: $(STAMP) $(RUNTIME_STAMP) build ## Cold start, warm path, replay, SQS batch and package size, each beside its I/O floor
+	$(BIN)/python benchmarks/performance.py $(BENCH_ARGS)
 
 clean: clean-sam clean-local ## Remove the virtual environments, build output and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

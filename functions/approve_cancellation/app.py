@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from typing import Any, cast
 
-from approval.handlers import api, direct, sqs
 from approval.observability import logger, metrics, tracer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -55,8 +54,18 @@ def lambda_handler(event: Any, context: LambdaContext | None) -> Any:
 def _handle(event: Any, context: LambdaContext) -> Any:
     source = event_source(event)
     logger.append_keys(trigger=source)
+    # Each trigger imports its own adapter only, at its first event: Powertools' event handler (with its
+    # OpenAPI and validation machinery) serves the API alone, batch processing and asyncio SQS alone, so a
+    # cold start of one trigger does not pay for the others. A container serves one function's triggers in
+    # any mix; whichever comes first imports its adapter once.
     if source == "api":
+        from approval.handlers import api  # noqa: PLC0415
+
         return api.handle(event, context)
     if source == "sqs":
+        from approval.handlers import sqs  # noqa: PLC0415
+
         return sqs.handle(event, context)
+    from approval.handlers import direct  # noqa: PLC0415
+
     return direct.handle(event, context)

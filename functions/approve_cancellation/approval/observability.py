@@ -12,5 +12,9 @@ SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "cancellation-approver")
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "TikTokShop")
 
 logger = Logger(service=SERVICE)
-tracer = Tracer(service=SERVICE)
+# Only the libraries the function calls out with: botocore (DynamoDB, Secrets Manager, SQS) and requests
+# (TikTok). patch_all would also look for, import and patch a dozen others at every cold start (sqlite3,
+# database drivers, httpx) and patch httplib, which traces each of those same calls a second time.
+TRACED_MODULES = ("botocore", "requests")
+tracer = Tracer(service=SERVICE, patch_modules=TRACED_MODULES)
 metrics = Metrics(service=SERVICE, namespace=NAMESPACE)

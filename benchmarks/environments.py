@@ -1,0 +1,165 @@
+"""The benchmark's world: moto and the TikTok emulator on loopback, an X-Ray daemon stand-in, and execution
+environments (`lambda_process.py` in the runtime's Python) with the function's deployed environment.
+
+Everything is built from what the local stack (`make run`) and the tests already use: the template's own
+resources provisioned in moto, the function's environment resolved from the template, Lambda's reserved
+variables. Only two things differ from `make run`: tracing stays on, as deployed (Tracing: Active), with a
+trace header per invocation and a UDP sink as the daemon; and the code is `make build`'s output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from local_stack.paths import ROOT
+from local_stack.provision import provision
+from local_stack.runtime import CodeLayout, RuntimeVenv, ensure_runtime_venv, source_layout
+from local_stack.stack import lambda_environment
+from local_stack.template import load_template
+from local_stack.template_env import FunctionSpec, Resolver, function_spec, resolve_environment
+from support.approvals import CREDENTIALS
+from support.moto_server import serialized_moto_server
+from tiktok_emulator import TikTokEmulator
+
+BUILD_DIR = ROOT / ".aws-sam" / "build"
+LAMBDA_PROCESS = Path(__file__).with_name("lambda_process.py")
+LOGS = ROOT / ".local-stack" / "bench"
+
+
+class XRaySink:
+    """Where the X-Ray SDK sends its segments (UDP, as to the daemon): counted, as proof tracing was on."""
+
+    def __init__(self) -> None:
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._socket.bind(("127.0.0.1", 0))
+        self.address = f"127.0.0.1:{self._socket.getsockname()[1]}"
+        self.datagrams = 0
+        self._thread = threading.Thread(target=self._count, name="xray-sink", daemon=True)
+        self._thread.start()
+
+    def _count(self) -> None:
+        while True:
+            try:
+                self._socket.recv(65536)
+            except OSError:
+                return
+            self.datagrams += 1
+
+    def close(self) -> None:
+        self._socket.close()
+
+
+def trace_header() -> str:
+    """A sampled X-Ray trace header, as Lambda gives each invocation of a traced function."""
+    return f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};Sampled=1"
+
+
+@dataclass
+class World:
+    emulator: TikTokEmulator
+    xray: XRaySink
+    runtime: RuntimeVenv
+    code: CodeLayout
+    environment: dict[str, str]
+
+    def seed(self, cancel_ids: list[str]) -> None:
+        self.emulator.seed(dict.fromkeys(cancel_ids, "pending"))
+
+
+@contextmanager
+def world(say: Any = print) -> Iterator[World]:
+    template = load_template()
+    spec = function_spec(template)
+    runtime = ensure_runtime_venv(spec.python_minor, say=say)
+    code = _code(spec, template, runtime, say)
+    with serialized_moto_server() as moto_url, TikTokEmulator() as emulator:
+        xray = XRaySink()
+        try:
+            resources = provision(template, spec.logical_id, moto_url, CREDENTIALS)
+            resolver = Resolver(template, resources, {"TikTokApiBaseUrl": emulator.url})
+            function_env = {**resolve_environment(spec, resolver), "AWS_ENDPOINT_URL": moto_url}
+            environment = lambda_environment(spec, code, runtime, function_env)
+            # Deployed, not `sam local`: Powertools' Tracer is on (it turns itself off under AWS_SAM_LOCAL).
+            del environment["AWS_SAM_LOCAL"]
+            environment["AWS_XRAY_DAEMON_ADDRESS"] = xray.address
+            yield World(emulator, xray, runtime, code, environment)
+        finally:
+            xray.close()
+
+
+def _code(spec: FunctionSpec, template: dict[str, Any], runtime: RuntimeVenv, say: Any) -> CodeLayout:
+    function_dir = BUILD_DIR / spec.logical_id
+    layers = tuple(BUILD_DIR / layer_id / "python" for layer_id in spec.layer_ids)
+    if runtime.minor == spec.python_minor and function_dir.is_dir() and all(p.is_dir() for p in layers):
+        return CodeLayout("build", function_dir, layers)
+    say(
+        f"NOTE: no `make build` output for python{spec.python_minor} in {BUILD_DIR.relative_to(ROOT)}: "
+        "measuring the source layout (no bytecode check)"
+    )
+    return source_layout(spec, template)
+
+
+class Environment:
+    """One execution environment (`lambda_process.py`): send commands, read how long each took."""
+
+    def __init__(
+        self,
+        world: World,
+        mode: str,
+        *,
+        overrides: Mapping[str, str] | None = None,
+        python_options: tuple[str, ...] = (),
+        stderr: IO[str] | None = None,
+    ) -> None:
+        LOGS.mkdir(parents=True, exist_ok=True)
+        reader, writer = os.pipe()
+        self._log = open(LOGS / f"{mode}.log", "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        self.process = subprocess.Popen(
+            [str(world.runtime.python), *python_options, str(LAMBDA_PROCESS), mode, str(writer)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,  # the function's logs and metrics, as CloudWatch would take them
+            stderr=self._log if stderr is None else stderr,
+            env={**world.environment, **(overrides or {})},
+            pass_fds=(writer,),
+            text=True,
+        )
+        os.close(writer)
+        self._results = os.fdopen(reader, "r")
+
+    def run(self, kind: str, expect: str, **arguments: Any) -> float:
+        """Seconds the command took inside the environment; fails if its answer was not `expect`."""
+        assert self.process.stdin is not None
+        command = {"kind": kind, "expect": expect, "trace_id": trace_header(), **arguments}
+        self.process.stdin.write(json.dumps(command) + "\n")
+        self.process.stdin.flush()
+        line = self._results.readline()
+        if not line:
+            raise RuntimeError(f"the {kind} environment died; see {LOGS.relative_to(ROOT)}/")
+        result = json.loads(line)
+        if not result["ok"]:
+            raise RuntimeError(f"{kind}: unexpected answer {result['answer']}")
+        return float(result["seconds"])
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
+        self._results.close()
+        self._log.close()
+
+    def __enter__(self) -> Environment:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,250 @@
+"""`make bench`: cold start, warm approval, replay and an SQS batch, each beside its I/O floor.
+
+Every figure is measured in the same run as its floor, interleaved (figure and floor alternate which goes
+first), in processes run as Lambda runs the function: `make build`'s output with the runtime's Python
+(python3.13), the environment the template declares, tracing on, a fresh trace header per invocation.
+AWS is moto in server mode and TikTok the project's emulator, both on loopback. Medians; "noise" is half
+the interquartile range. The machine is shared: the noise column says how much to trust a ratio.
+
+    python benchmarks/performance.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from itertools import count
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+for part in ("local", "tests"):
+    sys.path.insert(0, str(ROOT / part))
+
+from artefacts import Import, import_profile, imports, inspect  # noqa: E402
+from environments import BUILD_DIR, Environment, World, world  # noqa: E402
+from figures import HEADER, Pair  # noqa: E402
+from support.approvals import api_event, sqs_event  # noqa: E402
+from tiktok_emulator import Fault  # noqa: E402
+
+TRIGGERS = ("api", "sqs", "direct")
+EXPECT = {"api": "approved", "sqs": "batch", "direct": "approved"}
+LATENCY_SECONDS = 0.2
+BATCH_SIZE = 10
+_ids = count(1)
+
+
+def new_id() -> str:
+    return f"5760009{next(_ids):012d}"
+
+
+def event_for(trigger: str, cancel_id: str) -> object:
+    if trigger == "api":
+        return api_event(cancel_id)
+    if trigger == "sqs":
+        return sqs_event(json.dumps({"cancel_id": cancel_id}))
+    return {"cancel_id": cancel_id}
+
+
+def interleaved(n: int, figure: Callable[[], float], floor: Callable[[], float]) -> tuple[float, float]:
+    """Alternate which one runs first, so that neither always gets the warmer (or the busier) machine."""
+    if n % 2:
+        floor_seconds = floor()
+        return figure(), floor_seconds
+    figure_seconds = figure()
+    return figure_seconds, floor()
+
+
+def one_shot(w: World, mode: str, kind: str, expect: str, **arguments: object) -> float:
+    with Environment(w, mode) as environment:
+        return environment.run(kind, expect, **arguments)
+
+
+def cold_starts(w: World, rounds: int) -> list[Pair]:
+    pairs = [Pair(f"cold start, {t} trigger", 1.25, "boto3+requests, same I/O") for t in TRIGGERS]
+    for n in range(rounds):
+        for trigger, pair in zip(TRIGGERS, pairs, strict=True):
+            cancel_id, floor_id = new_id(), new_id()
+            w.seed([cancel_id, floor_id])
+            event = event_for(trigger, cancel_id)
+            pair.add(
+                *interleaved(
+                    n,
+                    lambda e=event, t=trigger: one_shot(w, "function", "invoke", EXPECT[t], event=e),
+                    lambda i=floor_id: one_shot(w, "floor", "approve", "true", cancel_id=i),
+                )
+            )
+    return pairs
+
+
+def warm(w: World, rounds: int) -> list[Pair]:
+    approvals = [Pair(f"warm approval, {t} trigger", 1.10, "PutItem+TikTok+UpdateItem") for t in TRIGGERS]
+    replays = [Pair(f"replay, {t} trigger", 1.20, "one GetItem") for t in ("api", "direct")]
+    with Environment(w, "function") as function, Environment(w, "floor") as floor:
+        for _ in range(2):  # the first is the cold start; the second warms the lazy paths
+            for trigger in TRIGGERS:
+                ids = [new_id(), new_id()]
+                w.seed(ids)
+                function.run("invoke", EXPECT[trigger], event=event_for(trigger, ids[0]))
+                floor.run("approve", "true", cancel_id=ids[1])
+        for n in range(rounds):
+            done: dict[str, tuple[str, str]] = {}
+            for trigger, pair in zip(TRIGGERS, approvals, strict=True):
+                cancel_id, floor_id = new_id(), new_id()
+                w.seed([cancel_id, floor_id])
+                done[trigger] = (cancel_id, floor_id)
+                event = event_for(trigger, cancel_id)
+                pair.add(
+                    *interleaved(
+                        n,
+                        lambda e=event, t=trigger: function.run("invoke", EXPECT[t], event=e),
+                        lambda i=floor_id: floor.run("approve", "true", cancel_id=i),
+                    )
+                )
+            for trigger, pair in zip(("api", "direct"), replays, strict=True):
+                cancel_id, floor_id = done[trigger]
+                event = event_for(trigger, cancel_id)
+                pair.add(
+                    *interleaved(
+                        n,
+                        lambda e=event, t=trigger: function.run(
+                            "invoke", "replayed" if t == "api" else "approved", event=e
+                        ),
+                        lambda i=floor_id: floor.run("read", "true", cancel_id=i),
+                    )
+                )
+    return approvals + replays
+
+
+def batches(w: World, rounds: int) -> list[Pair]:
+    """A batch of 10 with TikTok answering in 200 ms, BATCH_CONCURRENCY=10."""
+    concurrent = Pair(f"SQS batch of {BATCH_SIZE}, concurrency 10", 1.30, "one approval (round trip)")
+    parallel = Pair(
+        f"SQS batch of {BATCH_SIZE}, concurrency 10", None, f"{BATCH_SIZE} plain ones in parallel"
+    )
+    default = Pair(f"SQS batch of {BATCH_SIZE}, concurrency 5", None, "one approval (round trip)")
+    sequential = Pair("Powertools BatchProcessor, sequential", None, "one approval (round trip)")
+
+    def batch_event() -> dict[str, object]:
+        ids = [new_id() for _ in range(BATCH_SIZE)]
+        w.seed(ids)
+        return sqs_event(*(json.dumps({"cancel_id": i}) for i in ids))
+
+    def floor_ids(n: int) -> list[str]:
+        ids = [new_id() for _ in range(n)]
+        w.seed(ids)
+        return ids
+
+    w.emulator.inject_fault(Fault(kind="latency", delay=LATENCY_SECONDS), times=None)
+    try:
+        with (
+            Environment(w, "function", overrides={"BATCH_CONCURRENCY": "10"}) as function,
+            # The template's default BatchConcurrency, which is also its SQS batch size.
+            Environment(w, "function", overrides={"BATCH_CONCURRENCY": "5"}) as by_five,
+            Environment(w, "floor") as floor,
+        ):
+            function.run("invoke", "batch", event=batch_event())  # the cold starts, not counted
+            by_five.run("invoke", "batch", event=batch_event())
+            floor.run("parallel_approvals", "true", cancel_ids=floor_ids(BATCH_SIZE))
+            for n in range(rounds):
+                event = batch_event()
+                figure, one = interleaved(
+                    n,
+                    lambda e=event: function.run("invoke", "batch", event=e),
+                    lambda: floor.run("approve", "true", cancel_id=floor_ids(1)[0]),
+                )
+                concurrent.add(figure, one)
+                parallel.add(
+                    figure, floor.run("parallel_approvals", "true", cancel_ids=floor_ids(BATCH_SIZE))
+                )
+                if n % 2 == 0:  # slower: fewer rounds
+                    default.add(by_five.run("invoke", "batch", event=batch_event()), one)
+                    sequential.add(function.run("sequential_batch", "batch", event=batch_event()), one)
+    finally:
+        w.emulator.clear_faults()
+    return [concurrent, parallel, default, sequential]
+
+
+def import_profiles(w: World) -> list[str]:
+    def profiled(mode: str, kind: str, expect: str, **arguments: object) -> list[Import]:
+        with tempfile.TemporaryFile("w+", encoding="utf-8") as stderr:
+            options = ("-X", "importtime")
+            with Environment(w, mode, python_options=options, stderr=stderr) as environment:
+                environment.run(kind, expect, **arguments)
+            stderr.seek(0)
+            return imports(stderr.read())
+
+    floor_id = new_id()
+    w.seed([floor_id])
+    floor = profiled("floor", "approve", "true", cancel_id=floor_id)
+    lines = []
+    for trigger in TRIGGERS:
+        cancel_id = new_id()
+        w.seed([cancel_id])
+        function = profiled("function", "invoke", EXPECT[trigger], event=event_for(trigger, cancel_id))
+        lines.append(f"  {trigger} trigger (cumulative, two outer levels):")
+        lines.extend(import_profile(function, floor))
+    return lines
+
+
+def artefacts(w: World) -> list[str]:
+    if w.code.kind != "build":
+        return ["  (no build output: run `make build`)"]
+    tag = f"cpython-{w.runtime.minor.replace('.', '')}"
+    return [
+        inspect("ApproveCancellationFunction", w.code.function_dir, tag).line(),
+        inspect("TikTokShopLayer", BUILD_DIR / "TikTokShopLayer", tag).line(),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a few rounds only: checks the benchmark runs")
+    quick = parser.parse_args().quick
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
+    cold_rounds, warm_rounds, batch_rounds = (2, 3, 2) if quick else (15, 40, 8)
+    with world() as w:
+        print(
+            f"make bench: Python {w.runtime.python_version} ({w.runtime.path.name}), code: {w.code.kind} "
+            f"({w.code.function_dir.relative_to(ROOT)}), tracing on, load average "
+            + " ".join(f"{x:.1f}" for x in os.getloadavg())
+        )
+        print("deployment (what sam deploy uploads):")
+        print("\n".join(artefacts(w)))
+        sections = [
+            (
+                f"cold start: fresh process, import + first invocation; {cold_rounds} pairs",
+                cold_starts,
+                cold_rounds,
+            ),
+            (f"warm: {warm_rounds} pairs each", warm, warm_rounds),
+            (
+                f"SQS batch, TikTok latency {LATENCY_SECONDS * 1000:.0f} ms; {batch_rounds} pairs",
+                batches,
+                batch_rounds,
+            ),
+        ]
+        pairs: list[Pair] = []
+        for title, measure, rounds in sections:
+            measured = measure(w, rounds)
+            print(f"{title}:\n{HEADER}")
+            print("\n".join(pair.line() for pair in measured), flush=True)
+            pairs.extend(measured)
+        print("-X importtime of the cold start, per trigger:")
+        print("\n".join(import_profiles(w)))
+        print(f"X-Ray segments received by the daemon stand-in: {w.xray.datagrams}")
+        missed = [pair for pair in pairs if not pair.met]
+        print("goals: " + ("all met" if not missed else "NOT MET: " + "; ".join(p.name for p in missed)))
+        print(
+            "load average at the end "
+            + " ".join(f"{x:.1f}" for x in os.getloadavg())
+            + " (2 shared cores; figures move with it)"
+        )
+
+
+if __name__ == "__main__":
+    main()
