@@ -45,6 +45,14 @@ class MappingStats:
     function_errors: int = 0
     redeliveries: int = 0  # messages received with ApproximateReceiveCount > 1
     batches: list[BatchOutcome] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+    # (seconds since start, messages received so far), one entry per receive that got any
+    progress: list[tuple[float, int]] = field(default_factory=list)
+
+    def seconds_to_receive(self, count: int) -> float | None:
+        """When the `count`-th message (redeliveries included) had been received."""
+        return next((at for at, received in self.progress if received >= count), None)
+
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
@@ -77,6 +85,7 @@ class EventSourceMapping:
         """Poll with one poller per function environment until `until()` is true (checked between
         batches) or `poll_timeout` seconds passed."""
         stop = threading.Event()
+        self.stats.started = time.perf_counter()
         deadline = time.monotonic() + poll_timeout
         errors: list[BaseException] = []
 
@@ -151,6 +160,8 @@ class EventSourceMapping:
             wait = 0  # within the batching window: take what is there now
         with self.stats.lock:
             self.stats.received += len(messages)
+            if messages:
+                self.stats.progress.append((time.perf_counter() - self.stats.started, self.stats.received))
             self.stats.redeliveries += sum(
                 1 for m in messages if int(m.get("Attributes", {}).get("ApproximateReceiveCount", "1")) > 1
             )

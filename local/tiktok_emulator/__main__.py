@@ -34,6 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             port=args.port,
             seed_file=args.seed,
             repeated_key=args.repeated_key,
+            rate_limit=args.rate_limit or None,
         )
     except (OSError, ValueError) as error:
         print(f"tiktok-emulator: cannot load the seed file: {error}", file=sys.stderr)
@@ -72,6 +73,12 @@ def _parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         default="replay",
         help="what an approval with an idempotency_key seen before does (TikTok does not document it): "
         "replay the first answer (default) or process it again against the current state",
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=float,
+        default=50.0,
+        help="requests per second per app, shop and endpoint, as TikTok limits them (default 50; 0: none)",
     )
     return parser.parse_args(argv)
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Final, Protocol
 
 from tiktok_emulator.faults import Fault, FaultPlan, fault_from_json
+from tiktok_emulator.rate_limit import RateLimit
 from tiktok_emulator.recorder import CallRecorder
 from tiktok_emulator.shops import AuthorizedShop, shops_from_json
 from tiktok_emulator.state import CancellationState, validate_cancellations
@@ -61,6 +62,9 @@ class Controls(Protocol):
 
     def set_repeated_key_mode(self, mode: str) -> None: ...
 
+    @property
+    def rate_limit(self) -> RateLimit: ...
+
 
 def is_admin_path(path: str) -> bool:
     return path.startswith(ADMIN_PREFIX)
@@ -99,6 +103,17 @@ def _repeated_key(controls: Controls, payload: dict[str, object]) -> object:
             raise ValueError("mode must be 'replay' or 'reprocess'")
         controls.set_repeated_key_mode(mode)
     return {"mode": controls.repeated_key_mode}
+
+
+def _rate_limit(controls: Controls, payload: dict[str, object]) -> object:
+    if "limit" in payload:
+        limit = payload["limit"]
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int | float)):
+            raise ValueError("limit must be a number of requests per second, or null for none")
+        controls.rate_limit.set_limit(None if limit is None else float(limit))
+    if payload.get("reset_counts"):
+        controls.rate_limit.reset()
+    return controls.rate_limit.counts()
 
 
 def _inject_fault(controls: Controls, payload: dict[str, object]) -> object:
@@ -195,6 +210,8 @@ _ACTIONS: Final[dict[tuple[str, str], Callable[[Controls, dict[str, object]], ob
     ("GET", "approvals"): _approvals,
     ("GET", "repeated-key"): _repeated_key,
     ("PUT", "repeated-key"): _repeated_key,
+    ("GET", "rate-limit"): _rate_limit,
+    ("PUT", "rate-limit"): _rate_limit,
     ("POST", "faults"): _inject_fault,
     ("GET", "faults"): _faults,
     ("DELETE", "faults"): _clear_faults,

@@ -23,6 +23,7 @@ from tiktok_emulator.config import (
     read_seed_file,
 )
 from tiktok_emulator.faults import Fault, FaultPlan
+from tiktok_emulator.rate_limit import DEFAULT_RATE_LIMIT, RateLimit
 from tiktok_emulator.recorder import CallRecorder, RecordedCall, redacted_query
 from tiktok_emulator.server import EmulatorHTTPServer
 from tiktok_emulator.shop_api import Route, ShopApi, match_route
@@ -58,10 +59,12 @@ class TikTokEmulator:
         refresh_token: str | None = None,
         shops: Sequence[AuthorizedShop] | None = None,
         repeated_key: RepeatedKeyMode = "replay",
+        rate_limit: float | None = DEFAULT_RATE_LIMIT,
     ) -> None:
         """`shops`: what Get Authorized Shops lists (default: one shop, with `shop_cipher`); approvals
         accept the cipher of any of them. `repeated_key`: what an approval with an idempotency_key seen
-        before does, which TikTok does not document ("replay" the first answer, or "reprocess")."""
+        before does, which TikTok does not document ("replay" the first answer, or "reprocess").
+        `rate_limit`: requests per second per app, shop and endpoint (TikTok's 50), None for none."""
         seed = read_seed_file(seed_file) if seed_file is not None else Seed()
         from_file = seed.credentials
         self.app_key = app_key or from_file.get("app_key", DEFAULT_APP_KEY)
@@ -78,12 +81,15 @@ class TikTokEmulator:
         self.port = port
         self._clock = clock
         self._state = ShopState(self._initial_cancellations, self._initial_access_token, self._initial_shops)
+        self._rate_limit = RateLimit(rate_limit)
+        self._initial_rate_limit = rate_limit
         self._api = ShopApi(
             app_key=self.app_key,
             app_secret=self.app_secret,
             shop_cipher=self.shop_cipher,
             state=self._state,
             clock=clock,
+            rate_limit=self._rate_limit,
         )
         self._initial_repeated_key = repeated_key
         self.set_repeated_key_mode(repeated_key)
@@ -185,6 +191,11 @@ class TikTokEmulator:
         return self._state.approvals()
 
     @property
+    def rate_limit(self) -> RateLimit:
+        """The per app, shop and endpoint limit: `counts()` says how many requests it refused (429)."""
+        return self._rate_limit
+
+    @property
     def repeated_key_mode(self) -> RepeatedKeyMode:
         return self._api.repeated_key
 
@@ -272,6 +283,8 @@ class TikTokEmulator:
         idempotency records, no authorization codes, no calls, no approvals counted."""
         self._state.reset(self._initial_cancellations, self._initial_access_token, self._initial_shops)
         self.set_repeated_key_mode(self._initial_repeated_key)
+        self._rate_limit.set_limit(self._initial_rate_limit)
+        self._rate_limit.reset()
         self._auth_state.reset(self._initial_refresh_token, self._clock())
         self._faults.clear()
         self._recorder.clear()

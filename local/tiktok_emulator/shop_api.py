@@ -10,6 +10,7 @@ from typing import Final, Literal
 from urllib.parse import unquote
 
 from tiktok_emulator import codes
+from tiktok_emulator.rate_limit import RateLimit
 from tiktok_emulator.search import answer_search
 from tiktok_emulator.signing import sign, sign_matches
 from tiktok_emulator.state import CancellationState, RepeatedKeyMode, ShopState
@@ -106,8 +107,10 @@ class ShopApi:
         state: ShopState,
         clock: Callable[[], float],
         repeated_key: RepeatedKeyMode = "replay",
+        rate_limit: RateLimit | None = None,
     ) -> None:
         self.app_key = app_key
+        self.rate_limit = rate_limit or RateLimit()
         self.app_secret = app_secret
         self.shop_cipher = shop_cipher
         self.state = state
@@ -124,6 +127,12 @@ class ShopApi:
             rejection = check(self, request)
             if rejection is not None:
                 return envelope(rejection.code, rejection.message, request_id)
+        # Counted once the caller is known: per app, shop and endpoint, as TikTok counts.
+        shop = request.query.get("shop_cipher", "")
+        admitted = self.rate_limit.admit(self.app_key, shop, route.endpoint or "")
+        return self._endpoint(route, request, request_id) if admitted else too_many_requests(request_id)
+
+    def _endpoint(self, route: Route, request: IncomingRequest, request_id: str) -> Answer:
         if route.endpoint == "search_cancellations":
             return answer_search(self.state, request, request_id, self.clock())
         if route.cancel_id is None:
@@ -149,6 +158,11 @@ class ShopApi:
             if key is not None:
                 self.state.store_answer(shop_cipher, key, answer)
             return answer
+
+
+def too_many_requests(request_id: str) -> Answer:
+    message = "Too many requests. Please retry after a while."
+    return envelope(codes.TOO_MANY_REQUESTS, message, request_id, http_status=429)
 
 
 def path_not_found(request_id: str) -> Answer:
