@@ -171,16 +171,34 @@ def test_function_policies_use_no_wildcards(template: dict[str, Any]):
         assert "NotResource" not in statement
 
 
-def test_dynamodb_access_is_exactly_the_four_item_actions_on_the_table(template: dict[str, Any]):
-    statements = [
-        s
-        for s in function_statements(template)
-        if any(a.startswith("dynamodb:") for a in as_list(s["Action"]))
-    ]
-    actions = sorted(a for s in statements for a in as_list(s["Action"]))
-    assert actions == ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
-    for statement in statements:
-        assert as_list(statement["Resource"]) == [{"Fn::GetAtt": ["IdempotencyTable", "Arn"]}]
+def test_dynamodb_access_is_exactly_the_item_actions_each_table_needs(template: dict[str, Any]):
+    by_table: dict[str, list[str]] = {}
+    for statement in function_statements(template):
+        actions = [a for a in as_list(statement["Action"]) if a.startswith("dynamodb:")]
+        if actions:
+            [resource] = as_list(statement["Resource"])
+            by_table.setdefault(resource["Fn::GetAtt"][0], []).extend(actions)
+    assert {table: sorted(actions) for table, actions in by_table.items()} == {
+        "IdempotencyTable": [
+            "dynamodb:DeleteItem",
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+        ],
+        # The limiter reserves a slot with one conditional update; it never reads, writes or deletes items.
+        "RateLimitTable": ["dynamodb:UpdateItem"],
+    }
+
+
+def test_the_rate_limit_reaches_the_function_from_its_parameter(template: dict[str, Any]):
+    parameter = template["Parameters"]["TikTokRateLimitPerSecond"]
+    assert parameter["Default"] == 50
+    env = function_environment("ApproveCancellationFunction", template)
+    assert env["TIKTOK_RATE_LIMIT_PER_SECOND"] == {"Ref": "TikTokRateLimitPerSecond"}
+    assert env["RATE_LIMIT_TABLE"] == {"Ref": "RateLimitTable"}
+    table = template["Resources"]["RateLimitTable"]["Properties"]
+    assert table["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
 
 
 def test_secret_and_dead_letter_queue_access(template: dict[str, Any]):

@@ -16,8 +16,10 @@ from typing import Any
 import boto3
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
+from botocore.config import Config
 from tiktok_shop import Credentials, CredentialsLoader, RetryPolicy, TikTokShopClient
 
+from .rate_limiter import DynamoDBRateLimiter
 from .service import ApprovalService, idempotency_config, record_tiktok_attempt
 from .settings import Settings
 
@@ -55,6 +57,9 @@ def _aws_session(aws_environment: tuple[str | None, ...]) -> boto3.session.Sessi
 
 @lru_cache(maxsize=1)
 def _approval_service(config: Settings, aws_environment: tuple[str | None, ...]) -> ApprovalService:
+    session = _aws_session(aws_environment)
+    limiter = _rate_limiter(config, session)
+
     def client_for(credentials: Credentials) -> TikTokShopClient:
         return TikTokShopClient(
             app_key=credentials.app_key,
@@ -63,9 +68,9 @@ def _approval_service(config: Settings, aws_environment: tuple[str | None, ...])
             access_token=credentials.access_token,
             shop_cipher=credentials.shop_cipher,
             retry_policy=RetryPolicy(on_attempt=record_tiktok_attempt),
+            rate_limiter=limiter,
         )
 
-    session = _aws_session(aws_environment)
     return ApprovalService(
         credentials=CredentialsLoader(
             config.tiktok_credentials_secret,
@@ -77,6 +82,21 @@ def _approval_service(config: Settings, aws_environment: tuple[str | None, ...])
         client_factory=client_for,
         persistence=DynamoDBPersistenceLayer(table_name=config.idempotency_table, boto3_session=session),
         config=idempotency_config(config.idempotency_expiry_seconds),
+    )
+
+
+def _rate_limiter(config: Settings, session: boto3.session.Session) -> DynamoDBRateLimiter | None:
+    if not config.rate_limited or config.rate_limit_table is None:
+        return None
+    # A slow limiter store must not stall the approval: short timeouts, one retry, then it fails open.
+    store = session.client(
+        "dynamodb",
+        config=Config(connect_timeout=1, read_timeout=1, retries={"mode": "standard", "max_attempts": 2}),
+    )
+    return DynamoDBRateLimiter(
+        table_name=config.rate_limit_table,
+        rate_per_second=config.tiktok_rate_limit_per_second,
+        dynamodb=store,
     )
 
 

@@ -24,6 +24,7 @@ class ApprovalError(Exception):
         code: int | None = None,
         request_id: str | None = None,
         cancel_status: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -31,6 +32,8 @@ class ApprovalError(Exception):
         self.request_id = request_id
         # TikTok's cancel_status, when Search Cancellations was asked (see reconciliation.py).
         self.cancel_status = cancel_status
+        # Seconds after which asking again makes sense, when this error knows (the API's Retry-After).
+        self.retry_after = retry_after
 
     def to_result(self, fallback_code: int) -> ApprovalResult:
         code = self.code if self.code is not None else fallback_code
@@ -104,6 +107,13 @@ class TikTokUnavailable(ApprovalError):
     status = "UPSTREAM_UNAVAILABLE"
     reason = "Unavailable"
     retryable = True
+
+
+class RateLimited(TikTokUnavailable):
+    """The shop's shared request schedule had no slot before the deadline: nothing was sent to TikTok."""
+
+    status = "RATE_LIMITED"
+    reason = "RateLimited"
 
 
 class TikTokTimeout(TikTokUnavailable):

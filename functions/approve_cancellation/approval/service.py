@@ -33,6 +33,7 @@ from tiktok_shop import (
     CredentialsError,
     CredentialsLoader,
     CredentialsUnavailableError,
+    RequestSlotUnavailable,
     TikTokAPIError,
     TikTokCode,
     TikTokShopClient,
@@ -44,6 +45,7 @@ from .errors import (
     ApprovalError,
     ApprovalInProgress,
     IdempotencyKeyReused,
+    RateLimited,
     TikTokUnavailable,
     UpstreamConfigurationError,
     from_tiktok,
@@ -201,6 +203,13 @@ class ApprovalService:
         return attempt.result
 
     def _approve_at_tiktok(self, record: dict[str, Any], deadline: float | None) -> dict[str, Any]:
+        try:
+            return self._approve_or_reconcile(record, deadline)
+        except RequestSlotUnavailable as error:
+            # Nothing was sent: the shop's requests are paced under TikTok's limit and none was free in time.
+            raise RateLimited(error.message, retry_after=error.retry_after) from None
+
+    def _approve_or_reconcile(self, record: dict[str, Any], deadline: float | None) -> dict[str, Any]:
         cancel_id: str = record["cancel_id"]
         credentials = self._load_credentials()
         key = record["idempotency_key"] or tiktok_idempotency_key(credentials.shop_cipher, cancel_id)
@@ -313,6 +322,8 @@ def record_tiktok_attempt(attempt: int, error: TikTokAPIError | None) -> None:
     metrics.add_metric(name="TikTokAttempts", unit=MetricUnit.Count, value=1)
     if error is not None:
         metrics.add_metric(name="TikTokAttemptFailed", unit=MetricUnit.Count, value=1)
+        if error.code == TikTokCode.TOO_MANY_REQUESTS or error.http_status == 429:
+            metrics.add_metric(name="TikTokRateLimited", unit=MetricUnit.Count, value=1)
 
 
 def record_failure(error: ApprovalError) -> ApprovalError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from tiktok_shop import DEFAULT_BASE_URL
 
 DEFAULT_IDEMPOTENCY_EXPIRY_SECONDS = 48 * 3600  # TikTok auto-approves after 48 h: no later duplicate matters
@@ -27,6 +27,20 @@ class Settings(BaseModel):
     credentials_cache_seconds: int = Field(default=300, ge=0)
     # Leaves the function time to answer after TikTok gave up: the client's deadline is this much earlier.
     deadline_margin_seconds: float = Field(default=2.0, ge=0)
+    # TikTok's limit per app and shop (50 per second); with a table, every environment paces under it.
+    # 0: no limiter (tests, scripts).
+    tiktok_rate_limit_per_second: float = Field(default=0, ge=0)
+    rate_limit_table: str | None = None
+
+    @model_validator(mode="after")
+    def _limiter_needs_its_table(self) -> Settings:
+        if self.tiktok_rate_limit_per_second and not self.rate_limit_table:
+            raise ValueError("TIKTOK_RATE_LIMIT_PER_SECOND is set but RATE_LIMIT_TABLE is not")
+        return self
+
+    @property
+    def rate_limited(self) -> bool:
+        return bool(self.tiktok_rate_limit_per_second and self.rate_limit_table)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:

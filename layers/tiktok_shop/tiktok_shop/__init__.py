@@ -18,6 +18,7 @@ from .errors import (
     TikTokTransportError,
     TikTokValidationError,
 )
+from .rate_limit import RateLimiter, RequestSlotUnavailable
 from .retry import RetryPolicy
 from .signing import sign
 
@@ -34,6 +35,8 @@ __all__ = [
     "CredentialsUnavailableError",
     "ErrorCategory",
     "NextAction",
+    "RateLimiter",
+    "RequestSlotUnavailable",
     "RetryPolicy",
     "TikTokAPIError",
     "TikTokCode",

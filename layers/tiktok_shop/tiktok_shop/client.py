@@ -17,6 +17,7 @@ from ._version import USER_AGENT_PRODUCT, __version__
 from .auth import AuthApi
 from .authorization import AuthorizationApi
 from .errors import TikTokAPIError, TikTokTransportError, TikTokValidationError
+from .rate_limit import RateLimiter
 from .responses import parse_envelope
 from .retry import RetryPolicy
 from .return_refund import ReturnRefundApi
@@ -58,7 +59,10 @@ class TikTokShopClient:
         shop_cipher: str | None = None,
         session: requests.Session | None = None,
         auth_base_url: str = DEFAULT_AUTH_BASE_URL,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
+        """`rate_limiter` is asked for a slot before every attempt at the shop API (not the token host):
+        TikTok counts retries against its limit too."""
         self.app_key = app_key
         self._app_secret = app_secret
         self.base_url = _validated_base_url(base_url)
@@ -67,6 +71,7 @@ class TikTokShopClient:
         self.retry_policy = retry_policy or RetryPolicy()
         self._access_token = access_token
         self.shop_cipher = shop_cipher
+        self.rate_limiter = rate_limiter
         self._session = session or requests.Session()
         self._session.headers["User-Agent"] = USER_AGENT
         self.return_refund = ReturnRefundApi(self)
@@ -111,7 +116,11 @@ class TikTokShopClient:
         self.prepare_request(method, path, query=query, body=body, shop_cipher_required=shop_cipher_required)
 
         def attempt(time_left: float | None) -> dict[str, Any]:
-            # Re-signed on every attempt: TikTok refuses a timestamp older than five minutes.
+            if self.rate_limiter is not None:
+                shop = str((query or {}).get("shop_cipher") or self.shop_cipher or "")
+                self.rate_limiter.acquire(self.app_key, shop, deadline)
+            # Re-signed on every attempt (after any wait for a slot): TikTok refuses a timestamp older than
+            # five minutes.
             prepared = self.prepare_request(
                 method, path, query=query, body=body, shop_cipher_required=shop_cipher_required
             )

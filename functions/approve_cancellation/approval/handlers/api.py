@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from http import HTTPStatus
 from typing import Annotated, Any
@@ -125,7 +126,8 @@ def _error_response(error: ApprovalError) -> Response[str]:
     if isinstance(error, ApprovalInProgress):
         headers["Retry-After"] = RETRY_AFTER_IN_PROGRESS
     elif isinstance(error, TikTokUnavailable):
-        headers["Retry-After"] = RETRY_AFTER_UNAVAILABLE
+        known = error.retry_after
+        headers["Retry-After"] = str(math.ceil(known)) if known is not None else RETRY_AFTER_UNAVAILABLE
     return _json(status, error.to_result(fallback_code=status).model_dump(mode="json"), headers)
 
 

@@ -1,0 +1,194 @@
+"""The shared limiter: slots from one DynamoDB schedule per app and shop, across processes; waiting for a
+slot inside the deadline; no slot before the deadline; a store that fails or is slow."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+from approval.observability import logger
+from approval.rate_limiter import PACING_SHARE, DynamoDBRateLimiter
+from botocore.config import Config
+from support.approvals import PENDING, Aws, Invoke, api_event, body, header, sqs_event
+from support.cfn_template import table_schema
+from support.lambda_context import FakeLambdaContext
+from support.powertools_output import captured_output
+from tiktok_emulator import TikTokEmulator
+from tiktok_shop import RequestSlotUnavailable
+
+ROOT = Path(__file__).resolve().parents[2]
+TABLE = "RateLimitTable"
+
+
+class FakeTime:
+    """A clock that sleeping moves on: waits are measured, not spent."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def table(moto_env: str) -> str:
+    boto3.client("dynamodb").create_table(TableName=TABLE, **table_schema(TABLE))
+    return TABLE
+
+
+def limiter(rate: float, fake: FakeTime | None = None, table_name: str = TABLE) -> DynamoDBRateLimiter:
+    timing = {} if fake is None else {"clock": fake.clock, "sleep": fake.sleep}
+    return DynamoDBRateLimiter(
+        table_name=table_name, rate_per_second=rate, dynamodb=boto3.client("dynamodb"), **timing
+    )
+
+
+def test_a_burst_waits_for_its_slots_one_interval_apart(table: str):
+    fake = FakeTime()
+    paced = limiter(10, fake)
+    for _ in range(5):
+        paced.acquire("app", "shop", fake.now + 30)
+    interval = 1 / (10 * PACING_SHARE)
+    # Each acquire starts at the time the previous one woke up: the waits after the first are one interval.
+    assert fake.slept == pytest.approx([interval] * 4, abs=1e-5)
+
+
+def test_shops_and_apps_have_schedules_of_their_own(table: str):
+    fake = FakeTime()
+    paced = limiter(10, fake)
+    for app, shop in [("app", "shop-a"), ("app", "shop-b"), ("other-app", "shop-a")]:
+        paced.acquire(app, shop, fake.now + 30)
+    assert fake.slept == []
+
+
+def test_an_idle_schedule_starts_again_at_once(table: str):
+    fake = FakeTime()
+    paced = limiter(10, fake)
+    paced.acquire("app", "shop", fake.now + 30)
+    fake.now += 5  # idle for a while
+    paced.acquire("app", "shop", fake.now + 30)
+    assert fake.slept == []
+
+
+def test_no_slot_before_the_deadline_is_refused_with_when_to_come_back(table: str):
+    fake = FakeTime()
+    paced = limiter(2, fake)  # an interval of about 0.53 s
+    arrival = fake.now
+    deadline = arrival + 2.0  # slots may start until 1 s before it
+    for _ in range(2):  # slots at +0 and +0.53 s
+        fake.now = arrival
+        paced.acquire("app", "shop", deadline)
+    fake.now = arrival
+    with pytest.raises(RequestSlotUnavailable) as refused:  # the next would be at +1.05 s
+        paced.acquire("app", "shop", deadline)
+    assert refused.value.retry_after >= 1.0
+
+
+def test_environments_in_separate_processes_share_one_pace(table: str, moto_env: str):
+    """Three processes take 15 slots each at 30/s: together they stay under the limit, in every second."""
+    rate, per_process = 30.0, 15
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(
+            str(ROOT / part) for part in ("layers/tiktok_shop", "functions/approve_cancellation", "tests")
+        ),
+    }
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "support.slot_taker", table, str(rate), str(per_process)],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(3)
+    ]
+    granted = sorted(float(line) for p in processes for line in p.communicate(timeout=60)[0].split())
+    assert all(p.returncode == 0 for p in processes)
+    assert len(granted) == 3 * per_process
+    paced = rate * PACING_SHARE
+    # 45 slots at 28.5/s take at least 44 intervals, whichever process holds them.
+    assert granted[-1] - granted[0] >= (len(granted) - 1) / paced - 0.05
+    # Never more than the pace (plus the slot that opens a window) in any one second.
+    busiest = max(sum(1 for t in granted if start <= t < start + 1.0) for start in granted)
+    assert busiest <= paced + 2
+
+
+def test_a_missing_table_fails_open_and_says_so(moto_env: str, capsys: pytest.CaptureFixture[str]):
+    with captured_output(logger, capsys) as read:
+        limiter(10, table_name="NoSuchTable").acquire("app", "shop", None)
+    output = read()
+    assert "rate limiter store failed; sending without a reserved slot" in output
+    assert "ResourceNotFoundException" in output
+
+
+def test_an_unreachable_store_fails_open_within_its_timeouts(moto_env: str):
+    unreachable = boto3.client(
+        "dynamodb",
+        endpoint_url="http://127.0.0.1:9",  # nothing listens on the discard port
+        config=Config(connect_timeout=1, read_timeout=1, retries={"mode": "standard", "max_attempts": 2}),
+    )
+    started = time.monotonic()
+    DynamoDBRateLimiter(table_name=TABLE, rate_per_second=10, dynamodb=unreachable).acquire("a", "s", None)
+    assert time.monotonic() - started < 5
+
+
+# --- through the function -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def limited(function_env: None, table: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from approval import dependencies
+
+    monkeypatch.setenv("TIKTOK_RATE_LIMIT_PER_SECOND", "10")
+    monkeypatch.setenv("RATE_LIMIT_TABLE", table)
+    dependencies.reset()
+
+
+def test_a_batch_is_paced_under_tiktoks_limit(
+    limited: None, invoke: Invoke, emulator: TikTokEmulator, aws: Aws
+):
+    emulator.rate_limit.set_limit(10)
+    event = sqs_event(*(f'{{"cancel_id": "{cancel_id}"}}' for cancel_id in PENDING))
+    assert invoke(event) == {"batchItemFailures": []}
+    assert emulator.rate_limit.counts()["rejected"] == 0
+    times = sorted(call.timestamp for call in emulator.recorder.calls)
+    assert len(times) == 10
+    assert times[-1] - times[0] >= 9 / (10 * PACING_SHARE) - 0.1
+
+
+def test_without_the_limiter_the_same_batch_meets_429s(invoke: Invoke, emulator: TikTokEmulator, aws: Aws):
+    emulator.rate_limit.set_limit(3)
+    event = sqs_event(*(f'{{"cancel_id": "{cancel_id}"}}' for cancel_id in PENDING[:6]))
+    invoke(event)
+    assert emulator.rate_limit.counts()["rejected"] > 0
+
+
+def test_no_slot_in_time_is_503_rate_limited_with_retry_after_and_nothing_sent(
+    limited: None, invoke: Invoke, emulator: TikTokEmulator, aws: Aws
+):
+    # The schedule is booked 20 s ahead (by other environments, say).
+    boto3.client("dynamodb").put_item(
+        TableName=TABLE,
+        Item={
+            "id": {"S": f"{emulator.app_key}#{emulator.shop_cipher}"},
+            "tat": {"N": str(int((time.time() + 20) * 1_000_000))},
+        },
+    )
+    response = invoke(api_event(PENDING[0]), FakeLambdaContext(timeout_seconds=5))
+    assert response["statusCode"] == 503, response["body"]
+    assert body(response)["data"]["status"] == "RATE_LIMITED"
+    assert 15 <= int(header(response, "Retry-After") or 0) <= 21
+    assert emulator.recorder.count() == 0
+    sqs = invoke(sqs_event(f'{{"cancel_id": "{PENDING[1]}"}}'), FakeLambdaContext(timeout_seconds=5))
+    assert len(sqs["batchItemFailures"]) == 1  # redelivered later, not parked
+    assert aws.dead_letters() == []
