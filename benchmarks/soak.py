@@ -14,25 +14,14 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import sys
-import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import requests
-from local_stack.invoke import invoke
+from backlog import Drained, QueueSettings, counts, drain, max_ms, median_ms, running_stack, tiktok
 from local_stack.paths import RUNTIME_VENV
-from local_stack.provision import aws_client
-from local_stack.stack import LocalStack, StackInfo
-from local_stack.template import load_template
-from local_stack.template_env import REGION
-from local_stack.tiktok_admin import TikTokAdmin
-from sqs_poller import BatchOutcome, EventSourceMapping
-from sqs_poller.mapping import FunctionError, Invoke
 
 FIRST_ID = 5762000000000000000
 # Transient faults by kind, as fractions of the transient share: (kind, times, what it exercises).
@@ -42,30 +31,6 @@ TRANSIENT_MIX: tuple[tuple[str, int, float], ...] = (
     ("lost_answer", 1, 0.2),  # TikTok approves, the answer is lost: the retry must not approve again
     ("drop", 4, 0.2),  # every attempt of the first delivery fails: SQS redelivers
 )
-
-
-@dataclass(frozen=True)
-class QueueSettings:
-    batch_size: int
-    batching_window: float
-    concurrency: int
-    visibility_timeout: int
-    max_receive_count: int
-
-    @classmethod
-    def from_template(cls) -> QueueSettings:
-        template = load_template()
-        parameters = template["Parameters"]
-        queue = template["Resources"]["ApprovalQueue"]["Properties"]
-        events = template["Resources"]["ApproveCancellationFunction"]["Properties"]["Events"]
-        [sqs] = [event["Properties"] for event in events.values() if event["Type"] == "SQS"]
-        return cls(
-            batch_size=int(parameters["BatchConcurrency"]["Default"]),
-            batching_window=float(sqs.get("MaximumBatchingWindowInSeconds", 0)),
-            concurrency=int(parameters["QueueMaximumConcurrency"]["Default"]),
-            visibility_timeout=int(queue["VisibilityTimeout"]),
-            max_receive_count=int(queue["RedrivePolicy"]["maxReceiveCount"]),
-        )
 
 
 @dataclass
@@ -128,66 +93,43 @@ def run(args: argparse.Namespace) -> Report:
         approved=args.already_approved,
         seed=args.seed,
     )
-    stack = LocalStack(
-        "soak",
-        function_runtimes=settings.concurrency,
-        runtime_venv=Path(args.runtime_venv).resolve(),
-        say=lambda _: None,
-    )
-    info = stack.start()
-    try:
-        return _soak(info, settings, visibility, work, args)
-    finally:
-        stack.stop(quiet=True)
+    with running_stack("soak", settings, Path(args.runtime_venv)) as info:
+        emulator = tiktok(info)
+        emulator.set_repeated_key_mode(args.repeated_key)
+        emulator.seed(
+            {
+                **dict.fromkeys(work.approvable, "pending"),
+                **dict.fromkeys(work.permanent, "shipped"),
+                **dict.fromkeys(work.already_approved, "approved"),
+            }
+        )
+        for cancel_id, (kind, times) in work.faults.items():
+            emulator.inject_fault(kind, cancel_id=cancel_id, times=times)
+        if args.latency:
+            emulator.inject_fault("latency", times=None, delay=args.latency)  # after the targeted: they win
+        drained = drain(info, settings, work.messages, visibility=visibility, timeout=args.timeout)
+        return _report(
+            args,
+            settings=settings,
+            visibility=visibility,
+            work=work,
+            drained=drained,
+            approvals=emulator.approvals(),
+            states=emulator.cancellations(),
+        )
 
 
-def _soak(
-    info: StackInfo, settings: QueueSettings, visibility: int, work: Workload, args: argparse.Namespace
+def _report(
+    args: argparse.Namespace,
+    *,
+    settings: QueueSettings,
+    visibility: int,
+    work: Workload,
+    drained: Drained,
+    approvals: dict[str, int],
+    states: dict[str, str],
 ) -> Report:
-    tiktok = TikTokAdmin(info.tiktok_url)
-    tiktok.set_repeated_key_mode(args.repeated_key)
-    tiktok.seed(
-        {
-            **dict.fromkeys(work.approvable, "pending"),
-            **dict.fromkeys(work.permanent, "shipped"),
-            **dict.fromkeys(work.already_approved, "approved"),
-        }
-    )
-    for cancel_id, (kind, times) in work.faults.items():
-        tiktok.inject_fault(kind, cancel_id=cancel_id, times=times)
-    if args.latency:
-        tiktok.inject_fault("latency", times=None, delay=args.latency)  # after the targeted ones: they win
-    sqs = aws_client("sqs", info.moto_url)
-    queue_url = info.resource_ref("ApprovalQueue")
-    dlq_url = info.resource_ref("ApprovalDeadLetterQueue")
-    queue_arn = str(info.resources["ApprovalQueue"]["attributes"]["Arn"])
-    if visibility != settings.visibility_timeout:
-        sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"VisibilityTimeout": str(visibility)})
-    for start in range(0, len(work.messages), 10):
-        entries = [
-            {"Id": str(n), "MessageBody": body} for n, body in enumerate(work.messages[start : start + 10])
-        ]
-        sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
-
-    mapping = EventSourceMapping(
-        sqs=sqs,
-        queue_url=queue_url,
-        queue_arn=queue_arn,
-        region=REGION,
-        batch_size=settings.batch_size,
-        batching_window_seconds=settings.batching_window,
-        functions=[_environment(url) for url in info.invoke_urls],
-    )
-    started = time.perf_counter()
-    stats = mapping.run(until=_drained(sqs, queue_url), poll_timeout=args.timeout)
-    elapsed = time.perf_counter() - started
-
-    first_pass = stats.seconds_to_receive(len(work.messages)) or elapsed
-    approvals = tiktok.approvals()
-    states = tiktok.cancellations()
-    parked = _drain(sqs, dlq_url)
-    parked_ids = Counter(json.loads(m["Body"]).get("cancel_id") for m in parked)
-    left = _messages_left(sqs, queue_url)
+    stats, parked_ids = drained.stats, drained.parked_ids
     per_cancellation = Counter(approvals.get(cancel_id, 0) for cancel_id in work.approvable)
     double = sum(n for times, n in per_cancellation.items() if times > 1)
     missing = per_cancellation.get(0, 0)
@@ -199,98 +141,40 @@ def _soak(
     sent = set(work.approvable) | set(work.permanent) | set(work.already_approved)
     settled = {c for c in sent if states.get(c) in ("approved", "complete")} | set(parked_ids)
     lost = len(sent - settled)
-    reasons = Counter(
-        m.get("MessageAttributes", {}).get("error_type", {}).get("StringValue", "?") for m in parked
-    )
     fault_kinds = Counter(kind for kind, _ in work.faults.values())
     lines = [
         f"soak: {len(work.messages)} messages for {len(sent)} cancellations; TikTok repeated-key mode "
         f"{args.repeated_key}",
-        f"  queue: batch size {settings.batch_size}, batching window {settings.batching_window:g} s, "
-        f"{settings.concurrency} function environments, visibility timeout {visibility} s"
-        + (
-            ""
-            if visibility == settings.visibility_timeout
-            else f" (template: {settings.visibility_timeout} s)"
-        )
-        + f", maxReceiveCount {settings.max_receive_count}",
+        f"  queue: {settings.describe(visibility)}",
         f"  workload: {len(work.messages) - len(sent)} duplicate messages, "
-        f"{len(work.faults)} transient faults ({_counts(fault_kinds)}), {len(work.permanent)} permanent, "
+        f"{len(work.faults)} transient faults ({counts(fault_kinds)}), {len(work.permanent)} permanent, "
         f"{len(work.already_approved)} already approved"
         + (f", TikTok latency {args.latency * 1000:.0f} ms" if args.latency else ""),
-        f"  approvals per approvable cancellation at TikTok: {_counts(per_cancellation)} "
+        f"  approvals per approvable cancellation at TikTok: {counts(per_cancellation)} "
         f"-> double approvals {double}, never approved {missing}",
         f"  already approved elsewhere: {len(work.already_approved)} acknowledged as approved, "
         f"none approved again: {'yes' if approved_elsewhere_ok else 'NO'}",
-        f"  dead-letter queue: {sum(parked_ids.values())} messages ({_counts(reasons)}); equals the "
+        f"  dead-letter queue: {sum(parked_ids.values())} messages ({counts(drained.reasons)}); equals the "
         f"permanent set: {'yes' if dlq_matches else 'NO'}",
-        f"  lost messages: {lost}; left in the queue: {left}",
+        f"  lost messages: {lost}; left in the queue: {drained.left}",
         f"  poller: {stats.invocations} invocations, {stats.received} received, {stats.redeliveries} "
         f"redeliveries, {stats.reported_failures} batch item failures, {stats.function_errors} function errors",
-        f"  invocation time: median {_median_ms(stats.batches)} ms, slowest {_max_ms(stats.batches)} ms",
-        f"  receiving as many messages as were sent took {first_pass:.1f} s ({len(work.messages) / first_pass:.1f} "
-        f"messages/s); then the redeliveries waited for the visibility timeout",
-        f"  elapsed {elapsed:.1f} s in all",
+        f"  invocation time: median {median_ms(stats.batches)} ms, slowest {max_ms(stats.batches)} ms",
+        f"  receiving as many messages as were sent took {drained.first_pass:.1f} s "
+        f"({len(work.messages) / drained.first_pass:.1f} messages/s); then the redeliveries waited for the "
+        "visibility timeout",
+        f"  elapsed {drained.elapsed:.1f} s in all",
     ]
-    ok = double == 0 and missing == 0 and approved_elsewhere_ok and dlq_matches and lost == 0 and left == 0
+    ok = (
+        double == 0
+        and missing == 0
+        and approved_elsewhere_ok
+        and dlq_matches
+        and lost == 0
+        and drained.left == 0
+    )
     lines.append("soak: PASSED" if ok else "soak: FAILED")
     return Report(lines, ok)
-
-
-def _environment(url: str) -> Invoke:
-    def call(event: dict[str, Any]) -> Any:
-        try:
-            invocation = invoke(url, event, timeout=120)
-        except requests.RequestException as error:  # the runtime itself failed: Lambda keeps the batch
-            raise FunctionError(type(error).__name__) from None
-        if invocation.function_error:
-            raise FunctionError(str(invocation.payload.get("errorType")))
-        return invocation.payload
-
-    return call
-
-
-def _drained(sqs: Any, queue_url: str) -> Any:
-    checked = {"at": 0.0, "empty": False}
-
-    def drained() -> bool:
-        # At most twice a second: the pollers ask between batches, and often.
-        if time.monotonic() - checked["at"] >= 0.5:
-            checked["at"], checked["empty"] = time.monotonic(), _messages_left(sqs, queue_url) == 0
-        return bool(checked["empty"])
-
-    return drained
-
-
-def _messages_left(sqs: Any, queue_url: str) -> int:
-    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=names)["Attributes"]
-    return sum(int(attributes.get(name, 0)) for name in names)
-
-
-def _drain(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
-    messages: list[dict[str, Any]] = []
-    while batch := sqs.receive_message(
-        QueueUrl=queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], WaitTimeSeconds=0
-    ).get("Messages", []):
-        messages.extend(batch)
-        sqs.delete_message_batch(
-            QueueUrl=queue_url,
-            Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(batch)],
-        )
-    return messages
-
-
-def _median_ms(batches: Sequence[BatchOutcome]) -> int:
-    return round(statistics.median(b.seconds for b in batches) * 1000) if batches else 0
-
-
-def _max_ms(batches: Sequence[BatchOutcome]) -> int:
-    return round(max(b.seconds for b in batches) * 1000) if batches else 0
-
-
-def _counts(counter: Counter[Any]) -> str:
-    return ", ".join(f"{key}: {value}" for key, value in sorted(counter.items(), key=str)) or "none"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

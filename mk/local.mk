@@ -13,7 +13,7 @@ LOCAL_STACK := PYTHONPATH=local $(BIN)/python -m local_stack --runtime-venv $(RU
 LOCAL_STACK_ARGS ?=
 EVENT ?= events/direct_approve.json
 
-.PHONY: run local-up local-down local-status invoke runtime-venv clean-local soak
+.PHONY: run local-up local-down local-status invoke runtime-venv clean-local soak bench-bulk
 
 # The stamp records nothing by itself: `local_stack runtime-venv` checks the interpreter and the pins and
 # re-makes the venv when either changed.
@@ -42,7 +42,13 @@ invoke: $(STAMP) ## Invoke the background stack's function: make invoke EVENT=ev
 SOAK_ARGS ?=
 
 soak: $(STAMP) $(SAM_STAMP) $(RUNTIME_STAMP) ## 2,000 approvals through SQS with duplicates and faults; prints the figures
-	PYTHONPATH=local $(BIN)/python benchmarks/soak.py --runtime-venv $(RUNTIME_VENV) $(SOAK_ARGS)
+	PYTHONPATH=local:benchmarks $(BIN)/python benchmarks/soak.py --runtime-venv $(RUNTIME_VENV) $(SOAK_ARGS)
+
+# Extra options, e.g. BENCH_BULK_ARGS="--cancellations 500 --limit 20".
+BENCH_BULK_ARGS ?=
+
+bench-bulk: $(STAMP) $(SAM_STAMP) $(RUNTIME_STAMP) ## A one-shop backlog drained at TikTok's rate limit, limiter on and off; prints the figures
+	PYTHONPATH=local:benchmarks $(BIN)/python benchmarks/bulk.py --runtime-venv $(RUNTIME_VENV) $(BENCH_BULK_ARGS)
 
 clean-local: ## Stop the background stack; remove .local-stack/ and .venv-runtime
 	@if [ -x $(BIN)/python ]; then $(LOCAL_STACK) down; fi

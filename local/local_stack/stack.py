@@ -161,11 +161,15 @@ class LocalStack:
         runtime_venv: Path = RUNTIME_VENV,
         say: Say = print,
         function_runtimes: int = 1,
+        parameters: Mapping[str, str] | None = None,
     ) -> None:
-        """`function_runtimes`: how many environments of the approval function to start (one RIE each)."""
+        """`function_runtimes`: how many environments of the approval function to start (one RIE each).
+        `parameters`: template parameter values instead of their defaults, as `sam deploy
+        --parameter-overrides` gives them."""
         if function_runtimes < 1:
             raise ValueError("function_runtimes must be at least 1")
         self.function_runtimes = function_runtimes
+        self.parameters = dict(parameters or {})
         self.name = name
         self.host = host
         self.ports = ports or Ports()
@@ -218,7 +222,9 @@ class LocalStack:
         tiktok.seed(json.loads(CANCELLATIONS.read_text(encoding="utf-8")))
         # Both TikTok hosts (the open API and the auth host) are the emulator.
         resolver = Resolver(
-            template, resources, {"TikTokApiBaseUrl": tiktok_url, "TikTokAuthBaseUrl": tiktok_url}
+            template,
+            resources,
+            {**self.parameters, "TikTokApiBaseUrl": tiktok_url, "TikTokAuthBaseUrl": tiktok_url},
         )
         function_env = resolve_environment(spec, resolver)
         function_env["AWS_ENDPOINT_URL"] = moto_url

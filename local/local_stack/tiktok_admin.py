@@ -49,6 +49,15 @@ class TikTokAdmin:
         """What a repeated idempotency_key does from now on: "replay" the first answer, or "reprocess"."""
         self._call("PUT", "repeated-key", {"mode": mode})
 
+    def set_rate_limit(self, limit: float | None) -> None:
+        """TikTok's limit per app, shop and endpoint from now on (None: none); the counts start again."""
+        self._call("PUT", "rate-limit", {"limit": limit, "reset_counts": True})
+
+    def rate_limit_counts(self) -> dict[str, Any]:
+        """`{"limit", "admitted", "rejected"}`: what the rate limit let through and refused (429)."""
+        answer: dict[str, Any] = self._call("GET", "rate-limit")
+        return answer
+
     def clear_faults(self) -> None:
         self._call("DELETE", "faults")
 

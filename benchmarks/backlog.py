@@ -1,0 +1,199 @@
+"""A backlog of approvals in moto's SQS drained through the SQS poller driver into the built function, as
+Lambda would run it: what `make soak` and `make bench-bulk` share.
+
+The function runs in as many Runtime Interface Emulators as the template's QueueMaximumConcurrency, with
+the template's batch size, batching window, visibility timeout and redrive (local/sqs_poller).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+from local_stack.invoke import invoke
+from local_stack.provision import aws_client
+from local_stack.stack import LocalStack, StackInfo
+from local_stack.template import load_template
+from local_stack.template_env import REGION
+from local_stack.tiktok_admin import TikTokAdmin
+from sqs_poller import BatchOutcome, EventSourceMapping, MappingStats
+from sqs_poller.mapping import FunctionError, Invoke
+
+
+@dataclass(frozen=True)
+class QueueSettings:
+    batch_size: int
+    batching_window: float
+    concurrency: int
+    visibility_timeout: int
+    max_receive_count: int
+
+    @classmethod
+    def from_template(cls) -> QueueSettings:
+        template = load_template()
+        parameters = template["Parameters"]
+        queue = template["Resources"]["ApprovalQueue"]["Properties"]
+        events = template["Resources"]["ApproveCancellationFunction"]["Properties"]["Events"]
+        [sqs] = [event["Properties"] for event in events.values() if event["Type"] == "SQS"]
+        return cls(
+            batch_size=int(parameters["BatchConcurrency"]["Default"]),
+            batching_window=float(sqs.get("MaximumBatchingWindowInSeconds", 0)),
+            concurrency=int(parameters["QueueMaximumConcurrency"]["Default"]),
+            visibility_timeout=int(queue["VisibilityTimeout"]),
+            max_receive_count=int(queue["RedrivePolicy"]["maxReceiveCount"]),
+        )
+
+    def describe(self, visibility: int) -> str:
+        shortened = (
+            "" if visibility == self.visibility_timeout else f" (template: {self.visibility_timeout} s)"
+        )
+        return (
+            f"batch size {self.batch_size}, batching window {self.batching_window:g} s, {self.concurrency} "
+            f"function environments, visibility timeout {visibility} s{shortened}, maxReceiveCount "
+            f"{self.max_receive_count}"
+        )
+
+
+@contextmanager
+def running_stack(
+    name: str, settings: QueueSettings, runtime_venv: Path, parameters: Mapping[str, str] | None = None
+) -> Iterator[StackInfo]:
+    stack = LocalStack(
+        name,
+        function_runtimes=settings.concurrency,
+        runtime_venv=runtime_venv.resolve(),
+        parameters=parameters,
+        say=lambda _: None,
+    )
+    info = stack.start()
+    try:
+        yield info
+    finally:
+        stack.stop(quiet=True)
+
+
+@dataclass(frozen=True)
+class Drained:
+    stats: MappingStats
+    elapsed: float
+    first_pass: float  # until as many messages as were sent had been received
+    parked: list[dict[str, Any]]  # the dead-letter queue's messages, received and deleted
+    left: int
+
+    @property
+    def parked_ids(self) -> Counter[str]:
+        return Counter(str(json.loads(m["Body"]).get("cancel_id")) for m in self.parked)
+
+    @property
+    def reasons(self) -> Counter[str]:
+        return Counter(
+            m.get("MessageAttributes", {}).get("error_type", {}).get("StringValue", "redrive")
+            for m in self.parked
+        )
+
+
+def drain(
+    info: StackInfo,
+    settings: QueueSettings,
+    bodies: Sequence[str],
+    *,
+    visibility: int,
+    timeout: float,
+) -> Drained:
+    """Queue `bodies` at once, then poll until the queue is empty (or `timeout` seconds passed)."""
+    sqs = aws_client("sqs", info.moto_url)
+    queue_url = info.resource_ref("ApprovalQueue")
+    if visibility != settings.visibility_timeout:
+        sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"VisibilityTimeout": str(visibility)})
+    for start in range(0, len(bodies), 10):
+        chunk = bodies[start : start + 10]
+        sqs.send_message_batch(
+            QueueUrl=queue_url, Entries=[{"Id": str(n), "MessageBody": body} for n, body in enumerate(chunk)]
+        )
+    mapping = EventSourceMapping(
+        sqs=sqs,
+        queue_url=queue_url,
+        queue_arn=str(info.resources["ApprovalQueue"]["attributes"]["Arn"]),
+        region=REGION,
+        batch_size=settings.batch_size,
+        batching_window_seconds=settings.batching_window,
+        functions=[_environment(url) for url in info.invoke_urls],
+    )
+    started = time.perf_counter()
+    stats = mapping.run(until=_drained(sqs, queue_url), poll_timeout=timeout)
+    elapsed = time.perf_counter() - started
+    return Drained(
+        stats=stats,
+        elapsed=elapsed,
+        first_pass=stats.seconds_to_receive(len(bodies)) or elapsed,
+        parked=_receive_all(sqs, info.resource_ref("ApprovalDeadLetterQueue")),
+        left=_messages_left(sqs, queue_url),
+    )
+
+
+def tiktok(info: StackInfo) -> TikTokAdmin:
+    return TikTokAdmin(info.tiktok_url)
+
+
+def median_ms(batches: Sequence[BatchOutcome]) -> int:
+    return round(statistics.median(b.seconds for b in batches) * 1000) if batches else 0
+
+
+def max_ms(batches: Sequence[BatchOutcome]) -> int:
+    return round(max(b.seconds for b in batches) * 1000) if batches else 0
+
+
+def counts(counter: Counter[Any]) -> str:
+    return ", ".join(f"{key}: {value}" for key, value in sorted(counter.items(), key=str)) or "none"
+
+
+def _environment(url: str) -> Invoke:
+    def call(event: dict[str, Any]) -> Any:
+        try:
+            invocation = invoke(url, event, timeout=120)
+        except requests.RequestException as error:  # the runtime itself failed: Lambda keeps the batch
+            raise FunctionError(type(error).__name__) from None
+        if invocation.function_error:
+            raise FunctionError(str(invocation.payload.get("errorType")))
+        return invocation.payload
+
+    return call
+
+
+def _drained(sqs: Any, queue_url: str) -> Any:
+    checked = {"at": 0.0, "empty": False}
+
+    def drained() -> bool:
+        # At most twice a second: the pollers ask between batches, and often.
+        if time.monotonic() - checked["at"] >= 0.5:
+            checked["at"], checked["empty"] = time.monotonic(), _messages_left(sqs, queue_url) == 0
+        return bool(checked["empty"])
+
+    return drained
+
+
+def _messages_left(sqs: Any, queue_url: str) -> int:
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=names)["Attributes"]
+    return sum(int(attributes.get(name, 0)) for name in names)
+
+
+def _receive_all(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
+    messages: list[dict[str, Any]] = []
+    while batch := sqs.receive_message(
+        QueueUrl=queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], WaitTimeSeconds=0
+    ).get("Messages", []):
+        messages.extend(batch)
+        sqs.delete_message_batch(
+            QueueUrl=queue_url,
+            Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(batch)],
+        )
+    return messages
