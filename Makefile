@@ -13,6 +13,7 @@ STAMP := $(VENV)/.installed
 include mk/sam.mk
 include mk/local.mk
 include mk/authorize.mk
+include mk/sam-local.mk
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -46,5 +47,5 @@ integration: $(STAMP) ## Integration tests only
 bench: $(STAMP) ## Benchmarks that print figures (SQS batch time by concurrency)
 	$(BIN)/python benchmarks/batch_concurrency.py
 
-clean: clean-sam clean-local ## Remove the virtual environments, build output and caches
+clean: clean-sam clean-local clean-sam-local ## Remove the virtual environments, build output and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
