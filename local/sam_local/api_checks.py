@@ -107,5 +107,5 @@ def check_start_api(sam: SamLocal, step: Step, tiktok: TikTokAdmin) -> None:
             answer = request(step, method, url)
             step.expect(
                 answer.status == NO_ROUTE_STATUS and answer.body == NO_ROUTE_BODY,
-                f"{what}: SAM answers HTTP {NO_ROUTE_STATUS} {NO_ROUTE_BODY}, the function is not called",
+                f"{what}: HTTP {NO_ROUTE_STATUS} {NO_ROUTE_BODY}, SAM's own answer (as API Gateway's)",
             )
