@@ -75,7 +75,7 @@ def check_start_lambda(sam: SamLocal, step: Step, tiktok: TikTokAdmin) -> None:
             answer["StatusCode"] == 200
             and "FunctionError" not in answer
             and set(payload) == {"errorMessage", "errorType", "requestId", "stackTrace"},
-            "SAM sends no FunctionError for it (AWS: Unhandled): its check misses awslambdaric's requestId key",
+            "SAM sends no FunctionError (AWS: Unhandled): its check misses awslambdaric's requestId key",
         )
 
 def _short(payload: Any) -> str:
