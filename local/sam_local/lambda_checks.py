@@ -78,6 +78,7 @@ def check_start_lambda(sam: SamLocal, step: Step, tiktok: TikTokAdmin) -> None:
             "SAM sends no FunctionError (AWS: Unhandled): its check misses awslambdaric's requestId key",
         )
 
+
 def _short(payload: Any) -> str:
     if isinstance(payload, dict) and "stackTrace" in payload:
         payload = {key: value for key, value in payload.items() if key != "stackTrace"}
