@@ -11,11 +11,14 @@
 SAM_LOCAL_BASE ?= standin
 SAM_LOCAL_ARGS ?=
 
-.PHONY: sam-local clean-sam-local
+.PHONY: sam-local sam-local-checks clean-sam-local
 
-sam-local: $(STAMP) $(SAM_STAMP) ## sam local invoke / start-api / start-lambda on Docker, every answer checked
-	local/sam_local/with_docker_engine.sh env PYTHONPATH=local $(BIN)/python -m sam_local \
-		--base $(SAM_LOCAL_BASE) $(SAM_LOCAL_ARGS)
+# The engine first, so that a machine without one stops at once, before any venv is made.
+sam-local: ## sam local invoke / start-api / start-lambda on Docker, every answer checked
+	local/sam_local/with_docker_engine.sh $(MAKE) --no-print-directory sam-local-checks
+
+sam-local-checks: $(STAMP) $(SAM_STAMP)
+	PYTHONPATH=local $(BIN)/python -m sam_local --base $(SAM_LOCAL_BASE) $(SAM_LOCAL_ARGS)
 
 clean-sam-local: ## Remove .sam-local/ (build, layer cache, logs, and the own engine's data with the image)
 	rm -rf .sam-local
