@@ -15,6 +15,7 @@ STAMP := $(VENV)/.installed
 include mk/sam.mk
 include mk/local.mk
 include mk/authorize.mk
+include mk/sam-local.mk
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -52,5 +53,5 @@ fault-matrix-doc: $(STAMP) ## Regenerate docs/fault-matrix.md from the fault mat
 bench: $(STAMP) $(RUNTIME_STAMP) build ## Cold start, warm path, replay, SQS batch and package size, each beside its I/O floor
 	$(BIN)/python benchmarks/performance.py $(BENCH_ARGS)
 
-clean: clean-sam clean-local ## Remove the virtual environments, build output and caches
+clean: clean-sam clean-local clean-sam-local ## Remove the virtual environments, build output and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

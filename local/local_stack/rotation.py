@@ -9,6 +9,7 @@ Secrets Manager sends: `{"SecretId", "ClientRequestToken", "Step"}`.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -48,16 +49,27 @@ def current_secret(info: StackInfo) -> tuple[str, dict[str, Any]]:
     return str(answer["VersionId"]), value
 
 
-def rotate(info: StackInfo, *, timeout: float = 60.0) -> Rotation:
-    """One whole rotation: createSecret, setSecret, testSecret, finishSecret, each invoked in the rotation
-    function's runtime. Raises RotationStepFailed on the first step that raised (its Lambda error type and
-    message, which never hold a secret)."""
-    if not info.rotation_invoke_url:
+def rotate(
+    info: StackInfo,
+    *,
+    timeout: float = 60.0,
+    invoke_step: Callable[[dict[str, str]], Invocation] | None = None,
+) -> Rotation:
+    """One whole rotation: createSecret, setSecret, testSecret, finishSecret, each an invocation of the
+    rotation function: in the stack's runtime, or through `invoke_step` (make sam-local: `sam local
+    invoke`). Raises RotationStepFailed on the first step that raised (its Lambda error type and message,
+    which never hold a secret)."""
+    if invoke_step is None and not info.rotation_invoke_url:
         raise RuntimeError("this stack runs no rotation function")
     rotation = Rotation()
 
-    def invoke_step(event: dict[str, str]) -> Any:
-        invocation = invoke(info.rotation_invoke_url, event, timeout=timeout)
+    def in_runtime(event: dict[str, str]) -> Invocation:
+        return invoke(info.rotation_invoke_url, event, timeout=timeout)
+
+    send = invoke_step or in_runtime
+
+    def step(event: dict[str, str]) -> Any:
+        invocation = send(event)
         rotation.steps.append((event["Step"], invocation))
         if invocation.function_error:
             payload = invocation.payload
@@ -65,7 +77,5 @@ def rotate(info: StackInfo, *, timeout: float = 60.0) -> Rotation:
         return invocation.payload
 
     secrets = aws_client("secretsmanager", info.moto_url)
-    rotation.version = rotate_secret(
-        secrets, info.resource_ref(CREDENTIALS_RESOURCE), invoke_step=invoke_step
-    )
+    rotation.version = rotate_secret(secrets, info.resource_ref(CREDENTIALS_RESOURCE), invoke_step=step)
     return rotation

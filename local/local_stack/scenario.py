@@ -9,7 +9,7 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from local_stack.invoke import Invocation, describe_request, invoke, load_event, render
 from local_stack.processes import ManagedProcess
@@ -46,18 +46,44 @@ class Step:
         self.lines.append(f"  ✔ {what}")
 
 
+class Transport(Protocol):
+    """How an event reaches the functions: the stack's Runtime APIs (make run), or `sam local invoke`
+    (make sam-local). The steps and their checks are the same either way."""
+
+    def approve(self, event: Any, event_file: str | None = None) -> Invocation:
+        """Invokes the approval function; `event_file` names the file the event came from, if any."""
+
+    def rotation_step(self, event: dict[str, str]) -> Invocation:
+        """Invokes the rotation function with one of Secrets Manager's step events."""
+
+
+@dataclass(frozen=True)
+class RuntimeTransport:
+    """Straight to the stack's Runtime Interface Emulators."""
+
+    info: StackInfo
+    timeout: float = 60.0
+
+    def approve(self, event: Any, event_file: str | None = None) -> Invocation:
+        return invoke(self.info.invoke_url, event, timeout=self.timeout)
+
+    def rotation_step(self, event: dict[str, str]) -> Invocation:
+        return invoke(self.info.rotation_invoke_url, event, timeout=self.timeout)
+
+
 class Scenario:
-    def __init__(self, info: StackInfo, say: Say = print) -> None:
+    def __init__(self, info: StackInfo, say: Say = print, transport: Transport | None = None) -> None:
         self.info = info
         self.say = say
         self.tiktok = TikTokAdmin(info.tiktok_url)
         self.timeout = 60.0
+        self.transport: Transport = transport or RuntimeTransport(info, self.timeout)
         self._first_approval: Invocation | None = None
 
     def invoke(self, step: Step, event_file: str) -> Invocation:
         event = load_event(event_file)
         step.show(f"{event_file} -> {describe_request(event)}")
-        invocation = invoke(self.info.invoke_url, event, timeout=self.timeout)
+        invocation = self.transport.approve(event, event_file)
         step.show(render(invocation))
         step.expect(not invocation.function_error, "the function returned (no unhandled error)")
         return invocation
@@ -182,7 +208,7 @@ class Scenario:
             "\nb. POST /__emulator/expire-token {access_token: ***}: the secret's access token has expired"
         )
         step.show(f"approval -> {describe_request(event)}")
-        failed = invoke(self.info.invoke_url, event, timeout=self.timeout)
+        failed = self.transport.approve(event)
         step.show(render(failed))
         body = failed.api_body()
         step.expect(not failed.function_error, "the function returned (no unhandled error)")
@@ -205,7 +231,7 @@ class Scenario:
         )
         secret_id = self.info.resource_ref("TikTokCredentialsSecret")
         started = time.perf_counter()
-        rotation = rotate(self.info, timeout=self.timeout)
+        rotation = rotate(self.info, invoke_step=self.transport.rotation_step)
         step.show(f'  {{"SecretId": "{secret_id}", "ClientRequestToken": "{rotation.version}", "Step": ...}}')
         for name, invocation in rotation.steps:
             outcome = "raised" if invocation.function_error else "returned"
@@ -237,7 +263,7 @@ class Scenario:
         pid = runtime.pid if runtime else "?"
         step.show(f"\nd. the same approval again, in the same approval runtime (pid {pid}), not restarted")
         step.show(f"approval -> {describe_request(event)}")
-        approved = invoke(self.info.invoke_url, event, timeout=self.timeout)
+        approved = self.transport.approve(event)
         step.show(render(approved))
         body = approved.api_body()
         step.expect(not approved.function_error, "the function returned (no unhandled error)")
@@ -322,9 +348,8 @@ class Scenario:
 
     # -- running -------------------------------------------------------------------------------------------
 
-    def run(self) -> bool:
-        """Every step, in order, even after a failed one; True when all passed."""
-        steps: list[tuple[str, Callable[[Step], None]]] = [
+    def steps(self) -> list[tuple[str, Callable[[Step], None]]]:
+        return [
             ("API approval", self.api_approval),
             ("idempotent replay", self.replay),
             ("TikTok business error", self.business_error),
@@ -332,8 +357,11 @@ class Scenario:
             ("direct invocation", self.direct),
             ("expired token, rotation, approval afterwards", self.rotation),
         ]
+
+    def run(self, first: int = 1) -> bool:
+        """Every step, in order, even after a failed one (numbered from `first`); True when all passed."""
         failures = 0
-        for number, (title, action) in enumerate(steps, start=1):
+        for number, (title, action) in enumerate(self.steps(), start=first):
             step = Step(title)
             status = "ok"
             try:

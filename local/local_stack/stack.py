@@ -159,13 +159,15 @@ class LocalStack:
         rebuild: bool = False,
         attached: bool = True,
         runtime_venv: Path = RUNTIME_VENV,
+        runtimes: bool = True,
         say: Say = print,
         function_runtimes: int = 1,
         parameters: Mapping[str, str] | None = None,
     ) -> None:
-        """`function_runtimes`: how many environments of the approval function to start (one RIE each).
-        `parameters`: template parameter values instead of their defaults, as `sam deploy
-        --parameter-overrides` gives them."""
+        """`runtimes=False`: moto and the TikTok emulator only, provisioned and seeded, for clients that run
+        the functions themselves (make sam-local: SAM's containers). `function_runtimes`: how many
+        environments of the approval function to start (one RIE each). `parameters`: template parameter
+        values instead of their defaults, as `sam deploy --parameter-overrides` gives them."""
         if function_runtimes < 1:
             raise ValueError("function_runtimes must be at least 1")
         self.function_runtimes = function_runtimes
@@ -177,6 +179,7 @@ class LocalStack:
         self.rebuild = rebuild
         self.attached = attached
         self.runtime_venv = runtime_venv
+        self.runtimes = runtimes
         self.say = say
         self.processes: list[ManagedProcess] = []
         self.history: list[ManagedProcess] = []
@@ -205,14 +208,21 @@ class LocalStack:
         template = load_template()
         spec = function_spec(template)
         rotation_spec = function_spec(template, ROTATION_FUNCTION_ID)
-        runtime = ensure_runtime_venv(spec.python_minor, venv=self.runtime_venv, say=self.say)
-        rie = rie_binary()
+        if self.runtimes:
+            runtime = ensure_runtime_venv(spec.python_minor, venv=self.runtime_venv, say=self.say)
+            rie = rie_binary()
         # moto and the emulator come up while sam build runs.
         moto, moto_url = self._start_moto()
         emulator = self._start_emulator()
-        code, rotation_code = prepare_code(
-            [spec, rotation_spec], template, runtime, layout=self.layout, rebuild=self.rebuild, say=self.say
-        )
+        if self.runtimes:
+            code, rotation_code = prepare_code(
+                [spec, rotation_spec],
+                template,
+                runtime,
+                layout=self.layout,
+                rebuild=self.rebuild,
+                say=self.say,
+            )
         moto, moto_url = self._wait_moto(moto, moto_url)
         emulator, description = self._wait_emulator(emulator)
         tiktok_url = str(description["url"])
@@ -230,19 +240,23 @@ class LocalStack:
         function_env["AWS_ENDPOINT_URL"] = moto_url
         rotation_env = resolve_environment(rotation_spec, resolver)
         rotation_env["AWS_ENDPOINT_URL"] = moto_url
-        _, invoke_url = self._start_runtime(spec, code, runtime, rie, function_env)
-        more_invoke_urls = [
-            self._start_runtime(spec, code, runtime, rie, function_env, piece=f"lambda-{n}", port=0)[1]
-            for n in range(2, self.function_runtimes + 1)
-        ]
-        _, rotation_invoke_url = self._start_runtime(
-            rotation_spec, rotation_code, runtime, rie, rotation_env, piece="rotation", port=0
-        )
+        layout, runtime_python, invoke_url, rotation_invoke_url = "none", "", "", ""
+        more_invoke_urls: list[str] = []
+        if self.runtimes:
+            _, invoke_url = self._start_runtime(spec, code, runtime, rie, function_env)
+            more_invoke_urls = [
+                self._start_runtime(spec, code, runtime, rie, function_env, piece=f"lambda-{n}", port=0)[1]
+                for n in range(2, self.function_runtimes + 1)
+            ]
+            _, rotation_invoke_url = self._start_runtime(
+                rotation_spec, rotation_code, runtime, rie, rotation_env, piece="rotation", port=0
+            )
+            layout, runtime_python = code.kind, runtime.python_version
         self.info = StackInfo(
             name=self.name,
             host=self.host,
-            layout=code.kind,
-            runtime_python=runtime.python_version,
+            layout=layout,
+            runtime_python=runtime_python,
             function=spec.logical_id,
             moto_url=moto_url,
             tiktok_url=tiktok_url,
@@ -426,15 +440,19 @@ class LocalStack:
     def summary(self, info: StackInfo, seconds: float) -> str:
         by_name = {process.name: process for process in info.processes}
         resources = [f"    {logical_id:<24} {data['ref']}" for logical_id, data in info.resources.items()]
-        lines = [
-            f'local stack "{info.name}" ready in {seconds:.1f} s '
-            f"(code: {info.layout} layout; runtime: Python {info.runtime_python}):",
-            f"  AWS (moto)        {info.moto_url:<28} {_process_note(by_name.get('moto'))}",
-            f"  TikTok emulator   {info.tiktok_url:<28} {_process_note(by_name.get('tiktok-emulator'))}",
+        code = f"code: {info.layout} layout; runtime: Python {info.runtime_python}"
+        runtimes = [
             f"  Lambda runtime    {_base(info.invoke_url):<28} "
             f"{_process_note(by_name.get('lambda-runtime'))}",
             f"  Rotation runtime  {_base(info.rotation_invoke_url):<28} "
             f"{_process_note(by_name.get('rotation-runtime'))}",
+        ]
+        lines = [
+            f'local stack "{info.name}" ready in {seconds:.1f} s '
+            f"({code if info.invoke_url else 'AWS and TikTok only: the functions run elsewhere'}):",
+            f"  AWS (moto)        {info.moto_url:<28} {_process_note(by_name.get('moto'))}",
+            f"  TikTok emulator   {info.tiktok_url:<28} {_process_note(by_name.get('tiktok-emulator'))}",
+            *(runtimes if info.invoke_url else []),
             f"  ports: {' '.join(str(port) for port in info.ports)}",
             "  resources (moto):",
             *resources,
@@ -560,29 +578,35 @@ def docker_env_files(info: StackInfo, directory: Path = WORK_DIR) -> list[Path]:
     host.docker.internal (Docker Desktop), env.host-network.json through 127.0.0.1 (with
     `--docker-network host`, Linux)."""
     written = []
+    for name, host in zip(DOCKER_ENV_FILES, (DOCKER_HOST, "127.0.0.1"), strict=True):
+        path = directory / name
+        path.write_text(json.dumps(sam_env_vars(info, host), indent=2) + "\n", encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def sam_env_vars(info: StackInfo, host: str) -> dict[str, dict[str, str]]:
+    """`sam local --env-vars` content for this stack's functions, its URLs reaching the stack at `host` (the
+    address a container uses for the stack's own one)."""
     functions = {info.function: info.function_env}
     if info.rotation_function:
         functions[info.rotation_function] = info.rotation_env
-    for name, host in zip(DOCKER_ENV_FILES, (DOCKER_HOST, "127.0.0.1"), strict=True):
-        path = directory / name
-        by_function = {}
-        for function, environment in functions.items():
-            variables = {
-                name: value.replace(f"//{info.host}:", f"//{host}:") for name, value in environment.items()
+    by_function = {}
+    for function, environment in functions.items():
+        variables = {
+            name: value.replace(f"//{info.host}:", f"//{host}:") for name, value in environment.items()
+        }
+        variables.update(
+            {
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_REGION": REGION,
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_SESSION_TOKEN": "testing",
             }
-            variables.update(
-                {
-                    "AWS_DEFAULT_REGION": REGION,
-                    "AWS_REGION": REGION,
-                    "AWS_ACCESS_KEY_ID": "testing",
-                    "AWS_SECRET_ACCESS_KEY": "testing",
-                    "AWS_SESSION_TOKEN": "testing",
-                }
-            )
-            by_function[function] = variables
-        path.write_text(json.dumps(by_function, indent=2) + "\n", encoding="utf-8")
-        written.append(path)
-    return written
+        )
+        by_function[function] = variables
+    return by_function
 
 
 def log_tails(processes: list[ManagedProcess], lines: int = 30) -> str:

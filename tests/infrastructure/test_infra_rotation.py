@@ -12,7 +12,7 @@ from tiktok_shop import DEFAULT_AUTH_BASE_URL
 
 FUNCTION = "RotateCredentialsFunction"
 SECRET = {"Ref": "TikTokCredentialsSecret"}
-POWERTOOLS_LAYER = "017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:"
+POWERTOOLS_LAYER = "017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-${Architecture}:"
 ACCESS_TOKEN_LIFETIME_DAYS = 7
 
 
@@ -46,7 +46,7 @@ def test_the_function_runs_the_rotation_entry_point(template: dict[str, Any]):
     assert (ROOT / "functions/rotate_credentials/rotation_app.py").is_file()
     assert (ROOT / "functions/rotate_credentials/requirements.txt").is_file()
     assert function_property(FUNCTION, "Runtime", template) == "python3.13"
-    assert function_property(FUNCTION, "Architectures", template) == ["arm64"]
+    assert function_property(FUNCTION, "Architectures", template) == [{"Ref": "Architecture"}]
 
 
 def test_the_function_uses_the_powertools_layer_and_the_project_layer(template: dict[str, Any]):

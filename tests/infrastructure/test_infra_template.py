@@ -20,7 +20,7 @@ from support.cfn_template import (
 
 FUNCTION = "ApproveCancellationFunction"
 API_PATH = "/cancellations/{cancel_id}/approve"
-POWERTOOLS_LAYER = "017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:"
+POWERTOOLS_LAYER = "017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-${Architecture}:"
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,7 @@ def test_transform_is_sam(template: dict[str, Any]):
 
 def test_function_runtime_and_entry_point(template: dict[str, Any]):
     assert function_property(FUNCTION, "Runtime", template) == "python3.13"
-    assert function_property(FUNCTION, "Architectures", template) == ["arm64"]
+    assert function_property(FUNCTION, "Architectures", template) == [{"Ref": "Architecture"}]
     assert function_property(FUNCTION, "Tracing", template) == "Active"
     assert function_property(FUNCTION, "MemorySize", template) == 512
     function = properties(template, FUNCTION)
@@ -90,12 +90,19 @@ def test_function_runtime_and_entry_point(template: dict[str, Any]):
     assert function["CodeUri"].rstrip("/") == "functions/approve_cancellation"
 
 
-def test_layer_builds_for_python313_arm64(template: dict[str, Any]):
+def test_architecture_is_a_parameter_deployed_as_arm64(template: dict[str, Any]):
+    # arm64 in AWS; x86_64 so that `make sam-local` runs natively on an x86_64 host instead of under QEMU.
+    parameter = template["Parameters"]["Architecture"]
+    assert parameter["Default"] == "arm64"
+    assert parameter["AllowedValues"] == ["arm64", "x86_64"]
+
+
+def test_layer_builds_for_python313_on_the_architecture(template: dict[str, Any]):
     layer = template["Resources"]["TikTokShopLayer"]
     assert layer["Properties"]["ContentUri"].rstrip("/") == "layers/tiktok_shop"
     assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
-    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
-    assert layer["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "arm64"}
+    assert layer["Properties"]["CompatibleArchitectures"] == [{"Ref": "Architecture"}]
+    assert layer["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": {"Ref": "Architecture"}}
 
 
 def test_layer_source_has_what_sam_build_needs():

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Runs "$@" with a Docker engine (make sam-local; see docs/local-development.md, "The Docker engine").
+#
+# - An engine already answers (Docker Desktop, a dockerd service, DOCKER_HOST): it is used as it is.
+# - None does, and this is Debian as root (CI is): Debian's docker.io is installed if missing and a dockerd of
+#   this run's own is started (its data, socket and pid file under .sam-local/docker), on a bridge in the
+#   reserved benchmark range 198.18.0.0/24 (never a private or public range), without iptables rules, with
+#   the vfs storage driver (works in a nested VM); it is stopped when "$@" ends, however it ends.
+# - Otherwise: a message saying what is missing, and exit 69 (EX_UNAVAILABLE), before anything starts.
+set -euo pipefail
+
+EXIT_NO_ENGINE=69
+BRIDGE_CIDR=198.18.0.1/24
+root=$(cd "$(dirname "$0")/../.." && pwd)
+state=$root/.sam-local/docker
+socket=$state/docker.sock
+pidfile=$state/dockerd.pid
+
+engine_answers() {
+	command -v docker >/dev/null 2>&1 && docker version --format '{{.Server.Version}}' >/dev/null 2>&1
+}
+
+debian_root() {
+	local id
+	id=$(. /etc/os-release 2>/dev/null && echo "${ID:-}")
+	[ "$id" = debian ] && [ "$(id -u)" -eq 0 ]
+}
+
+# Installs Debian packages without letting their maintainer scripts start a service: a dockerd started by
+# the package would bring its default bridge in a private range.
+apt_install() {
+	local missing=() package policy=/usr/sbin/policy-rc.d placed=0
+	for package in "$@"; do
+		dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+	done
+	[ "${#missing[@]}" -eq 0 ] && return 0
+	echo "installing Debian packages: ${missing[*]}"
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 0755 "$policy" && placed=1
+	fi
+	apt-get update -qq >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || {
+		[ "$placed" -eq 1 ] && rm -f "$policy"
+		return 1
+	}
+	[ "$placed" -eq 1 ] && rm -f "$policy"
+	return 0
+}
+
+if debian_root; then
+	apt_install debootstrap # for the stand-in base image
+fi
+
+if engine_answers; then
+	echo "Docker engine: already running (server $(docker version --format '{{.Server.Version}}'))"
+	exec "$@"
+fi
+
+if ! debian_root; then
+	os=$(. /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-unknown}" || uname -s)
+	cat >&2 <<MESSAGE
+make sam-local: no Docker engine is running, and this machine cannot start one for the run.
+  missing: a Docker engine answering \`docker version\` (${DOCKER_HOST:-the default socket}).
+  starting one here needs Debian and root; this is ${os}, user id $(id -u).
+  Start Docker (Docker Desktop, or your dockerd) and run make sam-local again.
+MESSAGE
+	exit "$EXIT_NO_ENGINE"
+fi
+
+apt_install docker.io
+
+# A dockerd left by an interrupted run of ours (its pid file, its data root): stopped first.
+stop_dockerd() {
+	local pid
+	pid=$(cat "$pidfile" 2>/dev/null || true)
+	[ -n "$pid" ] && grep -qF -- "$state/data" "/proc/$pid/cmdline" 2>/dev/null || return 0
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for _ in $(seq 1 60); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.5
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	rm -f "$pidfile"
+}
+stop_dockerd
+
+bridge_existed=0
+ip link show docker0 >/dev/null 2>&1 && bridge_existed=1
+mkdir -p "$state"
+dockerd --bip "$BRIDGE_CIDR" --iptables=false --ip-masq=false --ip-forward=false --storage-driver vfs \
+	--data-root "$state/data" --exec-root "$state/exec" --pidfile "$pidfile" -H "unix://$socket" \
+	>"$state/dockerd.log" 2>&1 &
+dockerd_pid=$!
+
+finish() {
+	local code=$?
+	echo "stopping the Docker engine this run started (dockerd pid $dockerd_pid)"
+	stop_dockerd
+	kill -0 "$dockerd_pid" 2>/dev/null && kill -KILL "$dockerd_pid" 2>/dev/null
+	wait "$dockerd_pid" 2>/dev/null || true
+	if [ "$bridge_existed" -eq 0 ] && ip link show docker0 >/dev/null 2>&1; then
+		ip link delete docker0 || true
+	fi
+	exit "$code"
+}
+trap finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+export DOCKER_HOST=unix://$socket
+for _ in $(seq 1 120); do
+	engine_answers && break
+	if ! kill -0 "$dockerd_pid" 2>/dev/null; then
+		echo "make sam-local: dockerd did not start; the end of $state/dockerd.log:" >&2
+		tail -n 20 "$state/dockerd.log" >&2
+		exit 1
+	fi
+	sleep 0.5
+done
+engine_answers || { echo "make sam-local: dockerd did not answer within 60 s" >&2; exit 1; }
+echo "Docker engine: started dockerd (pid $dockerd_pid, bridge $BRIDGE_CIDR, vfs, no iptables; $DOCKER_HOST)"
+"$@"
