@@ -10,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv lint typecheck test pytest unit integration bench fault-matrix-doc clean
+.PHONY: help venv lint typecheck test pytest unit integration bench fault-matrix-doc error-table clean
 
 include mk/sam.mk
 include mk/local.mk
@@ -48,6 +48,9 @@ integration: $(STAMP) ## Integration tests only
 
 fault-matrix-doc: $(STAMP) ## Regenerate docs/fault-matrix.md from the fault matrix's table
 	PYTHONPATH=tests:local:layers/tiktok_shop $(BIN)/python tests/support/fault_matrix.py --write
+
+error-table: $(STAMP) ## Regenerate README.md's error table from approval/errors.py
+	PYTHONPATH=functions/approve_cancellation:layers/tiktok_shop $(BIN)/python scripts/error_table.py --write
 
 # Measures what `make build` produced, in the runtime venv's Python (python3.13 where one exists).
 bench: $(STAMP) $(RUNTIME_STAMP) build ## Cold start, warm path, replay, SQS batch and package size, each beside its I/O floor

@@ -26,7 +26,7 @@ from tiktok_emulator.faults import Fault, FaultPlan
 from tiktok_emulator.rate_limit import DEFAULT_RATE_LIMIT, RateLimit
 from tiktok_emulator.recorder import CallRecorder, RecordedCall, redacted_query
 from tiktok_emulator.server import EmulatorHTTPServer
-from tiktok_emulator.shop_api import Route, ShopApi, match_route
+from tiktok_emulator.shop_api import Route, ShopApi, match_route, too_many_requests
 from tiktok_emulator.shops import AuthorizedShop
 from tiktok_emulator.signing import sign
 from tiktok_emulator.state import (
@@ -89,7 +89,6 @@ class TikTokEmulator:
             shop_cipher=self.shop_cipher,
             state=self._state,
             clock=clock,
-            rate_limit=self._rate_limit,
         )
         self._initial_repeated_key = repeated_key
         self.set_repeated_key_mode(repeated_key)
@@ -327,8 +326,11 @@ class TikTokEmulator:
                 timestamp=self._clock(),
             )
         )
-        fault = self._faults.take(route.cancel_id)
-        answer = self._answer(request, route, fault)
+        if self._api.admits(request, route, self._rate_limit):
+            fault = self._faults.take(route.cancel_id)
+            answer = self._answer(request, route, fault)
+        else:
+            fault, answer = None, too_many_requests(new_request_id(self._clock()))
         if answer is None or (fault is not None and fault.client_gives_up):
             status, code = 0, None
         else:

@@ -1,8 +1,9 @@
 """TikTok's rate limit: 50 requests per second per API, counted per app and shop (tiktok-shop-api.md).
 
-TikTok does not document its algorithm; the emulator counts strictly, over a sliding one-second window, so
-that a client that bursts above the rate at any moment meets HTTP 429 with code 36009002 as it would at the
-strictest reading of the limit.
+TikTok does not document its algorithm; the emulator counts strictly, over a sliding one-second window, on
+each request's arrival (before any injected latency, as a gateway in front of the API would), so that a
+client that bursts above the rate at any moment meets HTTP 429 with code 36009002 as it would at the
+strictest reading of the limit. Requests with another app's key are not counted.
 """
 
 from __future__ import annotations

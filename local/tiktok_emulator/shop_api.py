@@ -107,15 +107,20 @@ class ShopApi:
         state: ShopState,
         clock: Callable[[], float],
         repeated_key: RepeatedKeyMode = "replay",
-        rate_limit: RateLimit | None = None,
     ) -> None:
         self.app_key = app_key
-        self.rate_limit = rate_limit or RateLimit()
         self.app_secret = app_secret
         self.shop_cipher = shop_cipher
         self.state = state
         self.clock = clock
         self.repeated_key: RepeatedKeyMode = repeated_key
+
+    def admits(self, request: IncomingRequest, route: Route, rate_limit: RateLimit) -> bool:
+        """TikTok's rate limit, counted on arrival per app, shop and endpoint, before any processing time:
+        only requests for this app's shop API endpoints count."""
+        if route.endpoint is None or route.on_auth_host or request.query.get("app_key") != self.app_key:
+            return True
+        return rate_limit.admit(self.app_key, request.query.get("shop_cipher", ""), route.endpoint)
 
     def answer(self, request: IncomingRequest, route: Route) -> Answer:
         request_id = new_request_id(self.clock())
@@ -127,12 +132,6 @@ class ShopApi:
             rejection = check(self, request)
             if rejection is not None:
                 return envelope(rejection.code, rejection.message, request_id)
-        # Counted once the caller is known: per app, shop and endpoint, as TikTok counts.
-        shop = request.query.get("shop_cipher", "")
-        admitted = self.rate_limit.admit(self.app_key, shop, route.endpoint or "")
-        return self._endpoint(route, request, request_id) if admitted else too_many_requests(request_id)
-
-    def _endpoint(self, route: Route, request: IncomingRequest, request_id: str) -> Answer:
         if route.endpoint == "search_cancellations":
             return answer_search(self.state, request, request_id, self.clock())
         if route.cancel_id is None:

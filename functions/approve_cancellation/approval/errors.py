@@ -1,9 +1,14 @@
-"""Why an approval failed, as types: each trigger maps them to its own language in one place.
+"""Why an approval failed, as types, and what each means for every caller, in one table (OUTCOMES).
 
-Their class names are the Lambda error types a direct caller (Step Functions) can Retry or Catch by name.
+Their class names are the Lambda error types a direct caller (Step Functions) can Retry or Catch by name;
+the API answers each with its row's HTTP status, SQS redelivers the retryable ones and parks the others.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Final
 
 from tiktok_shop import ErrorCategory, TikTokAPIError, TikTokTransportError
 
@@ -11,11 +16,8 @@ from .models import ApprovalResult
 
 
 class ApprovalError(Exception):
-    """Base: carries TikTok's code, message and request_id when TikTok answered."""
-
-    status = "APPROVAL_FAILED"  # the result's data.status
-    retryable = False  # whether asking again later may succeed (SQS redelivers these)
-    reason = "Failed"  # the metric dimension
+    """Base: carries TikTok's code, message and request_id when TikTok answered. What each kind means for
+    a caller (status, HTTP status, retry, metric reason) is its row in OUTCOMES below."""
 
     def __init__(
         self,
@@ -35,6 +37,22 @@ class ApprovalError(Exception):
         # Seconds after which asking again makes sense, when this error knows (the API's Retry-After).
         self.retry_after = retry_after
 
+    @property
+    def outcome(self) -> Outcome:
+        return outcome_of(type(self))
+
+    @property
+    def status(self) -> str:
+        return self.outcome.status
+
+    @property
+    def retryable(self) -> bool:
+        return self.outcome.retryable
+
+    @property
+    def reason(self) -> str:
+        return self.outcome.reason
+
     def to_result(self, fallback_code: int) -> ApprovalResult:
         code = self.code if self.code is not None else fallback_code
         return ApprovalResult.failed(
@@ -53,75 +71,158 @@ class ApprovalError(Exception):
 
 
 class InvalidApprovalRequest(ApprovalError):
-    status = "INVALID_REQUEST"
-    reason = "InvalidRequest"
+    """The request is malformed (checked here, or refused by TikTok as such)."""
 
 
 class CancellationNotFound(ApprovalError):
-    status = "CANCELLATION_NOT_FOUND"
-    reason = "NotFound"
+    """TikTok knows no such order or cancellation."""
 
 
 class ApprovalForbidden(ApprovalError):
-    status = "NO_PERMISSION"
-    reason = "Forbidden"
+    """The order is not this shop's to decide."""
 
 
 class CancellationConflict(ApprovalError):
     """The cancellation cannot be approved in its current state (already decided, shipped, withdrawn)."""
 
-    status = "CANCELLATION_STATE_CONFLICT"
-    reason = "Conflict"
-
 
 class ApprovalInProgress(ApprovalError):
     """The same approval is running in another invocation right now."""
 
-    status = "APPROVAL_IN_PROGRESS"
-    reason = "InProgress"
-    retryable = True
-
 
 class IdempotencyKeyReused(ApprovalError):
-    status = "IDEMPOTENCY_KEY_REUSED"
-    reason = "IdempotencyKeyReused"
+    """The idempotency key was used before for another cancel_id."""
 
 
 class UpstreamConfigurationError(ApprovalError):
     """Credentials, sign, token, scope or secret problems: a person has to fix the configuration."""
 
-    status = "UPSTREAM_CONFIGURATION_ERROR"
-    reason = "Configuration"
-
 
 class UpstreamError(ApprovalError):
     """TikTok answered with a code this project does not know."""
-
-    status = "UPSTREAM_ERROR"
-    reason = "UpstreamError"
 
 
 class TikTokUnavailable(ApprovalError):
     """TikTok (or the idempotency store) kept failing transiently until the retries or the time ran out."""
 
-    status = "UPSTREAM_UNAVAILABLE"
-    reason = "Unavailable"
-    retryable = True
-
 
 class RateLimited(TikTokUnavailable):
     """The shop's shared request schedule had no slot before the deadline: nothing was sent to TikTok."""
 
-    status = "RATE_LIMITED"
-    reason = "RateLimited"
-
 
 class TikTokTimeout(TikTokUnavailable):
-    status = "UPSTREAM_TIMEOUT"
-    reason = "Timeout"
+    """TikTok did not answer in time."""
 
 
-_BY_CATEGORY: dict[ErrorCategory, type[ApprovalError]] = {
+@dataclass(frozen=True)
+class Outcome:
+    """What one kind of failure is for every caller. `retryable`: asking again later may succeed (SQS
+    redelivers it, the API says Retry-After); otherwise SQS parks it in the dead-letter queue at once."""
+
+    status: str  # the result's data.status
+    http_status: HTTPStatus  # the API's answer
+    retryable: bool
+    reason: str  # the ApprovalFailed metric's dimension
+    when: str  # for the README's error table, besides the TikTok codes of the error's categories
+
+
+# THE table: each trigger, the metrics and the README's error table read it (scripts/error_table.py).
+OUTCOMES: Final[dict[type[ApprovalError], Outcome]] = {
+    InvalidApprovalRequest: Outcome(
+        status="INVALID_REQUEST",
+        http_status=HTTPStatus.BAD_REQUEST,
+        retryable=False,
+        reason="InvalidRequest",
+        when="malformed cancel_id or key, conflicting keys",
+    ),
+    ApprovalForbidden: Outcome(
+        status="NO_PERMISSION",
+        http_status=HTTPStatus.FORBIDDEN,
+        retryable=False,
+        reason="Forbidden",
+        when="the order is not this shop's",
+    ),
+    CancellationNotFound: Outcome(
+        status="CANCELLATION_NOT_FOUND",
+        http_status=HTTPStatus.NOT_FOUND,
+        retryable=False,
+        reason="NotFound",
+        when="no such order or cancellation",
+    ),
+    CancellationConflict: Outcome(
+        status="CANCELLATION_STATE_CONFLICT",
+        http_status=HTTPStatus.CONFLICT,
+        retryable=False,
+        reason="Conflict",
+        when=(
+            "the cancellation cannot be approved in its state; after 25011012, 25020009 or 25020003 only "
+            "when Search Cancellations shows it decided otherwise (`data.cancel_status`, e.g. withdrawn: "
+            "`CANCELLATION_REQUEST_CANCELLED`)"
+        ),
+    ),
+    ApprovalInProgress: Outcome(
+        status="APPROVAL_IN_PROGRESS",
+        http_status=HTTPStatus.CONFLICT,
+        retryable=True,
+        reason="InProgress",
+        when="the same key is being approved right now (`Retry-After: 2`)",
+    ),
+    IdempotencyKeyReused: Outcome(
+        status="IDEMPOTENCY_KEY_REUSED",
+        http_status=HTTPStatus.UNPROCESSABLE_ENTITY,
+        retryable=False,
+        reason="IdempotencyKeyReused",
+        when="the key was used for another cancel_id: use a new key",
+    ),
+    UpstreamConfigurationError: Outcome(
+        status="UPSTREAM_CONFIGURATION_ERROR",
+        http_status=HTTPStatus.BAD_GATEWAY,
+        retryable=False,
+        reason="Configuration",
+        when=(
+            "bad sign, app key, token, scope or shop cipher, a token expired with no newer one in the "
+            "secret, a secret key missing: fix the secret"
+        ),
+    ),
+    UpstreamError: Outcome(
+        status="UPSTREAM_ERROR",
+        http_status=HTTPStatus.BAD_GATEWAY,
+        retryable=False,
+        reason="UpstreamError",
+        when="a TikTok code this project does not know",
+    ),
+    TikTokUnavailable: Outcome(
+        status="UPSTREAM_UNAVAILABLE",
+        http_status=HTTPStatus.SERVICE_UNAVAILABLE,
+        retryable=True,
+        reason="Unavailable",
+        when=(
+            "TikTok kept failing transiently until the retries or the time ran out; an unclear answer "
+            "that Search Cancellations still shows pending, or a failed search; the idempotency store or "
+            "Secrets Manager briefly unavailable (`Retry-After: 30`)"
+        ),
+    ),
+    RateLimited: Outcome(
+        status="RATE_LIMITED",
+        http_status=HTTPStatus.SERVICE_UNAVAILABLE,
+        retryable=True,
+        reason="RateLimited",
+        when=(
+            "the shop's shared request schedule had no slot before the deadline; nothing was sent "
+            "(`Retry-After`: when it frees up)"
+        ),
+    ),
+    TikTokTimeout: Outcome(
+        status="UPSTREAM_TIMEOUT",
+        http_status=HTTPStatus.GATEWAY_TIMEOUT,
+        retryable=True,
+        reason="Timeout",
+        when="TikTok did not answer in time (`Retry-After: 30`)",
+    ),
+}
+
+# A TikTok failure's category (the layer's code table, tiktok_shop/codes.py) -> the error it becomes.
+ERROR_BY_CATEGORY: Final[dict[ErrorCategory, type[ApprovalError]]] = {
     ErrorCategory.TRANSIENT: TikTokUnavailable,
     ErrorCategory.TOKEN_EXPIRED: UpstreamConfigurationError,
     ErrorCategory.CONFIGURATION: UpstreamConfigurationError,
@@ -133,8 +234,16 @@ _BY_CATEGORY: dict[ErrorCategory, type[ApprovalError]] = {
 }
 
 
+def outcome_of(kind: type[ApprovalError]) -> Outcome:
+    """The table's row for `kind`, or for its nearest listed base class."""
+    for cls in kind.__mro__:
+        if cls in OUTCOMES:
+            return OUTCOMES[cls]
+    raise LookupError(f"{kind.__name__} has no row in OUTCOMES")  # a programming error: add its row
+
+
 def from_tiktok(error: TikTokAPIError) -> ApprovalError:
-    kind = _BY_CATEGORY[error.category]
+    kind = ERROR_BY_CATEGORY[error.category]
     if isinstance(error, TikTokTransportError) and error.timed_out:
         kind = TikTokTimeout
     return kind(error.message, code=error.code, request_id=error.request_id)

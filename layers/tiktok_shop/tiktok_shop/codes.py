@@ -64,6 +64,8 @@ TRANSIENT_CODES = frozenset(
     }
 )
 TRANSIENT_HTTP_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Without a TikTok code: a refused credential, or a wrong base URL or path (not a missing cancellation).
+CONFIGURATION_HTTP_STATUSES = frozenset({401, 403, 404})
 
 _CATEGORY_BY_CODE: dict[int, ErrorCategory] = {
     **dict.fromkeys(TRANSIENT_CODES, ErrorCategory.TRANSIENT),
@@ -107,8 +109,11 @@ def categorize(code: int | None, http_status: int | None) -> ErrorCategory:
         return _CATEGORY_BY_CODE[code]
     if http_status is None or http_status in TRANSIENT_HTTP_STATUSES:
         return ErrorCategory.TRANSIENT
-    if http_status in (401, 403):
+    if http_status in CONFIGURATION_HTTP_STATUSES:
         return ErrorCategory.CONFIGURATION
-    if http_status == 404:
-        return ErrorCategory.CONFIGURATION  # a wrong base URL or path, not a missing cancellation
     return ErrorCategory.UNKNOWN
+
+
+def codes_of(category: ErrorCategory) -> list[int]:
+    """The TikTok codes this table puts in `category`, in ascending order (for documentation)."""
+    return sorted(code for code, known in _CATEGORY_BY_CODE.items() if known is category)

@@ -18,16 +18,8 @@ from .. import dependencies
 from ..deadline import api_request_deadline, earliest, invocation_deadline
 from ..errors import (
     ApprovalError,
-    ApprovalForbidden,
     ApprovalInProgress,
-    CancellationConflict,
-    CancellationNotFound,
-    IdempotencyKeyReused,
     InvalidApprovalRequest,
-    TikTokTimeout,
-    TikTokUnavailable,
-    UpstreamConfigurationError,
-    UpstreamError,
 )
 from ..models import ApprovalResult
 from ..observability import logger
@@ -42,20 +34,6 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 # TikTok had approved before this request's call (Seller Center, or an earlier attempt whose answer was
 # lost): the same as data.already_approved in the body.
 ALREADY_APPROVED_HEADER = "Already-Approved"
-
-# Most specific first: the first matching type decides the status.
-STATUS_BY_ERROR: list[tuple[type[ApprovalError], HTTPStatus]] = [
-    (InvalidApprovalRequest, HTTPStatus.BAD_REQUEST),
-    (ApprovalForbidden, HTTPStatus.FORBIDDEN),
-    (CancellationNotFound, HTTPStatus.NOT_FOUND),
-    (CancellationConflict, HTTPStatus.CONFLICT),
-    (ApprovalInProgress, HTTPStatus.CONFLICT),
-    (IdempotencyKeyReused, HTTPStatus.UNPROCESSABLE_ENTITY),
-    (UpstreamConfigurationError, HTTPStatus.BAD_GATEWAY),
-    (UpstreamError, HTTPStatus.BAD_GATEWAY),
-    (TikTokTimeout, HTTPStatus.GATEWAY_TIMEOUT),
-    (TikTokUnavailable, HTTPStatus.SERVICE_UNAVAILABLE),
-]
 
 app = APIGatewayRestResolver(enable_validation=True)
 
@@ -118,16 +96,14 @@ def malformed_request(error: RequestValidationError) -> Response[str]:
 
 
 def _error_response(error: ApprovalError) -> Response[str]:
-    status = next(
-        (status for kind, status in STATUS_BY_ERROR if isinstance(error, kind)),
-        HTTPStatus.INTERNAL_SERVER_ERROR,
-    )
+    status = error.outcome.http_status
     headers = {}
-    if isinstance(error, ApprovalInProgress):
-        headers["Retry-After"] = RETRY_AFTER_IN_PROGRESS
-    elif isinstance(error, TikTokUnavailable):
+    if error.retryable:
+        default = (
+            RETRY_AFTER_IN_PROGRESS if isinstance(error, ApprovalInProgress) else RETRY_AFTER_UNAVAILABLE
+        )
         known = error.retry_after
-        headers["Retry-After"] = str(math.ceil(known)) if known is not None else RETRY_AFTER_UNAVAILABLE
+        headers["Retry-After"] = str(math.ceil(known)) if known is not None else default
     return _json(status, error.to_result(fallback_code=status).model_dump(mode="json"), headers)
 
 

@@ -1,0 +1,15 @@
+"""The README's error table is the rendering of approval/errors.py's OUTCOMES (one rule, one place)."""
+
+from error_table import README, readme_block, render
+
+
+def test_the_readme_error_table_is_generated_from_the_outcomes():
+    assert readme_block(README.read_text(encoding="utf-8")) == render(), "run `make error-table`"
+
+
+def test_every_tiktok_code_reaches_some_row():
+    from tiktok_shop.codes import TikTokCode
+
+    table = render()
+    unlisted = [code for code in TikTokCode if code != TikTokCode.SUCCESS and str(int(code)) not in table]
+    assert unlisted == []
