@@ -1,8 +1,9 @@
 """The I/O floor: what an approval has to send, done with plain boto3 and requests calls and nothing else.
 
 One approval is one Secrets Manager read (cold only: a warm function has the secret cached), the idempotency
-record's conditional PutItem, the signed TikTok call and the record's UpdateItem; a replay is one read of
-the record. boto3 and requests are imported by `connect()`, inside the time the benchmark measures, as the
+record's conditional PutItem, the rate limiter's slot reservation (one conditional UpdateItem, when the
+environment has RATE_LIMIT_TABLE), the signed TikTok call and the record's UpdateItem; a replay is one
+read of the record. boto3 and requests are imported by `connect()`, inside the time the benchmark measures, as the
 function imports them inside its cold start.
 """
 
@@ -24,6 +25,7 @@ class PlainIO:
         self._http: Any = None
         self._credentials: dict[str, str] = {}
         self._table = os.environ["IDEMPOTENCY_TABLE"]
+        self._rate_table = os.environ.get("RATE_LIMIT_TABLE")
         self._tiktok = os.environ["TIKTOK_API_BASE_URL"].rstrip("/")
 
     def connect(self) -> None:
@@ -52,6 +54,8 @@ class PlainIO:
             ExpressionAttributeNames={"#id": "id", "#expiry": "expiration"},
             ExpressionAttributeValues={":now": {"N": str(now)}},
         )
+        if self._rate_table:
+            self._reserve_slot()
         envelope = self._call_tiktok(cancel_id)
         self._dynamodb.update_item(
             TableName=self._table,
@@ -61,6 +65,16 @@ class PlainIO:
             ExpressionAttributeValues={":status": {"S": "COMPLETED"}, ":data": {"S": json.dumps(envelope)}},
         )
         return envelope.get("code") == 0
+
+    def _reserve_slot(self) -> None:
+        now = int(time.time() * 1_000_000)
+        self._dynamodb.update_item(
+            TableName=self._rate_table,
+            Key={"id": {"S": "floor#shop"}},
+            UpdateExpression="SET tat = :next",
+            ConditionExpression="attribute_not_exists(tat) OR tat < :now",
+            ExpressionAttributeValues={":next": {"N": str(now + 10)}, ":now": {"N": str(now)}},
+        )
 
     def read(self, cancel_id: str) -> bool:
         self.ensure_connected()
