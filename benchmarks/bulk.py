@@ -53,12 +53,14 @@ class Run:
         )
 
 
-def run_once(args: argparse.Namespace, settings: QueueSettings, *, limiter: bool) -> Run:
+def run_once(
+    args: argparse.Namespace, settings: QueueSettings, *, limiter: bool, tiktok_limits: bool = True
+) -> Run:
     ids = [str(FIRST_ID + n) for n in range(args.cancellations)]
     parameters = {"TikTokRateLimitPerSecond": f"{args.limit:g}" if limiter else "0"}
     with running_stack("bulk", settings, Path(args.runtime_venv), parameters) as info:
         emulator = tiktok(info)
-        emulator.set_rate_limit(args.limit)
+        emulator.set_rate_limit(args.limit if tiktok_limits else None)
         emulator.seed(dict.fromkeys(ids, "pending"))
         emulator.inject_fault("latency", times=None, delay=args.latency)
         bodies = [json.dumps({"cancel_id": cancel_id}) for cancel_id in ids]
@@ -66,7 +68,7 @@ def run_once(args: argparse.Namespace, settings: QueueSettings, *, limiter: bool
         approvals = emulator.approvals()
         calls = sum(1 for call in emulator.calls() if call["path"].endswith(APPROVE_SUFFIX))
         return Run(
-            label="limiter on" if limiter else "limiter off",
+            label=("limiter on" if limiter else "limiter off") if tiktok_limits else "capacity (no limit)",
             seconds=drained.elapsed,
             approvals=sum(approvals.values()),
             calls=calls,
@@ -122,11 +124,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--timeout", type=float, default=1500.0, help="give up a run after this many seconds")
     parser.add_argument("--only", choices=("on", "off"), help="run one side only")
+    parser.add_argument(
+        "--capacity",
+        action="store_true",
+        help="also drain with neither limiter nor TikTok limit: what this machine can drive",
+    )
     parser.add_argument("--runtime-venv", default=str(RUNTIME_VENV))
     args = parser.parse_args(argv)
     settings = QueueSettings.from_template()
     sides = [side for side in (True, False) if args.only is None or side == (args.only == "on")]
     runs = [run_once(args, settings, limiter=side) for side in sides]
+    if args.capacity:
+        runs.append(run_once(args, settings, limiter=False, tiktok_limits=False))
     print("\n".join(report(args, settings, runs)), flush=True)
     limited = [run for run in runs if run.label == "limiter on"]
     return 0 if all(run.meets_goal(args.limit, args.cancellations) for run in limited) else 1

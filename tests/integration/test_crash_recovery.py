@@ -75,16 +75,24 @@ def assert_approved_once(emulator: TikTokEmulator, aws: Aws, answer: dict) -> No
     assert record["status"]["S"] == "COMPLETED"
 
 
-def test_killed_after_tiktok_approved_before_the_record_completed(
-    emulator: TikTokEmulator, aws: Aws, mode: str, start_process: Callable[[], FunctionProcess]
-):
-    # TikTok applies the approval and holds the answer back: the process dies before it ever reads it.
+def killed_after_tiktok_approved(
+    emulator: TikTokEmulator, start_process: Callable[[], FunctionProcess]
+) -> FunctionProcess:
+    """TikTok applies the approval and holds the answer back; the process is killed before it reads it.
+    Returns a fresh process, started beforehand so that its imports are not on the clock."""
     emulator.inject_fault(Fault(kind="lost_answer", delay=30), cancel_id=CANCEL_ID)
     first, fresh = start_process(), start_process()
     first.send(EVENT)
     wait_until(lambda: emulator.approvals() == {CANCEL_ID: 1})
     first.kill()
     assert first.killed
+    return fresh
+
+
+def test_killed_after_tiktok_approved_before_the_record_completed(
+    emulator: TikTokEmulator, aws: Aws, mode: str, start_process: Callable[[], FunctionProcess]
+):
+    fresh = killed_after_tiktok_approved(emulator, start_process)
     wait_for_in_progress_expiry(aws)
     answer = fresh.invoke(EVENT)
     assert_approved_once(emulator, aws, answer)
@@ -125,11 +133,7 @@ def test_killed_after_the_record_completed(
 def test_a_duplicate_while_the_killed_ones_record_is_in_progress_is_refused_not_run(
     emulator: TikTokEmulator, aws: Aws, mode: str, start_process: Callable[[], FunctionProcess]
 ):
-    emulator.inject_fault(Fault(kind="lost_answer", delay=30), cancel_id=CANCEL_ID)
-    first, fresh = start_process(), start_process()
-    first.send(EVENT)
-    wait_until(lambda: emulator.approvals() == {CANCEL_ID: 1})
-    first.kill()
+    fresh = killed_after_tiktok_approved(emulator, start_process)
     early = fresh.invoke(EVENT)  # before the in-progress expiry: the duplicate must not run
     assert early["error"] == "ApprovalInProgress"
     assert emulator.recorder.count() == 1
