@@ -9,7 +9,7 @@ from local_stack.scenario import api_event
 from local_stack.stack import StackInfo
 from secrets_rotation import STEPS
 
-CANCEL_ID = "5760001000000000012"  # seeded here: not in local_stack/cancellations.json
+CANCEL_ID = "5760001000000000012"  # seeded here: not in tiktok_emulator/seed.json
 
 
 def test_an_expired_token_a_rotation_in_the_runtime_then_the_same_approval_succeeds(
