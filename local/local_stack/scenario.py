@@ -9,7 +9,7 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, Protocol
+from typing import Any, ClassVar, Final, Protocol
 
 from local_stack.invoke import Invocation, counted, describe_request, invoke, load_event, render
 from local_stack.processes import ManagedProcess
@@ -328,15 +328,18 @@ class Scenario:
 
     # -- running -------------------------------------------------------------------------------------------
 
+    STEPS: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("API approval", "api_approval"),
+        ("idempotent replay", "replay"),
+        ("TikTok business error", "business_error"),
+        ("SQS batch with a partial failure", "sqs_batch"),
+        ("direct invocation", "direct"),
+        ("expired token, rotation, approval afterwards", "rotation"),
+    )
+    """(title, method) in order; on the class, so that the e2e test names the steps before a stack runs."""
+
     def steps(self) -> list[tuple[str, Callable[[Step], None]]]:
-        return [
-            ("API approval", self.api_approval),
-            ("idempotent replay", self.replay),
-            ("TikTok business error", self.business_error),
-            ("SQS batch with a partial failure", self.sqs_batch),
-            ("direct invocation", self.direct),
-            ("expired token, rotation, approval afterwards", self.rotation),
-        ]
+        return [(title, getattr(self, method)) for title, method in self.STEPS]
 
     def run(self, first: int = 1) -> bool:
         """Every step, in order, even after a failed one (numbered from `first`); True when all passed."""
