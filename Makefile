@@ -13,12 +13,13 @@ STAMP := $(VENV)/.installed
 .PHONY: help venv lint typecheck test pytest unit integration bench fault-matrix-doc error-table clean
 
 include mk/sam.mk
+include mk/deploy.mk
 include mk/local.mk
 include mk/authorize.mk
 include mk/sam-local.mk
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml layers/tiktok_shop/requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,7 +38,7 @@ typecheck: $(STAMP) ## mypy, strict
 
 test: lint typecheck pytest validate static-iac build ## Everything CI checks: lint, types, tests, template, build
 
-pytest: $(STAMP) ## The test suites only (unit, emulator, infrastructure, integration)
+pytest: $(STAMP) ## Every test suite under tests/ (pytest), without lint, types or the template checks
 	$(BIN)/pytest
 
 unit: $(STAMP) ## Unit tests only

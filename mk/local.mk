@@ -13,7 +13,15 @@ LOCAL_STACK := PYTHONPATH=local $(BIN)/python -m local_stack --runtime-venv $(RU
 LOCAL_STACK_ARGS ?=
 EVENT ?= events/direct_approve.json
 
-.PHONY: run local-up local-down local-status invoke runtime-venv clean-local soak bench-bulk
+# The local stack needs Linux (see local_stack/platform_check.py): checked first, before any venv is made.
+LOCAL_PLATFORM := local-platform
+SEED ?= local/tiktok_emulator/seed.json
+
+.PHONY: run local-up local-down local-status invoke local-show local-seed local-platform runtime-venv \
+	clean-local soak bench-bulk
+
+local-platform:
+	@PYTHONPATH=local $(PYTHON) -m local_stack.platform_check
 
 # The stamp records nothing by itself: `local_stack runtime-venv` checks the interpreter and the pins and
 # re-makes the venv when either changed.
@@ -23,10 +31,10 @@ $(RUNTIME_STAMP): local/runtime-requirements.txt template.yaml $(STAMP)
 
 runtime-venv: $(RUNTIME_STAMP) ## Create .venv-runtime (awslambdaric, Powertools, boto3) for the local runtime
 
-run: $(STAMP) $(SAM_STAMP) $(RUNTIME_STAMP) ## Build, run the function in the Lambda runtime emulator against local AWS and TikTok, stop
+run: $(LOCAL_PLATFORM) $(STAMP) $(SAM_STAMP) $(RUNTIME_STAMP) ## Build, run the function in the Lambda runtime emulator against local AWS and TikTok, stop
 	$(LOCAL_STACK) run $(LOCAL_STACK_ARGS)
 
-local-up: $(STAMP) $(SAM_STAMP) $(RUNTIME_STAMP) ## Start the local stack in the background (ports in .local-stack/state.json)
+local-up: $(LOCAL_PLATFORM) $(STAMP) $(SAM_STAMP) $(RUNTIME_STAMP) ## Start the local stack in the background (ports in .local-stack/state.json)
 	$(LOCAL_STACK) up $(LOCAL_STACK_ARGS)
 
 local-down: $(STAMP) ## Stop the background local stack
@@ -35,19 +43,25 @@ local-down: $(STAMP) ## Stop the background local stack
 local-status: $(STAMP) ## Show the background local stack
 	$(LOCAL_STACK) status
 
-invoke: $(STAMP) ## Invoke the background stack's function: make invoke EVENT=events/<file>.json
-	$(LOCAL_STACK) invoke $(EVENT)
+invoke: $(LOCAL_PLATFORM) $(STAMP) ## Invoke the background stack: make invoke EVENT=events/<file>.json; shows what it did
+	@$(LOCAL_STACK) invoke $(EVENT)
+
+local-show: $(LOCAL_PLATFORM) $(STAMP) ## The background stack's dead-letter queue and the TikTok calls it received
+	@$(LOCAL_STACK) show
+
+local-seed: $(LOCAL_PLATFORM) $(STAMP) ## Send the seed file (SEED=local/tiktok_emulator/seed.json) to the background stack
+	@$(LOCAL_STACK) seed $(SEED)
 
 # Extra options, e.g. SOAK_ARGS="--approvals 200 --visibility-timeout 10 --repeated-key replay".
 SOAK_ARGS ?=
 
-soak: $(STAMP) $(SAM_STAMP) $(RUNTIME_STAMP) ## 2,000 approvals through SQS with duplicates and faults; prints the figures
+soak: $(LOCAL_PLATFORM) $(STAMP) $(SAM_STAMP) $(RUNTIME_STAMP) ## 2,000 approvals through SQS with duplicates and faults; prints the figures
 	PYTHONPATH=local:benchmarks $(BIN)/python benchmarks/soak.py --runtime-venv $(RUNTIME_VENV) $(SOAK_ARGS)
 
 # Extra options, e.g. BENCH_BULK_ARGS="--cancellations 500 --limit 20".
 BENCH_BULK_ARGS ?=
 
-bench-bulk: $(STAMP) $(SAM_STAMP) $(RUNTIME_STAMP) ## A one-shop backlog drained at TikTok's rate limit, limiter on and off; prints the figures
+bench-bulk: $(LOCAL_PLATFORM) $(STAMP) $(SAM_STAMP) $(RUNTIME_STAMP) ## A one-shop backlog drained at TikTok's rate limit, limiter on and off; prints the figures
 	PYTHONPATH=local:benchmarks $(BIN)/python benchmarks/bulk.py --runtime-venv $(RUNTIME_VENV) $(BENCH_BULK_ARGS)
 
 clean-local: ## Stop the background stack; remove .local-stack/ and .venv-runtime

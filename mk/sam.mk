@@ -25,6 +25,8 @@ SAM_OFFLINE_ENV := env -u AWS_PROFILE -u AWS_DEFAULT_PROFILE AWS_DEFAULT_REGION=
 # The Lambda runtime sam build must find as python3.13 on PATH (template.yaml: Runtime python3.13).
 SAM_BUILD_PYTHON_MINOR := 3.13
 
+SAM_BUILD_REQUIRED ?=
+
 .PHONY: sam-venv validate build static-iac clean-sam
 
 $(SAM_STAMP):
@@ -47,6 +49,7 @@ validate: $(SAM_STAMP) ## sam validate --lint (SAM schema and cfn-lint), offline
 # sam build needs the runtime's interpreter (python3.13). With pyenv, the newest installed 3.13.x is added
 # to PYENV_VERSION after the current version(s); otherwise python3.13 must already be on PATH. Without one,
 # the build is skipped (exit 0) with the reason, so `make` on a machine without 3.13 still succeeds.
+# SAM_BUILD_REQUIRED=yes (make deploy) makes that skip a failure.
 build: $(SAM_STAMP) ## sam build into .aws-sam/, then bytecode (needs python3.13, via pyenv when present)
 	@minor='$(SAM_BUILD_PYTHON_MINOR)'; \
 	if command -v pyenv >/dev/null 2>&1; then \
@@ -62,6 +65,7 @@ build: $(SAM_STAMP) ## sam build into .aws-sam/, then bytecode (needs python3.13
 		echo "sam build SKIPPED: no python$$minor interpreter (neither on PATH nor in pyenv)."; \
 		echo "  SAM's python builder needs the runtime's own interpreter (Runtime: python$$minor in template.yaml)."; \
 		echo "  Install it, e.g. 'pyenv install $$minor', and run 'make build' again."; \
+		if [ -n "$(SAM_BUILD_REQUIRED)" ]; then echo "  make deploy stops here: it deploys only a fresh build."; exit 1; fi; \
 		exit 0; \
 	fi; \
 	echo "sam build with $$(python$$minor --version) ($$(command -v python$$minor))"; \

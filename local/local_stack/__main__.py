@@ -1,8 +1,11 @@
-"""`python -m local_stack run|up|down|invoke|status|runtime-venv` (PYTHONPATH=local; see mk/local.mk).
+"""`python -m local_stack run|up|down|invoke|show|seed|status|runtime-venv` (PYTHONPATH=local, mk/local.mk).
 
 run           start the stack, run the six checked steps, stop everything; non-zero if a step fails
 up            start the stack in the background (state in .local-stack/state.json), print its ports
-invoke EVENT  invoke the running stack's function with an event file and print the result
+invoke EVENT  invoke the running stack's function with an event file; print the result, the new dead-letter
+              messages and the TikTok calls it made
+show          the running stack's dead-letter queue and the TikTok calls it received
+seed [FILE]   send a seed file (default: local/tiktok_emulator/seed.json) to the running TikTok emulator
 down          stop the background stack
 status        show the background stack
 runtime-venv  create or update the runtime venv (.venv-runtime)
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import platform
 import signal
 import sys
 import time
@@ -22,16 +26,20 @@ from types import FrameType
 from typing import Literal, cast
 
 import requests
+from tiktok_emulator.config import SEED_FILE, read_seed_file
 
-from local_stack.invoke import describe_request, invoke, load_event, render
+from local_stack.invoke import EventFileError, describe_request, invoke, load_event, render
 from local_stack.paths import ROOT, RUNTIME_VENV, STATE_FILE
+from local_stack.platform_check import UnsupportedPlatform, require_linux
 from local_stack.processes import StartupError, redact
 from local_stack.runtime import RuntimeSetupError, ensure_runtime_venv
 from local_stack.scenario import Scenario
+from local_stack.side_effects import SideEffectWatch, everything
 from local_stack.stack import (
     DOCKER_ENV_FILES,
     LocalStack,
     Ports,
+    StackInfo,
     docker_env_files,
     load_state,
     log_tails,
@@ -41,9 +49,11 @@ from local_stack.stack import (
 )
 from local_stack.template import load_template
 from local_stack.template_env import TemplateError, function_spec
+from local_stack.tiktok_admin import TikTokAdmin
 
 EXIT_FAILED = 1
 EXIT_SETUP = 2
+EXIT_UNSUPPORTED = 69  # EX_UNAVAILABLE, as make sam-local answers without a Docker engine
 
 
 class Interrupted(BaseException):
@@ -139,20 +149,31 @@ def command_up(args: argparse.Namespace) -> int:
     except (Exception, Interrupted) as error:  # every failure becomes an exit code and a message
         return _failed("local-up", error, stack)
     save_state(info, args.state_file)
-    env_files = docker_env_files(info, args.state_file.parent)
-    say(
-        "\n".join(
-            [
-                f"state: {_relative(args.state_file)}",
-                "  make invoke EVENT=events/api_approve.json     invoke the function in the runtime emulator",
-                "  make local-down                               stop it",
-                "  sam local invoke ApproveCancellationFunction -e events/direct_approve.json "
-                f"--env-vars {_relative(env_files[0])}",
-                "  (sam local invoke needs Docker: see docs/local-development.md)",
-            ]
-        )
-    )
+    docker_env_files(info, args.state_file.parent)
+    say(f"state: {_relative(args.state_file)}\n" + _next_steps(args.state_file.parent))
     return 0
+
+
+def _next_steps(work_dir: Path) -> str:
+    # The stack runs on Linux only (platform_check), where a container reaches it through the host's network:
+    # env.host-network.json. env.json (host.docker.internal) is for a Docker Desktop VM.
+    architecture = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}.get(
+        platform.machine().lower(), "x86_64"
+    )
+    return "\n".join(
+        [
+            "  make invoke EVENT=events/api_approve.json   invoke the function; prints what it did",
+            "  make local-show                             the dead-letter queue and the TikTok calls",
+            "  make local-seed                             after adding cancel_ids to "
+            f"{_relative(SEED_FILE)}",
+            "  make local-down                             stop it",
+            "  with Docker and `make build`, SAM's own runtime against this stack (AWS's Powertools layer is "
+            "downloaded with your AWS credentials; make sam-local does it all offline):",
+            "    .venv-sam/bin/sam local invoke ApproveCancellationFunction -e events/direct_approve.json "
+            f"--env-vars {_relative(work_dir / DOCKER_ENV_FILES[1])} --docker-network host "
+            f"--parameter-overrides Architecture={architecture}",
+        ]
+    )
 
 
 def command_down(args: argparse.Namespace) -> int:
@@ -181,27 +202,71 @@ def command_status(args: argparse.Namespace) -> int:
 
 
 def command_invoke(args: argparse.Namespace) -> int:
-    info = load_state(args.state_file)
+    info = _running(args.state_file)
     if info is None:
-        say("no local stack is up: run `make local-up` first")
-        return EXIT_FAILED
-    if not all(process.alive() for process in info.processes):
-        say("the local stack is not running any more: `make local-down && make local-up`")
         return EXIT_FAILED
     path = Path(args.event)
     try:
         event = load_event(path)
-    except (OSError, ValueError) as error:
-        say(f"cannot read the event {path}: {error}")
+    except EventFileError as error:
+        say(f"make invoke: {error}")
         return EXIT_FAILED
     say(f"{path} -> {describe_request(event)}")
+    watch = SideEffectWatch(info)
     try:
+        before = watch.snapshot()
         invocation = invoke(info.invoke_url, event, timeout=args.timeout)
+        side_effects = watch.since(before)
     except requests.RequestException as error:
         say(f"invocation failed: {error}\n" + log_tails(info.processes))
         return EXIT_FAILED
     say(render(invocation))
+    say(side_effects.describe())
     return EXIT_FAILED if invocation.function_error else 0
+
+
+def _running(state_file: Path) -> StackInfo | None:
+    info = load_state(state_file)
+    if info is None:
+        say("no local stack is up: run `make local-up` first")
+        return None
+    if not all(process.alive() for process in info.processes):
+        say("the local stack is not running any more: `make local-down && make local-up`")
+        return None
+    return info
+
+
+def command_show(args: argparse.Namespace) -> int:
+    info = _running(args.state_file)
+    if info is None:
+        return EXIT_FAILED
+    say(everything(info, last_calls=args.last))
+    return 0
+
+
+def command_seed(args: argparse.Namespace) -> int:
+    info = _running(args.state_file)
+    if info is None:
+        return EXIT_FAILED
+    try:
+        seed = read_seed_file(args.file)
+    except (OSError, ValueError) as error:
+        say(f"make local-seed: {error}")
+        return EXIT_FAILED
+    # The file as it is, in the one seed format; the emulator refuses what it cannot take at run time.
+    response = requests.post(
+        f"{info.tiktok_url}/__emulator/seed", data=Path(args.file).read_bytes(), timeout=10
+    )
+    if response.status_code != 200:
+        say(f"make local-seed: the emulator refused {_relative(args.file)}: {response.json().get('error')}")
+        return EXIT_FAILED
+    states = TikTokAdmin(info.tiktok_url).cancellations()
+    say(
+        f"seeded {len(seed.cancellations)} cancellations from {_relative(args.file)} into {info.tiktok_url}; "
+        f"the emulator now knows {len(states)}:\n"
+        + "\n".join(f"  {cancel_id} {state}" for cancel_id, state in sorted(states.items()))
+    )
+    return 0
 
 
 def command_runtime_venv(args: argparse.Namespace) -> int:
@@ -252,6 +317,12 @@ def _parser() -> argparse.ArgumentParser:
     invoke_parser.add_argument("event", help="an event file, e.g. events/direct_approve.json")
     invoke_parser.add_argument("--timeout", type=float, default=60.0)
     invoke_parser.set_defaults(action=command_invoke)
+    show = commands.add_parser("show", help="the dead-letter queue and the TikTok calls")
+    show.add_argument("--last", type=int, default=50, help="how many of the latest TikTok calls to list")
+    show.set_defaults(action=command_show)
+    seed = commands.add_parser("seed", help="send a seed file to the running TikTok emulator")
+    seed.add_argument("file", nargs="?", type=_repository_path, default=SEED_FILE)
+    seed.set_defaults(action=command_seed)
     commands.add_parser("runtime-venv", help="create or update the runtime venv").set_defaults(
         action=command_runtime_venv
     )
@@ -263,7 +334,12 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command != "runtime-venv":
+            require_linux()
         return int(args.action(args))
+    except UnsupportedPlatform as error:
+        say(f"FAILED: {error}")
+        return EXIT_UNSUPPORTED
     except (RuntimeSetupError, TemplateError) as error:
         say(f"FAILED: {error}")
         return EXIT_SETUP

@@ -61,11 +61,33 @@ class Invocation:
         return [str(item.get("itemIdentifier")) for item in failures]
 
 
+class EventFileError(ValueError):
+    """An event file that cannot be used, said in a way that names the file and what is wrong with it."""
+
+
 def load_event(path: str | Path) -> Any:
     candidate = Path(path)
     if not candidate.is_absolute() and not candidate.exists():
         candidate = ROOT / candidate
-    return json.loads(candidate.read_text(encoding="utf-8"))
+    try:
+        text = candidate.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        samples = ", ".join(sorted(p.name for p in (ROOT / "events").glob("*.json")))
+        raise EventFileError(f"{path}: no such file (the sample events in events/: {samples})") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise EventFileError(f"{path}: cannot be read ({error})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise EventFileError(
+            f"{path} is not JSON (line {error.lineno}, column {error.colno}: {error.msg}); an event file "
+            "holds one Lambda event as a JSON object, e.g. events/direct_approve.json"
+        ) from None
+
+
+def counted(number: int, noun: str) -> str:
+    """`1 message`, `2 messages`."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def invoke(url: str, event: Any, *, timeout: float = 60.0) -> Invocation:
@@ -88,7 +110,7 @@ def describe_request(event: Any) -> str:
         suffix = f"?{'&'.join(f'{k}={v}' for k, v in query.items())}" if query else ""
         return f"API Gateway: {event['httpMethod']} {event.get('path')}{suffix}"
     if isinstance(event, dict) and isinstance(event.get("Records"), list):
-        return f"SQS: a batch of {len(event['Records'])} messages"
+        return f"SQS: a batch of {counted(len(event['Records']), 'message')}"
     return f"direct invocation: {json.dumps(event)}"
 
 

@@ -20,5 +20,3 @@ DEV_VENV: Final = ROOT / ".venv"
 SAM_VENV: Final = ROOT / ".venv-sam"
 RUNTIME_VENV: Final = ROOT / ".venv-runtime"
 RUNTIME_REQUIREMENTS: Final = ROOT / "local" / "runtime-requirements.txt"
-CANCELLATIONS: Final = Path(__file__).with_name("cancellations.json")
-"""The cancellations the emulator starts with: the ids events/*.json use."""

@@ -9,12 +9,13 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, Protocol
+from typing import Any, ClassVar, Final, Protocol
 
-from local_stack.invoke import Invocation, describe_request, invoke, load_event, render
+from local_stack.invoke import Invocation, counted, describe_request, invoke, load_event, render
 from local_stack.processes import ManagedProcess
 from local_stack.provision import aws_client
 from local_stack.rotation import current_secret, rotate
+from local_stack.side_effects import SideEffectWatch, describe_call
 from local_stack.stack import SECRET_FIELDS, StackInfo
 from local_stack.tiktok_admin import TikTokAdmin
 
@@ -22,7 +23,7 @@ Say = Callable[[str], None]
 TRANSIENT_FAULT: Final = "http_503"
 """Injected for one record of the SQS batch, on every attempt: it comes back as a batch item failure."""
 ROTATION_CANCEL_ID: Final = "5760001000000000011"
-"""Pending in local_stack/cancellations.json; no other step uses it."""
+"""Pending in tiktok_emulator/seed.json; no other step uses it."""
 TOKEN_EXPIRED: Final = 105002
 AUTH_PATHS: Final = ("/api/v2/token/", "/authorization/")
 RETRY_LOG_MESSAGE: Final = "TikTok refused the cached credentials; retrying once with the re-read secret"
@@ -137,6 +138,8 @@ class Scenario:
             f"POST /__emulator/faults: {TRANSIENT_FAULT} on every call for {transient_id} "
             f"(message {transient['messageId']})"
         )
+        watch = SideEffectWatch(self.info)
+        before = watch.snapshot()
         try:
             invocation = self.invoke(step, "events/sqs_batch.json")
         finally:
@@ -150,24 +153,15 @@ class Scenario:
             invocation.failed_message_ids() == [transient["messageId"]],
             "batchItemFailures holds exactly the message that met the transient fault (SQS redelivers it)",
         )
-        parked = self._dead_letters()
-        step.show(
-            f"dead-letter queue {self.info.resource_ref('ApprovalDeadLetterQueue')}: {len(parked)} messages"
-        )
-        for message in parked:
-            attributes = {
-                name: value.get("StringValue") for name, value in message.get("MessageAttributes", {}).items()
-            }
-            step.show(f"  body: {message['Body']}")
-            step.show("\n".join(f"    {name}: {value}" for name, value in attributes.items()))
+        parked = watch.since(before).dead_letters
+        step.show(f"dead-letter queue {watch.queue.url}: {counted(len(parked), 'new message')}")
+        step.show("\n".join(letter.describe() for letter in parked))
         invalid = [r for r in records if not _json_cancel_id(r["body"])]
         step.expect(
-            sorted(m["Body"] for m in parked) == sorted(r["body"] for r in invalid),
+            sorted(letter.body for letter in parked) == sorted(r["body"] for r in invalid),
             f"the {len(invalid)} malformed messages were parked at once, with the reason attached",
         )
-        step.expect(
-            all("error_type" in m.get("MessageAttributes", {}) for m in parked), "each carries error_type"
-        )
+        step.expect(all("error_type" in letter.attributes for letter in parked), "each carries error_type")
 
     def direct(self, step: Step) -> None:
         invocation = self.invoke(step, "events/direct_approve.json")
@@ -290,9 +284,9 @@ class Scenario:
         approvals = [call for call in calls if call.get("cancel_id") == ROTATION_CANCEL_ID]
         step.show("\nthe emulator's view (GET /__emulator/calls, in order):")
         step.show("  token and shop-list calls (the rotation):")
-        step.show("\n".join(f"    {_describe_call(call, with_query=True)}" for call in token_calls))
+        step.show("\n".join(f"    {describe_call(call)}" for call in token_calls))
         step.show(f"  approval calls for {ROTATION_CANCEL_ID}:")
-        step.show("\n".join(f"    {_describe_call(call)}" for call in approvals))
+        step.show("\n".join(f"    {describe_call(call)}" for call in approvals))
         step.expect(
             [(c.get("path"), c.get("code")) for c in token_calls]
             == [("/api/v2/token/refresh", 0), ("/authorization/202309/shops", 0)],
@@ -332,31 +326,20 @@ class Scenario:
                 records.append(record)
         return records
 
-    def _dead_letters(self) -> list[dict[str, Any]]:
-        sqs = aws_client("sqs", self.info.moto_url)
-        url = self.info.resource_ref("ApprovalDeadLetterQueue")
-        messages: list[dict[str, Any]] = []
-        while True:
-            batch = sqs.receive_message(
-                QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], WaitTimeSeconds=0
-            ).get("Messages", [])
-            if not batch:
-                return messages
-            messages.extend(batch)
-            for message in batch:
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-
     # -- running -------------------------------------------------------------------------------------------
 
+    STEPS: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("API approval", "api_approval"),
+        ("idempotent replay", "replay"),
+        ("TikTok business error", "business_error"),
+        ("SQS batch with a partial failure", "sqs_batch"),
+        ("direct invocation", "direct"),
+        ("expired token, rotation, approval afterwards", "rotation"),
+    )
+    """(title, method) in order; on the class, so that the e2e test names the steps before a stack runs."""
+
     def steps(self) -> list[tuple[str, Callable[[Step], None]]]:
-        return [
-            ("API approval", self.api_approval),
-            ("idempotent replay", self.replay),
-            ("TikTok business error", self.business_error),
-            ("SQS batch with a partial failure", self.sqs_batch),
-            ("direct invocation", self.direct),
-            ("expired token, rotation, approval afterwards", self.rotation),
-        ]
+        return [(title, getattr(self, method)) for title, method in self.STEPS]
 
     def run(self, first: int = 1) -> bool:
         """Every step, in order, even after a failed one (numbered from `first`); True when all passed."""
@@ -398,14 +381,6 @@ def _describe_secret(value: Mapping[str, Any]) -> str:
             shown = str(item)
         lines.append(f"  {name:<24} {shown}")
     return "\n".join(lines)
-
-
-def _describe_call(call: Mapping[str, Any], *, with_query: bool = False) -> str:
-    """`GET /path?query -> HTTP 200, code 0`; the query as the recorder keeps it (secret values ***)."""
-    query = call.get("query") or {}
-    shown = "&".join(f"{name}={value}" for name, value in query.items() if name not in ("sign", "timestamp"))
-    target = f"{call.get('path')}?{shown}" if with_query and shown else str(call.get("path"))
-    return f"{call.get('method')} {target} -> HTTP {call.get('status')}, code {call.get('code')}"
 
 
 def _base(url: str) -> str:

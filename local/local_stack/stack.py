@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 import requests
+from tiktok_emulator.config import SEED_FILE
 
 from local_stack.invoke import invocation_url
-from local_stack.paths import CANCELLATIONS, DEV_VENV, LOGS, ROOT, RUNTIME_VENV, STATE_FILE, WORK_DIR
+from local_stack.paths import DEV_VENV, LOGS, ROOT, RUNTIME_VENV, STATE_FILE, WORK_DIR
 from local_stack.processes import (
     ManagedProcess,
     StartupError,
@@ -229,7 +230,6 @@ class LocalStack:
         tiktok = TikTokAdmin(tiktok_url)
         credentials = _credentials(tiktok, description)
         resources = provision(template, spec.logical_id, moto_url, credentials)
-        tiktok.seed(json.loads(CANCELLATIONS.read_text(encoding="utf-8")))
         # Both TikTok hosts (the open API and the auth host) are the emulator.
         resolver = Resolver(
             template,
@@ -334,7 +334,18 @@ class LocalStack:
         with os.fdopen(descriptor, "wb") as stdout:
             process = spawn(
                 "tiktok-emulator",
-                [sys.executable, "-m", "tiktok_emulator", "--host", self.host, "--port", str(port)],
+                # The one seed file: what `make local-seed` also sends to a running emulator.
+                [
+                    sys.executable,
+                    "-m",
+                    "tiktok_emulator",
+                    "--host",
+                    self.host,
+                    "--port",
+                    str(port),
+                    "--seed",
+                    str(SEED_FILE),
+                ],
                 log=self._log("tiktok"),
                 env={**_base_environment(), "PYTHONPATH": str(ROOT / "local")},
                 cwd=ROOT,

@@ -22,7 +22,8 @@ class TikTokAdmin:
 
     def seed(self, cancellations: Mapping[str, str]) -> dict[str, str]:
         """Adds or overwrites cancellations (cancel_id -> pending, approved, shipped, ...); returns all."""
-        answer: dict[str, str] = self._call("POST", "seed", dict(cancellations))["cancellations"]
+        payload = {"cancellations": dict(cancellations)}  # the seed file's format
+        answer: dict[str, str] = self._call("POST", "seed", payload)["cancellations"]
         return answer
 
     def cancellations(self) -> dict[str, str]:

@@ -15,7 +15,7 @@ from local_stack.tiktok_admin import TikTokAdmin
 from sam_local.sam_cli import SamLocal
 
 APPROVE_ID: Final = "5760001000000000009"
-"""Pending in local_stack/cancellations.json; no `sam local invoke` step uses it."""
+"""Pending in tiktok_emulator/seed.json; no `sam local invoke` step uses it."""
 OTHER_ID: Final = "5760001000000000010"
 SHIPPED_ID: Final = "5760001000000000901"
 KEY: Final = "sam-local-start-api-0009"

@@ -18,7 +18,7 @@ from local_stack.tiktok_admin import TikTokAdmin
 from sam_local.sam_cli import REGION, SamLocal
 
 APPROVE_ID: Final = "5760001000000000010"
-"""Pending in local_stack/cancellations.json; start-api used it only for a refused key reuse."""
+"""Pending in tiktok_emulator/seed.json; start-api used it only for a refused key reuse."""
 SHIPPED_ID: Final = "5760001000000000901"
 CONFLICT_ERROR: Final = "CancellationConflict"
 

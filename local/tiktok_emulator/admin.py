@@ -7,11 +7,12 @@ import json
 from collections.abc import Callable
 from typing import Final, Protocol
 
+from tiktok_emulator.config import parse_seed
 from tiktok_emulator.faults import Fault, FaultPlan, fault_from_json
 from tiktok_emulator.rate_limit import RateLimit
 from tiktok_emulator.recorder import CallRecorder
 from tiktok_emulator.shops import AuthorizedShop, shops_from_json
-from tiktok_emulator.state import CancellationState, validate_cancellations
+from tiktok_emulator.state import CancellationState
 from tiktok_emulator.wire import Answer, IncomingRequest, json_answer
 
 ADMIN_PREFIX: Final = "/__emulator/"
@@ -84,7 +85,14 @@ def answer_admin(controls: Controls, request: IncomingRequest) -> Answer:
 
 
 def _seed(controls: Controls, payload: dict[str, object]) -> object:
-    controls.seed(validate_cancellations(payload))
+    """The seed file's format; its cancellations are added (or overwritten), the rest stays."""
+    seed = parse_seed(payload, "POST /__emulator/seed")
+    if seed.credentials:
+        raise ValueError(
+            f"POST /__emulator/seed: {', '.join(sorted(seed.credentials))} can only be set at start "
+            "(--seed FILE or the options); send cancellations only"
+        )
+    controls.seed(seed.cancellations)
     return {"cancellations": controls.cancellations()}
 
 

@@ -1,8 +1,10 @@
-"""Default credentials and the seed-file format."""
+"""Default credentials and the seed format: one JSON shape for the seed file (`--seed FILE`, read at start)
+and for `POST /__emulator/seed` (a running emulator)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -17,32 +19,53 @@ DEFAULT_REFRESH_TOKEN: Final = "test-refresh-token"  # noqa: S105
 DEFAULT_SHOP_CIPHER: Final = "ROW_test_cipher"
 
 SEED_FILE: Final = Path(__file__).with_name("seed.json")
-"""A few realistic cancellations in each state, for `python -m tiktok_emulator --seed` and local runs."""
+"""The cancellations every local run starts with: the ids events/*.json use, and one in each other state.
+`make run` and `make local-up` start the emulator with it; add your own cancel_ids here."""
 
-_CREDENTIAL_FIELDS: Final = ("app_key", "app_secret", "access_token", "shop_cipher", "refresh_token")
+CREDENTIAL_FIELDS: Final = ("app_key", "app_secret", "access_token", "shop_cipher", "refresh_token")
 
 
 @dataclass(frozen=True)
 class Seed:
     cancellations: dict[str, CancellationState] = field(default_factory=dict)
     credentials: dict[str, str] = field(default_factory=dict)
-    """Only the credentials the file names; the constructor's arguments and the defaults fill the rest."""
+    """Only the credentials the seed names; the constructor's arguments and the defaults fill the rest."""
 
 
-def read_seed_file(path: str | Path) -> Seed:
-    """Reads `{"cancellations": {"<cancel_id>": "<state>"}, "app_key": ..., ...}`; raises ValueError."""
-    raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    if not isinstance(raw, dict):
-        raise ValueError(f"{path}: the seed file must hold a JSON object")
-    unknown = set(raw) - {"cancellations", *_CREDENTIAL_FIELDS}
+def parse_seed(raw: object, source: str = "the seed") -> Seed:
+    """`{"cancellations": {"<cancel_id>": "<state>"}, "app_key": ..., ...}` checked; raises ValueError
+    naming `source` and the first bad entry."""
+    if not isinstance(raw, Mapping):
+        raise ValueError(
+            f'{source}: must be a JSON object, {{"cancellations": {{"<cancel_id>": "<state>"}}}}'
+        )
+    unknown = set(raw) - {"cancellations", *CREDENTIAL_FIELDS}
     if unknown:
-        raise ValueError(f"{path}: unknown keys {sorted(unknown)}")
+        raise ValueError(
+            f'{source}: unknown keys {sorted(unknown)}; expected {{"cancellations": {{"<cancel_id>": '
+            f'"<state>"}}}} and optionally {", ".join(CREDENTIAL_FIELDS)}'
+        )
     credentials: dict[str, str] = {}
-    for name in _CREDENTIAL_FIELDS:
+    for name in CREDENTIAL_FIELDS:
         value = raw.get(name)
         if value is None:
             continue
         if not isinstance(value, str) or not value:
-            raise ValueError(f"{path}: {name} must be a non-empty string")
+            raise ValueError(f"{source}: {name} must be a non-empty string")
         credentials[name] = value
-    return Seed(validate_cancellations(raw.get("cancellations", {})), credentials)
+    try:
+        cancellations = validate_cancellations(raw.get("cancellations", {}))
+    except ValueError as error:
+        raise ValueError(f"{source}: {error}") from None
+    return Seed(cancellations, credentials)
+
+
+def read_seed_file(path: str | Path) -> Seed:
+    """The seed file's content (see parse_seed); raises ValueError, or OSError when it cannot be read."""
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ValueError(
+            f"{path}: not JSON (line {error.lineno}, column {error.colno}: {error.msg})"
+        ) from None
+    return parse_seed(raw, f"the seed file {path}")

@@ -10,6 +10,7 @@ LOCAL_STACK_RUNTIME_VENV override the defaults, e.g. to try the fallback on a ma
 from __future__ import annotations
 
 import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,10 +18,20 @@ import pytest
 from e2e_helpers import LAYOUT, RUNTIME_VENV_PATH
 from local_stack.invoke import Invocation, invoke, load_event
 from local_stack.paths import ROOT
+from local_stack.platform_check import unsupported_platform_message
 from local_stack.processes import port_in_use
-from local_stack.provision import aws_client
 from local_stack.stack import LocalStack, StackInfo
 from local_stack.tiktok_admin import TikTokAdmin
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Elsewhere than on Linux the local stack cannot run: say why, once per test, instead of failing."""
+    reason = unsupported_platform_message(sys.platform)
+    if reason is None:
+        return
+    for item in items:
+        if "tests/e2e" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 def _ensure_sam_venv() -> None:
@@ -57,22 +68,3 @@ def call(stack: StackInfo):
         return invoke(stack.invoke_url, payload, timeout=60)
 
     return invoke_event
-
-
-@pytest.fixture
-def dead_letters(stack: StackInfo):
-    """Receives (and deletes) what the dead-letter queue holds."""
-
-    def receive() -> list[dict[str, Any]]:
-        sqs = aws_client("sqs", stack.moto_url)
-        url = stack.resource_ref("ApprovalDeadLetterQueue")
-        messages: list[dict[str, Any]] = []
-        while batch := sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], WaitTimeSeconds=0
-        ).get("Messages", []):
-            messages.extend(batch)
-            for message in batch:
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        return messages
-
-    return receive

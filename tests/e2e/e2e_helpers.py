@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Literal, cast
 
 from local_stack.paths import ROOT, RUNTIME_VENV
 
@@ -21,10 +20,3 @@ def local_stack_command(*arguments: str) -> list[str]:
 
 def local_stack_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT / "local"), "PYTHONUNBUFFERED": "1"}
-
-
-def sqs_body(record: dict[str, Any]) -> Any:
-    try:
-        return json.loads(record["body"])
-    except ValueError:
-        return None

@@ -1,6 +1,8 @@
 """The /__emulator/ control endpoints, seed files, and the emulator's lifecycle."""
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 from emulator_http import Shop, admin, raw_request
@@ -14,6 +16,7 @@ from tiktok_emulator import (
 )
 
 CANCEL_ID = "5760001"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_fixture_serves_the_default_credentials_on_loopback(tiktok_emulator):
@@ -29,7 +32,8 @@ def test_fixture_serves_the_default_credentials_on_loopback(tiktok_emulator):
 
 
 def test_seed_and_read_cancellations(shop, tiktok_emulator):
-    status, body = admin(tiktok_emulator, "POST", "seed", {CANCEL_ID: "pending", "5760002": "shipped"})
+    seed = {"cancellations": {CANCEL_ID: "pending", "5760002": "shipped"}}  # the seed file's format
+    status, body = admin(tiktok_emulator, "POST", "seed", seed)
 
     assert status == 200
     assert body == {"cancellations": {CANCEL_ID: "pending", "5760002": "shipped"}}
@@ -86,7 +90,9 @@ def test_reset(shop, tiktok_emulator):
     ("method", "action", "body", "status"),
     [
         ("POST", "seed", b"{not json", 400),
-        ("POST", "seed", b'{"5760001": "lost"}', 400),
+        ("POST", "seed", b'{"cancellations": {"5760001": "lost"}}', 400),
+        ("POST", "seed", b'{"5760001": "pending"}', 400),  # not the seed file's format
+        ("POST", "seed", b'{"cancellations": {}, "app_secret": "x"}', 400),  # credentials: at start only
         ("POST", "seed", b'["5760001"]', 400),
         ("POST", "faults", b'{"kind": "explode"}', 400),
         ("POST", "faults", b'{"kind": "drop", "times": 0}', 400),
@@ -102,6 +108,26 @@ def test_bad_admin_requests(tiktok_emulator, method, action, body, status):
     assert reply.status == status
     assert "error" in reply.json()
     assert tiktok_emulator.cancellations() == {}
+
+
+def test_the_seed_file_is_what_posting_it_seeds(tiktok_emulator):
+    """One format: the seed file's content, POSTed as it is, seeds the same cancellations."""
+    content = json.loads(SEED_FILE.read_text())
+
+    status, body = admin(tiktok_emulator, "POST", "seed", content)
+
+    assert status == 200
+    with TikTokEmulator.from_seed_file(SEED_FILE) as emulator:
+        assert body["cancellations"] == emulator.cancellations() == content["cancellations"]
+
+
+def test_the_seed_file_holds_the_events_cancel_ids():
+    """Every cancel_id in events/ that should reach TikTok is seeded (the others are unknown on purpose)."""
+    seeded = TikTokEmulator.from_seed_file(SEED_FILE).cancellations()
+    events = ROOT / "events"
+    mentioned = set(re.findall(r"57600\d{14}", " ".join(p.read_text() for p in events.glob("*.json"))))
+
+    assert mentioned - set(seeded) == {"5760001999999999999"}  # api_approve_unknown.json: a 404 on purpose
 
 
 def test_shipped_seed_file_is_valid_and_realistic():
