@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from backlog import QueueSettings, counts, drain, running_stack, tiktok
-from local_stack.paths import RUNTIME_VENV
+from local_stack.paths import LOGS, RUNTIME_VENV
 
 FIRST_ID = 5763000000000000000
 APPROVE_SUFFIX = "/approve"
@@ -37,6 +37,7 @@ class Run:
     dead_lettered: int
     per_cancellation: Counter[int]
     left: int
+    failed_open: int  # reservations the limiter's store could not answer in time: sent without a slot
 
     def rate(self) -> float:
         return self.approvals / self.seconds if self.seconds else 0.0
@@ -58,7 +59,8 @@ def run_once(
 ) -> Run:
     ids = [str(FIRST_ID + n) for n in range(args.cancellations)]
     parameters = {"TikTokRateLimitPerSecond": f"{args.limit:g}" if limiter else "0"}
-    with running_stack("bulk", settings, Path(args.runtime_venv), parameters) as info:
+    name = "bulk-" + ("on" if limiter else "off" if tiktok_limits else "capacity")
+    with running_stack(name, settings, Path(args.runtime_venv), parameters) as info:
         emulator = tiktok(info)
         emulator.set_rate_limit(args.limit if tiktok_limits else None)
         emulator.seed(dict.fromkeys(ids, "pending"))
@@ -77,7 +79,15 @@ def run_once(
             dead_lettered=len(drained.parked),
             per_cancellation=Counter(approvals.get(cancel_id, 0) for cancel_id in ids),
             left=drained.left,
+            failed_open=_log_lines(name, "rate limiter store failed"),
         )
+
+
+def _log_lines(stack: str, text: str) -> int:
+    """How many lines of the stack's function logs contain `text` (each environment logs to its own)."""
+    return sum(
+        line.count(text) for log in LOGS.glob(f"{stack}-lambda*.log") for line in log.open(errors="replace")
+    )
 
 
 def report(args: argparse.Namespace, settings: QueueSettings, runs: Sequence[Run]) -> list[str]:
@@ -98,6 +108,7 @@ def report(args: argparse.Namespace, settings: QueueSettings, runs: Sequence[Run
         row("retries", [str(run.calls - args.cancellations) for run in runs]),
         row("429s", [f"{run.rejected} ({run.share_429():.1%} of calls)" for run in runs]),
         row("redeliveries", [str(run.redeliveries) for run in runs]),
+        row("limiter store failures (sent unpaced)", [str(run.failed_open) for run in runs]),
         row("dead-lettered", [str(run.dead_lettered) for run in runs]),
         row("left in the queue", [str(run.left) for run in runs]),
         row("approvals per cancellation", [counts(run.per_cancellation) for run in runs]),
