@@ -82,7 +82,9 @@ def cold_starts(w: World, rounds: int) -> list[Pair]:
 
 
 def warm(w: World, rounds: int) -> list[Pair]:
-    approvals = [Pair(f"warm approval, {t} trigger", 1.10, "PutItem+TikTok+UpdateItem") for t in TRIGGERS]
+    approvals = [
+        Pair(f"warm approval, {t} trigger", 1.10, "PutItem+slot+TikTok+UpdateItem") for t in TRIGGERS
+    ]
     replays = [Pair(f"replay, {t} trigger", 1.20, "one GetItem") for t in ("api", "direct")]
     with Environment(w, "function") as function, Environment(w, "floor") as floor:
         for _ in range(2):  # the first is the cold start; the second warms the lazy paths
