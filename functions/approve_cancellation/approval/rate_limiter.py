@@ -61,10 +61,6 @@ class DynamoDBRateLimiter:
         # Whether the schedule looked busy at the last reservation: then the common case is to append.
         self._busy: dict[str, bool] = {}
 
-    @property
-    def interval_seconds(self) -> float:
-        return self._interval_us / _MICROS
-
     def acquire(self, app_key: str, shop_cipher: str, deadline: float | None) -> None:
         key = f"{app_key}#{shop_cipher}"
         now = self._clock()
