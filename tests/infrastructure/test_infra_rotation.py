@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 import pytest
-from support.cfn_template import ROOT, function_environment, function_property, load_template
+from support.cfn_template import ROOT, SELLER_SECRETS, function_environment, function_property, load_template
 from tiktok_shop import DEFAULT_AUTH_BASE_URL
 
 FUNCTION = "RotateCredentialsFunction"
@@ -82,19 +82,26 @@ def test_the_auth_host_is_a_parameter_defaulting_to_tiktoks(template: dict[str, 
 # --- least privilege ---------------------------------------------------------------------------------------
 
 
-def test_the_policy_is_the_four_rotation_actions_on_the_one_secret(template: dict[str, Any]):
+def test_the_policy_is_the_four_rotation_actions_on_the_secrets_and_the_directory_writes(
+    template: dict[str, Any],
+):
     grants = sorted(
         (action, json.dumps(resource))
         for statement in statements(template)
         for action in as_list(statement["Action"])
         for resource in as_list(statement["Resource"])
     )
-    assert grants == [
-        ("secretsmanager:DescribeSecret", json.dumps(SECRET)),
-        ("secretsmanager:GetSecretValue", json.dumps(SECRET)),
-        ("secretsmanager:PutSecretValue", json.dumps(SECRET)),
-        ("secretsmanager:UpdateSecretVersionStage", json.dumps(SECRET)),
-    ]
+    rotation = ["DescribeSecret", "GetSecretValue", "PutSecretValue", "UpdateSecretVersionStage"]
+    shops_table = {"Fn::GetAtt": ["ShopsTable", "Arn"]}
+    assert grants == sorted(
+        [
+            *((f"secretsmanager:{action}", json.dumps(secret)) for action in rotation
+              for secret in (SECRET, SELLER_SECRETS)),
+            ("dynamodb:PutItem", json.dumps(shops_table)),
+            ("dynamodb:DeleteItem", json.dumps(shops_table)),
+            ("dynamodb:Query", json.dumps({"Fn::Sub": "${ShopsTable.Arn}/index/BySecret"})),
+        ]
+    )  # fmt: skip
 
 
 def test_the_policy_uses_no_wildcards_or_negations(template: dict[str, Any]):
@@ -103,7 +110,8 @@ def test_the_policy_uses_no_wildcards_or_negations(template: dict[str, Any]):
         assert "NotAction" not in statement
         assert "NotResource" not in statement
         assert "*" not in json.dumps(statement["Action"])
-        assert "*" not in json.dumps(statement["Resource"])
+        resources = [r for r in as_list(statement["Resource"]) if r != SELLER_SECRETS]
+        assert "*" not in json.dumps(resources)
     assert "Role" not in properties(template, FUNCTION)
 
 
@@ -124,6 +132,13 @@ def test_only_secrets_manager_may_invoke_it_for_this_secret_in_this_account(temp
         "SourceAccount": {"Ref": "AWS::AccountId"},
         "SourceArn": SECRET,
     }
+
+
+def test_secrets_manager_may_invoke_it_for_the_sellers_secrets_only(template: dict[str, Any]):
+    permission = template["Resources"]["RotateSellerCredentialsPermission"]["Properties"]
+    assert permission["Principal"] == "secretsmanager.amazonaws.com"
+    assert permission["SourceAccount"] == {"Ref": "AWS::AccountId"}
+    assert permission["SourceArn"] == SELLER_SECRETS
 
 
 # --- schedule ----------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from botocore.validate import ParamValidator
 from support.cfn_template import (
     ROOT,
+    SELLER_SECRETS,
     function_environment,
     function_property,
     idempotency_table_schema,
@@ -173,9 +175,19 @@ def test_function_policies_use_no_wildcards(template: dict[str, Any]):
         for action in as_list(statement["Action"]):
             assert "*" not in action, statement
         for resource_ref in as_list(statement["Resource"]):
-            assert "*" not in json.dumps(resource_ref), statement
+            # The one pattern: the sellers' secrets, whose names all start with the prefix.
+            if resource_ref != SELLER_SECRETS:
+                assert "*" not in json.dumps(resource_ref), statement
         assert "NotAction" not in statement
         assert "NotResource" not in statement
+
+
+def test_the_seller_secret_prefix_cannot_be_extended_into_another_name(template: dict[str, Any]):
+    parameter = template["Parameters"]["SellerSecretPrefix"]
+    assert re.fullmatch(parameter["AllowedPattern"], parameter["Default"])
+    assert parameter["Default"].endswith("/")
+    for unsafe in ("tiktok-shop/sellers", "", "a*/", "a b/"):
+        assert not re.fullmatch(parameter["AllowedPattern"], unsafe)
 
 
 def test_dynamodb_access_is_exactly_the_item_actions_each_table_needs(template: dict[str, Any]):
@@ -194,7 +206,19 @@ def test_dynamodb_access_is_exactly_the_item_actions_each_table_needs(template: 
         ],
         # The limiter reserves a slot with one conditional update; it never reads, writes or deletes items.
         "RateLimitTable": ["dynamodb:UpdateItem"],
+        # The directory is only read, one shop at a time: make authorize and the rotation write it.
+        "ShopsTable": ["dynamodb:GetItem"],
     }
+
+
+def test_the_shop_directory_reaches_the_function(template: dict[str, Any]):
+    env = function_environment("ApproveCancellationFunction", template)
+    assert env["SHOPS_TABLE"] == {"Ref": "ShopsTable"}
+    table = template["Resources"]["ShopsTable"]["Properties"]
+    assert table["KeySchema"] == [{"AttributeName": "shop_id", "KeyType": "HASH"}]
+    [index] = table["GlobalSecondaryIndexes"]
+    assert index["IndexName"] == "BySecret"
+    assert index["KeySchema"] == [{"AttributeName": "secret_id", "KeyType": "HASH"}]
 
 
 def test_the_rate_limit_reaches_the_function_from_its_parameter(template: dict[str, Any]):
@@ -214,7 +238,7 @@ def test_secret_and_dead_letter_queue_access(template: dict[str, Any]):
         for s in function_statements(template)
         for action in as_list(s["Action"])
     }
-    assert grants["secretsmanager:GetSecretValue"] == [{"Ref": "TikTokCredentialsSecret"}]
+    assert grants["secretsmanager:GetSecretValue"] == [{"Ref": "TikTokCredentialsSecret"}, SELLER_SECRETS]
     assert grants["sqs:SendMessage"] == [{"Fn::GetAtt": ["ApprovalDeadLetterQueue", "Arn"]}]
     assert set(grants) == {
         "dynamodb:GetItem",

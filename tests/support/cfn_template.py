@@ -17,8 +17,14 @@ from local_stack.template import (
     table_schema,
 )
 
+# The sellers' secrets in an IAM statement: the one resource pattern the template grants on.
+SELLER_SECRETS = {
+    "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${SellerSecretPrefix}*"
+}
+
 __all__ = [
     "ROOT",
+    "SELLER_SECRETS",
     "TEMPLATE",
     "CloudFormationLoader",
     "function_environment",

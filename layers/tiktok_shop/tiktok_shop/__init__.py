@@ -20,6 +20,7 @@ from .errors import (
 )
 from .rate_limit import RateLimiter, RequestSlotUnavailable
 from .retry import RetryPolicy
+from .shop_directory import ShopEntry
 from .signing import sign
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "RateLimiter",
     "RequestSlotUnavailable",
     "RetryPolicy",
+    "ShopEntry",
     "TikTokAPIError",
     "TikTokCode",
     "TikTokShopClient",

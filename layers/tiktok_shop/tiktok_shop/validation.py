@@ -7,6 +7,7 @@ import re
 from .errors import TikTokValidationError
 
 CANCEL_ID_PATTERN = re.compile(r"[0-9A-Za-z_-]{1,64}")
+SHOP_ID_PATTERN = CANCEL_ID_PATTERN  # TikTok's shop ids are digits; the directory takes the same safe set
 IDEMPOTENCY_KEY_MAX_LENGTH = 255  # TikTok's documented limit
 
 
@@ -18,6 +19,14 @@ def validate_cancel_id(cancel_id: object) -> str:
             f" (got {_describe(cancel_id)})"
         )
     return cancel_id
+
+
+def validate_shop_id(shop_id: object) -> str:
+    if not isinstance(shop_id, str) or not SHOP_ID_PATTERN.fullmatch(shop_id):
+        raise TikTokValidationError(
+            f"shop_id must be 1 to 64 characters of letters, digits, '_' or '-' (got {_describe(shop_id)})"
+        )
+    return shop_id
 
 
 def validate_idempotency_key(key: object) -> str:
