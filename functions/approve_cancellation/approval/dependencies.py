@@ -22,6 +22,8 @@ from tiktok_shop import Credentials, CredentialsLoader, RetryPolicy, TikTokShopC
 from .rate_limiter import DynamoDBRateLimiter
 from .service import ApprovalService, idempotency_config, record_tiktok_attempt
 from .settings import Settings
+from .shop_access import ShopResolver
+from .shop_directory import ShopDirectory
 
 # What boto3 reads from the environment to decide where and as whom it connects.
 _AWS_ENVIRONMENT = ("AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID")
@@ -71,13 +73,24 @@ def _approval_service(config: Settings, aws_environment: tuple[str | None, ...])
             rate_limiter=limiter,
         )
 
+    # Built here, before any SQS worker thread: a loader would otherwise build it at its first read,
+    # which in a batch is several threads at once, each making a client. One provider (one cache) for
+    # every secret.
+    secrets = SecretsProvider(boto3_session=session)
+
+    def loader_for(secret_id: str) -> CredentialsLoader:
+        return CredentialsLoader(secret_id, max_age=config.credentials_cache_seconds, provider=secrets)
+
+    directory = (
+        ShopDirectory(
+            config.shops_table, dynamodb=session.client("dynamodb"), max_age=config.shops_cache_seconds
+        )
+        if config.shops_table
+        else None
+    )
     return ApprovalService(
-        credentials=CredentialsLoader(
-            config.tiktok_credentials_secret,
-            max_age=config.credentials_cache_seconds,
-            # Built here, before any SQS worker thread: the loader would otherwise build it at its first
-            # read, which in a batch is several threads at once, each making a client.
-            provider=SecretsProvider(boto3_session=session),
+        shops=ShopResolver(
+            default_secret=config.tiktok_credentials_secret, directory=directory, loader_for=loader_for
         ),
         client_factory=client_for,
         persistence=DynamoDBPersistenceLayer(table_name=config.idempotency_table, boto3_session=session),

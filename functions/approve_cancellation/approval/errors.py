@@ -78,6 +78,10 @@ class CancellationNotFound(ApprovalError):
     """TikTok knows no such order or cancellation."""
 
 
+class ShopNotFound(ApprovalError):
+    """The request names a shop_id the shop directory does not hold: nothing was sent to TikTok."""
+
+
 class ApprovalForbidden(ApprovalError):
     """The order is not this shop's to decide."""
 
@@ -133,7 +137,10 @@ OUTCOMES: Final[dict[type[ApprovalError], Outcome]] = {
         http_status=HTTPStatus.BAD_REQUEST,
         retryable=False,
         reason="InvalidRequest",
-        when="malformed cancel_id or key, conflicting keys",
+        when=(
+            "malformed cancel_id, shop_id or key, conflicting keys; no shop_id where the deployment "
+            "has no default shop"
+        ),
     ),
     ApprovalForbidden: Outcome(
         status="NO_PERMISSION",
@@ -148,6 +155,13 @@ OUTCOMES: Final[dict[type[ApprovalError], Outcome]] = {
         retryable=False,
         reason="NotFound",
         when="no such order or cancellation",
+    ),
+    ShopNotFound: Outcome(
+        status="SHOP_NOT_FOUND",
+        http_status=HTTPStatus.NOT_FOUND,
+        retryable=False,
+        reason="ShopNotFound",
+        when="the shop_id is not in the shop directory (`make shops` lists it); TikTok is not called",
     ),
     CancellationConflict: Outcome(
         status="CANCELLATION_STATE_CONFLICT",
@@ -199,7 +213,7 @@ OUTCOMES: Final[dict[type[ApprovalError], Outcome]] = {
         when=(
             "TikTok kept failing transiently until the retries or the time ran out; an unclear answer "
             "that Search Cancellations still shows pending, or a failed search; the idempotency store or "
-            "Secrets Manager briefly unavailable (`Retry-After: 30`)"
+            "Secrets Manager or the shop directory briefly unavailable (`Retry-After: 30`)"
         ),
     ),
     RateLimited: Outcome(

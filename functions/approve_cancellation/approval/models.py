@@ -12,7 +12,7 @@ from pydantic import (
     field_validator,
     model_serializer,
 )
-from tiktok_shop.validation import validate_cancel_id, validate_idempotency_key
+from tiktok_shop.validation import validate_cancel_id, validate_idempotency_key, validate_shop_id
 
 APPROVED_STATUS = "CANCELLATION_APPROVED"
 
@@ -29,12 +29,19 @@ class ApprovalQuery(BaseModel):
 
 
 class ApprovalRequest(BaseModel):
-    """`{"cancel_id": "...", "query": {"idempotency_key": "..."}}`, `query` optional."""
+    """`{"shop_id": "...", "cancel_id": "...", "query": {"idempotency_key": "..."}}`, `shop_id` and `query`
+    optional. Without `shop_id`, the default shop (the TIKTOK_CREDENTIALS_SECRET secret's) is meant."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     cancel_id: str
+    shop_id: str | None = None
     query: ApprovalQuery = Field(default_factory=ApprovalQuery)
+
+    @field_validator("shop_id", mode="before")
+    @classmethod
+    def _check_shop_id(cls, value: Any) -> str | None:
+        return None if value is None else validate_shop_id(value)
 
     @field_validator("query", mode="before")
     @classmethod

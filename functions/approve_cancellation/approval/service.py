@@ -30,9 +30,6 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import D
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from tiktok_shop import (
     Credentials,
-    CredentialsError,
-    CredentialsLoader,
-    CredentialsUnavailableError,
     RequestSlotUnavailable,
     TikTokAPIError,
     TikTokCode,
@@ -52,6 +49,7 @@ from .errors import (
 )
 from .models import ApprovalOutcome, ApprovalRequest, ApprovalResult
 from .observability import NAMESPACE, logger, metrics, tracer
+from .shop_access import ShopAccess, ShopResolver
 
 IDEMPOTENCY_KEY_PREFIX = "approve-cancellation"
 # Namespace for TikTok idempotency keys derived from shop and cancel_id (a UUID, as TikTok suggests).
@@ -62,6 +60,9 @@ TIKTOK_KEY_NAMESPACE = uuid.UUID("6f1d3c8e-2b57-4f0a-9a43-5c1e0d7b9e21")
 RECONCILIATION_RESERVE_SECONDS = 1.0
 
 ClientFactory = Callable[[Credentials], TikTokShopClient]
+# Clients kept per credentials (a connection pool each): the shops one container serves, plus the
+# credentials a rotation just replaced, which the next use evicts.
+MAX_CLIENTS = 64
 # Answers that a newer secret can cure: an expired or unknown token, a wrong app key, secret or cipher.
 CREDENTIAL_REJECTIONS = frozenset(
     {
@@ -112,16 +113,16 @@ class ApprovalService:
     def __init__(
         self,
         *,
-        credentials: CredentialsLoader,
+        shops: ShopResolver,
         client_factory: ClientFactory,
         persistence: BasePersistenceLayer,
         config: IdempotencyConfig,
     ) -> None:
-        self._credentials = credentials
+        self._shops = shops
         self._client_factory = client_factory
         self._config = config
         self._client_lock = threading.Lock()
-        self._client: tuple[Credentials, TikTokShopClient] | None = None
+        self._clients: dict[Credentials, TikTokShopClient] = {}
         # Configured here, once, before any worker thread: Powertools marks the store configured before it
         # has finished configuring it, which a second thread could observe.
         persistence.configure(config, key_prefix=IDEMPOTENCY_KEY_PREFIX)
@@ -138,17 +139,20 @@ class ApprovalService:
 
     @tracer.capture_method(capture_response=False)
     def approve(self, request: ApprovalRequest, *, deadline: float | None = None) -> ApprovalOutcome:
-        """Approve once per idempotency key (the caller's, else the cancel_id); later, replay the result."""
+        """Approve once per shop and idempotency key (the caller's, else the cancel_id); later, replay the
+        result. An unknown shop fails here, before any record or TikTok call."""
+        try:
+            shop = self._shops.resolve(request.shop_id)
+        except ApprovalError as error:
+            raise record_failure(error) from None
         record = {
-            "key": f"key:{request.idempotency_key}"
-            if request.idempotency_key
-            else f"cancel:{request.cancel_id}",
+            "key": idempotency_record_key(request),
             "cancel_id": request.cancel_id,
             "idempotency_key": request.idempotency_key,
         }
         attempt = _Attempt()
         try:
-            stored_or_new = self._approve_once(record=record, deadline=deadline, attempt=attempt)
+            stored_or_new = self._approve_once(record=record, deadline=deadline, attempt=attempt, shop=shop)
         except IdempotencyValidationError:
             raise record_failure(
                 IdempotencyKeyReused("this idempotency key was already used for another cancel_id")
@@ -185,6 +189,7 @@ class ApprovalService:
             "cancellation approved",
             extra={
                 "cancel_id": request.cancel_id,
+                "shop_id": request.shop_id,
                 "replayed": replayed,
                 "already_approved": bool(result["data"].get("already_approved")),
                 "tiktok_request_id": result.get("request_id"),
@@ -193,38 +198,42 @@ class ApprovalService:
         return ApprovalOutcome(result=result, replayed=replayed)
 
     def _approve_and_remember(
-        self, record: dict[str, Any], deadline: float | None, attempt: _Attempt
+        self, record: dict[str, Any], deadline: float | None, attempt: _Attempt, shop: ShopAccess
     ) -> dict[str, Any]:
         try:
-            attempt.result = self._approve_at_tiktok(record, deadline)
+            attempt.result = self._approve_at_tiktok(record, deadline, shop)
         except ApprovalError as error:
             attempt.error = error
             raise
         return attempt.result
 
-    def _approve_at_tiktok(self, record: dict[str, Any], deadline: float | None) -> dict[str, Any]:
+    def _approve_at_tiktok(
+        self, record: dict[str, Any], deadline: float | None, shop: ShopAccess
+    ) -> dict[str, Any]:
         try:
-            return self._approve_or_reconcile(record, deadline)
+            return self._approve_or_reconcile(record, deadline, shop)
         except RequestSlotUnavailable as error:
             # Nothing was sent: the shop's requests are paced under TikTok's limit and none was free in time.
             raise RateLimited(error.message, retry_after=error.retry_after) from None
 
-    def _approve_or_reconcile(self, record: dict[str, Any], deadline: float | None) -> dict[str, Any]:
+    def _approve_or_reconcile(
+        self, record: dict[str, Any], deadline: float | None, shop: ShopAccess
+    ) -> dict[str, Any]:
         cancel_id: str = record["cancel_id"]
-        credentials = self._load_credentials()
+        credentials = shop.credentials()
         key = record["idempotency_key"] or tiktok_idempotency_key(credentials.shop_cipher, cancel_id)
         try:
             envelope = self._approve_with_current_credentials(
-                credentials, cancel_id, key, _approval_deadline(deadline)
+                shop, credentials, cancel_id, key, _approval_deadline(deadline)
             )
         except TikTokAPIError as error:
             if not reconciliation.needs_reconciliation(error):
                 raise from_tiktok(error) from None
-            return self._reconcile(cancel_id, error, deadline)
+            return self._reconcile(shop, cancel_id, error, deadline)
         return ApprovalResult.approved(envelope).model_dump(mode="json")
 
     def _approve_with_current_credentials(
-        self, credentials: Credentials, cancel_id: str, key: str, deadline: float | None
+        self, shop: ShopAccess, credentials: Credentials, cancel_id: str, key: str, deadline: float | None
     ) -> dict[str, Any]:
         """TikTok's success envelope; raises its TikTokAPIError as is, after at most one re-read secret."""
         try:
@@ -234,7 +243,8 @@ class ApprovalService:
                 raise
             # The secret may have been rotated or corrected since this container cached it: re-read it
             # once, and call again only if it changed (the same credentials would be refused the same way).
-            fresh = self._load_credentials(force_refresh=True)
+            # Only this shop's secret: the other sellers' authorizations are not affected.
+            fresh = shop.credentials(force_refresh=True)
             if fresh == credentials:
                 if error.token_expired:
                     raise UpstreamConfigurationError(
@@ -249,13 +259,15 @@ class ApprovalService:
             )
             return self._call_tiktok(fresh, cancel_id, key, deadline)
 
-    def _reconcile(self, cancel_id: str, error: TikTokAPIError, deadline: float | None) -> dict[str, Any]:
+    def _reconcile(
+        self, shop: ShopAccess, cancel_id: str, error: TikTokAPIError, deadline: float | None
+    ) -> dict[str, Any]:
         """Ask TikTok what became of the cancellation, and answer by reconciliation's table."""
         logger.info(
             "approval ended without a clear answer; asking Search Cancellations",
             extra={"cancel_id": cancel_id, "code": error.code, "error": type(error).__name__},
         )
-        client = self._client_for(self._load_credentials())
+        client = self._client_for(shop.credentials())
         try:
             page = client.return_refund.search_cancellations(
                 cancel_ids=[cancel_id], page_size=1, deadline=deadline
@@ -287,20 +299,22 @@ class ApprovalService:
             # The request itself was validated before: what the client refuses here is configuration.
             raise UpstreamConfigurationError(str(error)) from None
 
-    def _load_credentials(self, *, force_refresh: bool = False) -> Credentials:
-        try:
-            return self._credentials.get(force_refresh=force_refresh)
-        except CredentialsError as error:
-            raise UpstreamConfigurationError(str(error)) from None
-        except CredentialsUnavailableError as error:
-            raise TikTokUnavailable(str(error)) from None
-
     def _client_for(self, credentials: Credentials) -> TikTokShopClient:
         # One client (one connection pool) per credentials, shared by the batch's worker threads.
         with self._client_lock:
-            if self._client is None or self._client[0] != credentials:
-                self._client = (credentials, self._client_factory(credentials))
-            return self._client[1]
+            client = self._clients.get(credentials)
+            if client is None:
+                if len(self._clients) >= MAX_CLIENTS:
+                    del self._clients[next(iter(self._clients))]  # the oldest: insertion order
+                client = self._clients[credentials] = self._client_factory(credentials)
+            return client
+
+
+def idempotency_record_key(request: ApprovalRequest) -> str:
+    """What Powertools hashes into the record's id. Scoped per shop, as payment APIs scope keys per
+    account: one key in two shops is two requests. Without shop_id, the default shop, as it always was."""
+    key = f"key:{request.idempotency_key}" if request.idempotency_key else f"cancel:{request.cancel_id}"
+    return key if request.shop_id is None else f"shop:{request.shop_id}/{key}"
 
 
 def _approval_deadline(deadline: float | None) -> float | None:

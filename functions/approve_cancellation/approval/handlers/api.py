@@ -1,4 +1,5 @@
-"""API Gateway (REST, proxy integration): `POST /cancellations/{cancel_id}/approve`."""
+"""API Gateway (REST, proxy integration): `POST /cancellations/{cancel_id}/approve` for the default shop,
+`POST /shops/{shop_id}/cancellations/{cancel_id}/approve` for a shop of the directory."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from ..observability import logger
 from ..request_parsing import parse_approval_request
 from ..service import record_failure
 
-APPROVE_ROUTE = re.compile(r"^/cancellations/[^/]+/approve/?$")
+APPROVE_ROUTE = re.compile(r"^(/shops/[^/]+)?/cancellations/[^/]+/approve/?$")
 # Seconds to wait: a duplicate in progress ends within one TikTok call; an outage lasts longer.
 RETRY_AFTER_IN_PROGRESS = "2"
 RETRY_AFTER_UNAVAILABLE = "30"
@@ -45,9 +46,21 @@ def approve_cancellation(
     # A list: API Gateway passes every value of a repeated query parameter.
     query_keys: Annotated[list[str] | None, Query(alias="idempotency_key")] = None,
 ) -> Response[str]:
-    request = parse_approval_request(
-        {"cancel_id": cancel_id, "query": {"idempotency_key": _one_key(header_key, query_keys or [])}}
-    )
+    return _approve({"cancel_id": cancel_id}, header_key, query_keys or [])
+
+
+@app.post("/shops/<shop_id>/cancellations/<cancel_id>/approve")
+def approve_shop_cancellation(
+    shop_id: str,
+    cancel_id: str,
+    header_key: Annotated[str | None, Header(alias="idempotency-key")] = None,
+    query_keys: Annotated[list[str] | None, Query(alias="idempotency_key")] = None,
+) -> Response[str]:
+    return _approve({"shop_id": shop_id, "cancel_id": cancel_id}, header_key, query_keys or [])
+
+
+def _approve(ids: dict[str, str], header_key: str | None, query_keys: list[str]) -> Response[str]:
+    request = parse_approval_request({**ids, "query": {"idempotency_key": _one_key(header_key, query_keys)}})
     settings = dependencies.settings()
     service = dependencies.approval_service()
     service.register_lambda_context(app.lambda_context)
@@ -113,9 +126,10 @@ def unknown_route(error: NotFoundError) -> Response[str]:
     if not APPROVE_ROUTE.match(event.path):
         return _failure(HTTPStatus.NOT_FOUND, "ROUTE_NOT_FOUND", f"no route {event.path}")
     if event.http_method.upper() == "POST":
-        # Our path with a cancel_id Powertools' route pattern would not even match (quotes, '#', emoji).
+        # Our path with an id Powertools' route pattern would not even match (quotes, '#', emoji).
+        ids = "shop_id and cancel_id" if event.path.startswith("/shops/") else "cancel_id"
         return _error_response(
-            record_failure(InvalidApprovalRequest("cancel_id must be 1 to 64 letters, digits, '_' or '-'"))
+            record_failure(InvalidApprovalRequest(f"{ids} must be 1 to 64 letters, digits, '_' or '-'"))
         )
     message = f"method {event.http_method} not allowed; use POST"
     return _failure(HTTPStatus.METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", message, {"Allow": "POST"})

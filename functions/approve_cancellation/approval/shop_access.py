@@ -1,0 +1,86 @@
+"""Which credentials serve a request: the default shop's secret without shop_id, else the directory's entry.
+
+One secret per seller authorization: every shop of a cross-border authorization shares its tokens, with
+its own cipher. A loader per secret, so that re-reading a secret after TikTok refused its token touches
+that authorization only.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from tiktok_shop import Credentials, CredentialsError, CredentialsLoader, CredentialsUnavailableError
+
+from .errors import InvalidApprovalRequest, ShopNotFound, TikTokUnavailable, UpstreamConfigurationError
+from .shop_directory import ShopDirectory, ShopDirectoryError, ShopDirectoryUnavailable
+
+LoaderFactory = Callable[[str], CredentialsLoader]
+
+
+@dataclass(frozen=True)
+class ShopAccess:
+    """The secret that serves one shop, and that shop's cipher (None: the secret's own, the default shop)."""
+
+    shop_id: str | None
+    loader: CredentialsLoader
+    shop_cipher: str | None = None
+
+    def credentials(self, *, force_refresh: bool = False) -> Credentials:
+        try:
+            credentials = self.loader.get(force_refresh=force_refresh)
+        except CredentialsError as error:
+            raise UpstreamConfigurationError(str(error)) from None
+        except CredentialsUnavailableError as error:
+            raise TikTokUnavailable(str(error)) from None
+        if self.shop_cipher is None or credentials.shop_cipher == self.shop_cipher:
+            return credentials
+        return replace(credentials, shop_cipher=self.shop_cipher)
+
+
+class ShopResolver:
+    def __init__(
+        self,
+        *,
+        default_secret: str | None,
+        directory: ShopDirectory | None,
+        loader_for: LoaderFactory,
+    ) -> None:
+        self._default_secret = default_secret
+        self._directory = directory
+        self._loader_for = loader_for
+        self._loaders: dict[str, CredentialsLoader] = {}
+        self._lock = threading.Lock()
+
+    def resolve(self, shop_id: str | None) -> ShopAccess:
+        """Raises ShopNotFound for a shop the directory does not hold, before anything reaches TikTok."""
+        if shop_id is None:
+            if self._default_secret is None:
+                raise InvalidApprovalRequest(
+                    "this deployment has no default shop (TIKTOK_CREDENTIALS_SECRET): name the shop with "
+                    "shop_id"
+                )
+            return ShopAccess(shop_id=None, loader=self._loader(self._default_secret))
+        if self._directory is None:
+            raise InvalidApprovalRequest(
+                "this deployment has no shop directory (SHOPS_TABLE): leave shop_id out for its one shop"
+            )
+        try:
+            entry = self._directory.get(shop_id)
+        except ShopDirectoryError as error:
+            raise UpstreamConfigurationError(str(error)) from None
+        except ShopDirectoryUnavailable as error:
+            raise TikTokUnavailable(str(error)) from None
+        if entry is None:
+            raise ShopNotFound(f"shop {shop_id} is not in the shop directory; onboard it with make authorize")
+        return ShopAccess(
+            shop_id=shop_id, loader=self._loader(entry.secret_id), shop_cipher=entry.shop_cipher
+        )
+
+    def _loader(self, secret_id: str) -> CredentialsLoader:
+        with self._lock:
+            loader = self._loaders.get(secret_id)
+            if loader is None:
+                loader = self._loaders[secret_id] = self._loader_for(secret_id)
+            return loader

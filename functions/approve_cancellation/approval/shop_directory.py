@@ -1,0 +1,74 @@
+"""The shop directory (SHOPS_TABLE): shop_id -> the ShopEntry that says which secret and cipher serve it.
+
+Read one item at a time (GetItem, the only action the function's role has on the table), each cached for
+a max age through Powertools' parameter cache, so a warm container asks DynamoDB once per shop and minute.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.parameters.base import BaseProvider
+from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+from tiktok_shop import ShopEntry, TikTokValidationError
+
+# DynamoDB errors that asking again will not cure: the table is missing or the role may not read it.
+_PERMANENT_ERRORS = frozenset({"ResourceNotFoundException", "AccessDeniedException", "ValidationException"})
+
+
+class ShopDirectoryError(Exception):
+    """The directory cannot serve this shop until someone fixes it (table, permissions, a bad item)."""
+
+
+class ShopDirectoryUnavailable(Exception):
+    """The directory could not be read just now (throttling, a timeout): asking again may succeed."""
+
+
+class _ShopItems(BaseProvider):
+    """Powertools' cache around GetItem; an absent shop is None, which Powertools does not cache, so a
+    shop onboarded a moment ago is found at once."""
+
+    def __init__(self, table_name: str, dynamodb: Any) -> None:
+        super().__init__(client=dynamodb)  # type: ignore[no-untyped-call]  # Powertools leaves it untyped
+        self._table_name = table_name
+        self._dynamodb = dynamodb
+
+    def _get(self, name: str, **sdk_options: Any) -> dict[str, str] | None:  # type: ignore[override]
+        item = self._dynamodb.get_item(TableName=self._table_name, Key={"shop_id": {"S": name}}).get("Item")
+        if item is None:
+            return None
+        # Plain strings: every attribute of an entry is of type S; anything else is left out, and
+        # ShopEntry.from_item names a required one that is missing.
+        return {key: value["S"] for key, value in item.items() if "S" in value}
+
+    def _get_multiple(self, path: str, **sdk_options: Any) -> dict[str, str]:
+        raise NotImplementedError("the directory is read one shop at a time")
+
+
+class ShopDirectory:
+    def __init__(self, table_name: str, *, dynamodb: Any, max_age: int) -> None:
+        self.table_name = table_name
+        self._items = _ShopItems(table_name, dynamodb)
+        self._max_age = max_age
+
+    def get(self, shop_id: str) -> ShopEntry | None:
+        """The shop's entry, or None when the directory has no such shop."""
+        try:
+            item = self._items.get(shop_id, max_age=self._max_age)
+        except GetParameterError as error:
+            message = f"cannot read the shop directory {self.table_name}: {error}"
+            if _aws_error_code(error.__context__) in _PERMANENT_ERRORS:
+                raise ShopDirectoryError(message) from None
+            raise ShopDirectoryUnavailable(message) from None
+        if item is None:
+            return None
+        try:
+            return ShopEntry.from_item(item if isinstance(item, dict) else {})
+        except TikTokValidationError as error:
+            raise ShopDirectoryError(f"shop {shop_id}: {error}") from None
+
+
+def _aws_error_code(error: BaseException | None) -> str | None:
+    # Powertools wraps every error of _get in GetParameterError; the original is the implicit context.
+    response = getattr(error, "response", None)
+    return response.get("Error", {}).get("Code") if isinstance(response, dict) else None
