@@ -88,12 +88,20 @@ def load_event(name: str) -> dict[str, Any]:
 
 
 def api_event(
-    cancel_id: str, *, header_key: str | None = None, query_key: str | None = None
+    cancel_id: str,
+    *,
+    header_key: str | None = None,
+    query_key: str | None = None,
+    shop_id: str | None = None,
 ) -> dict[str, Any]:
-    """events/api_approve.json for another cancel_id and key."""
+    """events/api_approve.json for another cancel_id and key; with shop_id, on the shop's route."""
     event = load_event("api_approve.json")
     event["pathParameters"] = {"cancel_id": cancel_id}
     event["path"] = f"/cancellations/{cancel_id}/approve"
+    if shop_id is not None:
+        event["pathParameters"] = {"shop_id": shop_id, "cancel_id": cancel_id}
+        event["path"] = f"/shops/{shop_id}{event['path']}"
+        event["resource"] = "/shops/{shop_id}/cancellations/{cancel_id}/approve"
     event["requestContext"]["path"] = event["path"]
     headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "idempotency-key"}
     if header_key is not None:

@@ -1,0 +1,207 @@
+"""Many shops in one deployment: shop_id -> the directory's entry -> the seller's secret, against moto and the
+TikTok emulator. The default shop (no shop_id) is the other integration tests' subject; here it only has
+to keep working beside the directory."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from approval.errors import (
+    IdempotencyKeyReused,
+    InvalidApprovalRequest,
+    ShopNotFound,
+    TikTokUnavailable,
+    UpstreamConfigurationError,
+)
+from support.approvals import (
+    CREDENTIALS,
+    PENDING,
+    Aws,
+    Invoke,
+    api_event,
+    body,
+    header,
+    sqs_event,
+)
+from support.cfn_template import table_schema
+from tiktok_emulator import AuthorizedShop, TikTokEmulator
+from tiktok_shop import ShopEntry
+
+SHOPS_TABLE = "ShopsTable"
+SELLER_SECRET = "tiktok-shop/sellers/cross-border-seller"
+# One cross-border authorization (the emulator's token) covering two shops, each with its own cipher.
+UK = AuthorizedShop(cipher="ROW_uk_cipher", id="7000000000000000001", name="UK shop", region="GB")
+DE = AuthorizedShop(cipher="ROW_de_cipher", id="7000000000000000002", name="DE shop", region="DE")
+
+
+@pytest.fixture
+def directory(aws: Aws, emulator: TikTokEmulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """ShopsTable from the template's definition, the seller's secret, both shops onboarded."""
+    emulator.set_authorized_shops([AuthorizedShop(CREDENTIALS["shop_cipher"]), UK, DE])
+    dynamodb = boto3.client("dynamodb")
+    dynamodb.create_table(TableName=SHOPS_TABLE, **table_schema(SHOPS_TABLE))
+    secret_arn = aws.secrets.create_secret(
+        Name=SELLER_SECRET, SecretString=json.dumps({**CREDENTIALS, "shop_cipher": UK.cipher})
+    )["ARN"]
+    for shop in (UK, DE):
+        entry = ShopEntry.from_authorized_shop(shop, secret_id=secret_arn, seller_name="Cross-border seller")
+        dynamodb.put_item(TableName=SHOPS_TABLE, Item={k: {"S": v} for k, v in entry.to_item().items()})
+    monkeypatch.setenv("SHOPS_TABLE", SHOPS_TABLE)
+    monkeypatch.setenv("SHOPS_CACHE_SECONDS", "0")
+    from approval import dependencies
+
+    dependencies.reset()
+    yield dynamodb
+    dependencies.reset()
+
+
+def approval_calls(emulator: TikTokEmulator) -> list[Any]:
+    return [call for call in emulator.recorder.calls if call.cancel_id is not None]
+
+
+def test_each_shop_is_approved_with_its_own_cipher_and_the_authorizations_token(
+    directory: Any, invoke: Invoke, emulator: TikTokEmulator
+):
+    uk = invoke({"shop_id": UK.id, "cancel_id": PENDING[0]})
+    de = invoke({"shop_id": DE.id, "cancel_id": PENDING[1]})
+    assert uk["data"] == de["data"] == {"success": True, "status": "CANCELLATION_APPROVED"}
+    sent = {call.cancel_id: call for call in approval_calls(emulator)}
+    assert sent[PENDING[0]].query["shop_cipher"] == UK.cipher
+    assert sent[PENDING[1]].query["shop_cipher"] == DE.cipher
+    assert {call.headers["x-tts-access-token"] for call in sent.values()} == {CREDENTIALS["access_token"]}
+    assert emulator.approvals() == {PENDING[0]: 1, PENDING[1]: 1}
+
+
+def test_the_default_shop_keeps_working_beside_the_directory(
+    directory: Any, invoke: Invoke, emulator: TikTokEmulator
+):
+    assert invoke({"cancel_id": PENDING[0]})["data"]["success"] is True
+    [call] = approval_calls(emulator)
+    assert call.query["shop_cipher"] == CREDENTIALS["shop_cipher"]
+
+
+def test_an_unknown_shop_is_not_found_without_a_tiktok_call_on_every_trigger(
+    directory: Any, invoke: Invoke, emulator: TikTokEmulator, aws: Aws
+):
+    with pytest.raises(ShopNotFound, match="7999"):
+        invoke({"shop_id": "7999", "cancel_id": PENDING[0]})
+    response = invoke(api_event(PENDING[0], shop_id="7999"))
+    assert response["statusCode"] == 404
+    assert body(response)["data"] == {"success": False, "status": "SHOP_NOT_FOUND"}
+    sqs_answer = invoke(sqs_event(json.dumps({"shop_id": "7999", "cancel_id": PENDING[0]})))
+    assert sqs_answer == {"batchItemFailures": []}  # parked, not redelivered: it cannot succeed later
+    [parked] = aws.dead_letters()
+    assert parked["MessageAttributes"]["error_type"]["StringValue"] == "ShopNotFound"
+    assert emulator.recorder.calls == []
+    assert aws.idempotency_records() == []
+
+
+def test_the_api_route_names_the_shop(directory: Any, invoke: Invoke, emulator: TikTokEmulator):
+    response = invoke(api_event(PENDING[0], shop_id=DE.id, header_key="order-1"))
+    assert response["statusCode"] == 200, response
+    [call] = approval_calls(emulator)
+    assert call.query["shop_cipher"] == DE.cipher
+    again = invoke(api_event(PENDING[0], shop_id=DE.id, header_key="order-1"))
+    assert again["statusCode"] == 200
+    assert header(again, "Idempotent-Replayed") == "true"
+
+
+def test_one_key_in_two_shops_is_two_requests_and_in_one_shop_still_one(
+    directory: Any, invoke: Invoke, emulator: TikTokEmulator
+):
+    query = {"idempotency_key": "caller-key-1"}
+    invoke({"shop_id": UK.id, "cancel_id": PENDING[0], "query": query})
+    invoke({"shop_id": DE.id, "cancel_id": PENDING[1], "query": query})
+    assert emulator.approvals() == {PENDING[0]: 1, PENDING[1]: 1}
+    with pytest.raises(IdempotencyKeyReused):
+        invoke({"shop_id": UK.id, "cancel_id": PENDING[2], "query": query})
+    # ... and the default shop is a scope of its own.
+    invoke({"cancel_id": PENDING[3], "query": query})
+    assert emulator.approvals()[PENDING[3]] == 1
+
+
+def test_a_replay_names_its_shop(directory: Any, invoke: Invoke, emulator: TikTokEmulator):
+    first = invoke(api_event(PENDING[0], shop_id=UK.id))
+    again = invoke(api_event(PENDING[0], shop_id=UK.id))
+    # The default shop is another scope: TikTok is asked, refuses (approved already), and Search
+    # Cancellations shows the approval made through the UK shop.
+    other_scope = invoke(api_event(PENDING[0]))
+    assert first["statusCode"] == again["statusCode"] == other_scope["statusCode"] == 200
+    assert header(again, "Idempotent-Replayed") == "true"
+    assert header(other_scope, "Idempotent-Replayed") is None
+    assert header(other_scope, "Already-Approved") == "true"
+    assert emulator.approvals() == {PENDING[0]: 1}
+
+
+@pytest.mark.parametrize("shop_id", ["", "x" * 65, "shop 1", "../7000", 7000])
+def test_a_malformed_shop_id_is_refused(directory: Any, invoke: Invoke, shop_id: object):
+    with pytest.raises(InvalidApprovalRequest, match="shop_id"):
+        invoke({"shop_id": shop_id, "cancel_id": PENDING[0]})
+
+
+def test_a_removed_shop_is_not_found_once_the_cache_lets_go(
+    directory: Any, invoke: Invoke, emulator: TikTokEmulator
+):
+    invoke({"shop_id": DE.id, "cancel_id": PENDING[0]})
+    directory.delete_item(TableName=SHOPS_TABLE, Key={"shop_id": {"S": DE.id}})
+    with pytest.raises(ShopNotFound):
+        invoke({"shop_id": DE.id, "cancel_id": PENDING[1]})
+    assert invoke({"shop_id": UK.id, "cancel_id": PENDING[1]})["data"]["success"] is True
+
+
+def test_a_directory_item_without_its_secret_is_a_configuration_error(directory: Any, invoke: Invoke):
+    directory.put_item(
+        TableName=SHOPS_TABLE, Item={"shop_id": {"S": "7000000000000000009"}, "shop_cipher": {"S": "c"}}
+    )
+    with pytest.raises(UpstreamConfigurationError, match="secret_id"):
+        invoke({"shop_id": "7000000000000000009", "cancel_id": PENDING[0]})
+
+
+def test_a_missing_directory_table_is_a_configuration_error(
+    directory: Any, invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("SHOPS_TABLE", "NoSuchTable")
+    with pytest.raises(UpstreamConfigurationError, match="NoSuchTable"):
+        invoke({"shop_id": UK.id, "cancel_id": PENDING[0]})
+
+
+def test_a_seller_secret_that_cannot_be_read_fails_only_its_shops(directory: Any, invoke: Invoke):
+    entry = ShopEntry(shop_id="7000000000000000010", shop_cipher="c", secret_id="tiktok-shop/sellers/gone")
+    directory.put_item(TableName=SHOPS_TABLE, Item={k: {"S": v} for k, v in entry.to_item().items()})
+    with pytest.raises(UpstreamConfigurationError, match="gone"):
+        invoke({"shop_id": entry.shop_id, "cancel_id": PENDING[0]})
+    assert invoke({"shop_id": UK.id, "cancel_id": PENDING[1]})["data"]["success"] is True
+
+
+def test_without_a_default_shop_a_request_must_name_one(
+    directory: Any, invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.delenv("TIKTOK_CREDENTIALS_SECRET")
+    with pytest.raises(InvalidApprovalRequest, match="no default shop"):
+        invoke({"cancel_id": PENDING[0]})
+    response = invoke(api_event(PENDING[0]))
+    assert response["statusCode"] == 400
+    assert invoke({"shop_id": UK.id, "cancel_id": PENDING[0]})["data"]["success"] is True
+
+
+def test_without_a_directory_a_shop_id_is_refused(invoke: Invoke, emulator: TikTokEmulator):
+    with pytest.raises(InvalidApprovalRequest, match="no shop directory"):
+        invoke({"shop_id": UK.id, "cancel_id": PENDING[0]})
+    assert emulator.recorder.calls == []
+
+
+def test_a_directory_that_cannot_be_reached_is_transient(
+    directory: Any, invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+):
+    # Nothing listens on port 9: the read fails as an outage does, not as a missing table.
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    from approval import dependencies
+
+    dependencies.reset()
+    with pytest.raises(TikTokUnavailable, match="shop directory"):
+        invoke({"shop_id": UK.id, "cancel_id": PENDING[0]})
