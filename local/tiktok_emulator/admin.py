@@ -100,7 +100,9 @@ def answer_admin(controls: Controls, request: IncomingRequest) -> Answer:
 def _seed(controls: Controls, payload: dict[str, object]) -> object:
     """The seed file's format; its cancellations are added (or overwritten), its sellers added, the rest
     stays. Here "shop_cipher" names the shop the top-level cancellations belong to (in the seed file it is
-    the default seller's shop, which a running emulator cannot change)."""
+    the default seller's shop, which a running emulator cannot change). A seller the emulator has already
+    (the seed file's own, sent again by `make local-seed`) is not added twice: only its shops'
+    cancellations are seeded."""
     source = "POST /__emulator/seed"
     seed = parse_seed(payload, source)
     credentials = sorted(name for name in seed.credentials if name != "shop_cipher")
@@ -109,16 +111,27 @@ def _seed(controls: Controls, payload: dict[str, object]) -> object:
             f"{source}: {', '.join(credentials)} can only be set at start (--seed FILE or the options); "
             "send cancellations (and a shop_cipher they belong to), and sellers, only"
         )
+    # Every check before any change, so that a refused seed changes nothing.
+    existing = {seller.open_id: seller for seller in controls.sellers()}
+    new = [spec for spec in seed.sellers if spec.open_id not in existing]
+    known = [spec for spec in seed.sellers if spec.open_id in existing]
+    for spec in known:
+        ciphers = {shop.cipher for shop in existing[spec.open_id].shops}
+        for cipher in spec.cancellations:
+            if cipher not in ciphers:
+                raise ValueError(f"{source}: seller {spec.open_id} exists and has no shop {cipher} (now)")
     shop_cipher = seed.credentials.get("shop_cipher")
     if shop_cipher is not None:
-        # Checked before the sellers are added, so that a refused seed changes nothing.
         shops = [
-            *(s for seller in controls.sellers() for s in seller.shops),
-            *(s for spec in seed.sellers for s in spec.shops),
+            *(s for seller in existing.values() for s in seller.shops),
+            *(s for n in new for s in n.shops),
         ]
         if shop_cipher not in {shop.cipher for shop in shops}:
             raise ValueError(f"{source}: shop_cipher {shop_cipher!r} is no seller's shop")
-    added = _add_sellers(controls, seed.sellers, source) if seed.sellers else []
+    added = _add_sellers(controls, new, source) if new else []
+    for spec in known:
+        for cipher, cancellations in spec.cancellations.items():
+            controls.seed(cancellations, cipher)
     controls.seed(seed.cancellations, shop_cipher)
     answer: dict[str, object] = {"cancellations": controls.cancellations()}
     if added:

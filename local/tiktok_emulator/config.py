@@ -112,7 +112,8 @@ def check_distinct_sellers(sellers: Sequence[SellerSpec]) -> None:
     """Sellers added together must not share an open_id, a shop or a token with one another."""
     for name, values in (
         ("open_id", [seller.open_id for seller in sellers]),
-        ("shop cipher", [shop.cipher for seller in sellers for shop in seller.shops]),
+        # Two shops of one seller sharing a cipher are refused with the shops, in those words.
+        ("shop cipher", [cipher for seller in sellers for cipher in {shop.cipher for shop in seller.shops}]),
         ("access_token", [seller.access_token for seller in sellers if seller.access_token]),
         ("refresh_token", [seller.refresh_token for seller in sellers if seller.refresh_token]),
     ):
