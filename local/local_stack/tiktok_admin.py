@@ -1,8 +1,11 @@
-"""The TikTok emulator's control endpoints (/__emulator/...), for the local stack and the e2e tests."""
+"""The TikTok emulator's control endpoints (/__emulator/...), for the local stack and the e2e tests.
+
+`seller` arguments are a seller's open_id; without one, a method acts on the emulator's default seller.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import requests
@@ -13,18 +16,69 @@ class TikTokAdmin:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
 
-    def _call(self, method: str, action: str, payload: Mapping[str, Any] | None = None) -> Any:
+    def _call(
+        self,
+        method: str,
+        action: str,
+        payload: Mapping[str, Any] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> Any:
         response = requests.request(
-            method, f"{self.base_url}/__emulator/{action}", json=payload, timeout=self.timeout
+            method,
+            f"{self.base_url}/__emulator/{action}",
+            json=payload,
+            params=params,
+            timeout=self.timeout,
         )
         response.raise_for_status()
         return response.json()
 
-    def seed(self, cancellations: Mapping[str, str]) -> dict[str, str]:
-        """Adds or overwrites cancellations (cancel_id -> pending, approved, shipped, ...); returns all."""
-        payload = {"cancellations": dict(cancellations)}  # the seed file's format
+    def seed(self, cancellations: Mapping[str, str], shop_cipher: str | None = None) -> dict[str, str]:
+        """Adds or overwrites cancellations (cancel_id -> pending, approved, shipped, ...); returns all.
+        `shop_cipher`: the shop they belong to (None: any shop's)."""
+        payload: dict[str, object] = {"cancellations": dict(cancellations)}  # the seed file's format
+        if shop_cipher is not None:
+            payload["shop_cipher"] = shop_cipher
         answer: dict[str, str] = self._call("POST", "seed", payload)["cancellations"]
         return answer
+
+    def add_seller(
+        self,
+        open_id: str,
+        shops: Sequence[Mapping[str, Any]],
+        *,
+        seller_name: str | None = None,
+        seller_base_region: str | None = None,
+        access_token: str | None = None,
+        refresh_token: str | None = None,
+    ) -> dict[str, Any]:
+        """Another seller authorization. `shops`: `{"cipher", "id", "name", "region", "seller_type",
+        "code"}` (only the cipher required), each with optional `"cancellations": {cancel_id: state}` that
+        belong to that shop. Returns the seller with its tokens (new ones unless given)."""
+        payload: dict[str, object] = {"open_id": open_id, "shops": [dict(shop) for shop in shops]}
+        optional = {
+            "seller_name": seller_name,
+            "seller_base_region": seller_base_region,
+            "access_token": access_token,
+            "refresh_token": refresh_token,
+        }
+        payload.update({name: value for name, value in optional.items() if value is not None})
+        answer: dict[str, Any] = self._call("POST", "sellers", payload)
+        return answer
+
+    def sellers(self) -> list[dict[str, Any]]:
+        """Every seller (the default one first) with its shops and its most recent tokens."""
+        answer: list[dict[str, Any]] = self._call("GET", "sellers")["sellers"]
+        return answer
+
+    def shops(self, seller: str | None = None) -> list[dict[str, str]]:
+        """What Get Authorized Shops lists for the seller's tokens."""
+        answer: list[dict[str, str]] = self._call("GET", "shops", params=_seller(seller))["shops"]
+        return answer
+
+    def set_shops(self, shops: Sequence[Mapping[str, str]], seller: str | None = None) -> None:
+        """The seller's authorization covers `shops` from now on; a shop left out was de-authorized."""
+        self._call("PUT", "shops", {"shops": [dict(shop) for shop in shops], **_seller(seller)})
 
     def cancellations(self) -> dict[str, str]:
         answer: dict[str, str] = self._call("GET", "cancellations")["cancellations"]
@@ -68,21 +122,27 @@ class TikTokAdmin:
         calls: list[dict[str, Any]] = self._call("GET", "calls")
         return [call for call in calls if cancel_id is None or call.get("cancel_id") == cancel_id]
 
-    def expire_token(self, access_token: str | None = None) -> None:
-        """From now on `access_token` (default: the one issued last) answers 105002 (expired)."""
+    def expire_token(self, access_token: str | None = None, seller: str | None = None) -> None:
+        """From now on `access_token` (default: the seller's issued last) answers 105002 (expired)."""
         payload = {} if access_token is None else {"access_token": access_token}
-        self._call("POST", "expire-token", payload)
+        self._call("POST", "expire-token", {**payload, **_seller(seller)})
 
-    def refresh_token(self) -> dict[str, Any]:
-        """`{"refresh_token", "refresh_token_expire_in"}`: the refresh token the emulator issued last."""
-        answer: dict[str, Any] = self._call("GET", "refresh-token")
+    def refresh_token(self, seller: str | None = None) -> dict[str, Any]:
+        """`{"refresh_token", "refresh_token_expire_in"}`: the seller's refresh token issued last."""
+        answer: dict[str, Any] = self._call("GET", "refresh-token", params=_seller(seller))
         return answer
 
-    def issue_auth_code(self) -> str:
-        """An authorization code, as the seller's consent would hand the app one (single use, 30 minutes)."""
-        return str(self._call("POST", "auth-codes")["auth_code"])
+    def expire_refresh_token(self, refresh_token: str | None = None, seller: str | None = None) -> None:
+        """From now on `refresh_token` (default: the seller's issued last) is refused as expired."""
+        payload = {} if refresh_token is None else {"refresh_token": refresh_token}
+        self._call("POST", "expire-refresh-token", {**payload, **_seller(seller)})
 
-    def first_authorization(self, app_key: str, app_secret: str) -> dict[str, Any]:
+    def issue_auth_code(self, seller: str | None = None) -> str:
+        """An authorization code, as the seller's consent would hand the app one (single use, 30 minutes);
+        exchanged, it yields that seller's tokens."""
+        return str(self._call("POST", "auth-codes", _seller(seller))["auth_code"])
+
+    def first_authorization(self, app_key: str, app_secret: str, seller: str | None = None) -> dict[str, Any]:
         """What `make authorize` gets after the seller's consent: an authorization code exchanged at Get
         Access Token (`GET /api/v2/token/get`), i.e. `access_token`, `refresh_token` and both absolute
         `*_expire_in` times, all issued by the emulator. Raises RuntimeError naming TikTok's code, never a
@@ -92,7 +152,7 @@ class TikTokAdmin:
             params={
                 "app_key": app_key,
                 "app_secret": app_secret,
-                "auth_code": self.issue_auth_code(),
+                "auth_code": self.issue_auth_code(seller),
                 "grant_type": "authorized_code",
             },
             timeout=self.timeout,
@@ -104,3 +164,7 @@ class TikTokAdmin:
             code = envelope.get("code") if isinstance(envelope, dict) else None
             raise RuntimeError(f"the emulator refused the authorization code: code {code}")
         return data
+
+
+def _seller(seller: str | None) -> dict[str, str]:
+    return {} if seller is None else {"seller": seller}

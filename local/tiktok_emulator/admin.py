@@ -1,16 +1,21 @@
 """Control endpoints under /__emulator/, for processes that cannot call the emulator's methods
-(the CLI's parent, a `make run` stack). They are not TikTok's, so they are never recorded as API calls."""
+(the CLI's parent, a `make run` stack). They are not TikTok's, so they are never recorded as API calls.
+
+The token and shop endpoints take an optional "seller" (an open_id, in the JSON body or the query string);
+without it they act on the default seller, as the emulator's methods do.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Final, Protocol
 
-from tiktok_emulator.config import parse_seed
+from tiktok_emulator.config import SellerSpec, parse_seed, seller_from_json
 from tiktok_emulator.faults import Fault, FaultPlan, fault_from_json
 from tiktok_emulator.rate_limit import RateLimit
 from tiktok_emulator.recorder import CallRecorder
+from tiktok_emulator.sellers import EmulatorSeller
 from tiktok_emulator.shops import AuthorizedShop, shops_from_json
 from tiktok_emulator.state import CancellationState
 from tiktok_emulator.wire import Answer, IncomingRequest, json_answer
@@ -27,7 +32,7 @@ class Controls(Protocol):
     @property
     def faults(self) -> FaultPlan: ...
 
-    def seed(self, cancellations: dict[str, CancellationState]) -> None: ...
+    def seed(self, cancellations: dict[str, CancellationState], shop_cipher: str | None = None) -> None: ...
 
     def cancellations(self) -> dict[str, CancellationState]: ...
 
@@ -37,22 +42,27 @@ class Controls(Protocol):
 
     def expire_token(self, token: str | None = None) -> None: ...
 
-    def add_access_token(self, token: str) -> None: ...
+    def add_access_token(self, token: str, seller: str | None = None) -> None: ...
 
-    @property
-    def refresh_token(self) -> str: ...
+    def access_token_of(self, seller: str | None = None) -> str: ...
+
+    def refresh_token_of(self, seller: str | None = None) -> str: ...
 
     def refresh_token_expire_in(self, token: str | None = None) -> int | None: ...
 
-    def issue_refresh_token(self, lifetime: float = ...) -> str: ...
+    def issue_refresh_token(self, lifetime: float = ..., seller: str | None = None) -> str: ...
 
     def expire_refresh_token(self, token: str | None = None) -> None: ...
 
-    def issue_auth_code(self, lifetime: float = ...) -> str: ...
+    def issue_auth_code(self, lifetime: float = ..., seller: str | None = None) -> str: ...
 
-    def authorized_shops(self) -> list[AuthorizedShop]: ...
+    def authorized_shops(self, seller: str | None = None) -> list[AuthorizedShop]: ...
 
-    def set_authorized_shops(self, shops: list[AuthorizedShop]) -> None: ...
+    def set_authorized_shops(self, shops: list[AuthorizedShop], seller: str | None = None) -> None: ...
+
+    def add_sellers(self, specs: Sequence[SellerSpec]) -> list[EmulatorSeller]: ...
+
+    def sellers(self) -> list[EmulatorSeller]: ...
 
     def reset(self) -> None: ...
 
@@ -79,21 +89,72 @@ def answer_admin(controls: Controls, request: IncomingRequest) -> Answer:
         payload = json.loads(request.body) if request.body.strip() else {}
         if not isinstance(payload, dict):
             raise ValueError("the request body must be a JSON object")
+        # GET /__emulator/shops?seller=... reads better than a GET with a body; the body wins if both.
+        if "seller" in request.query:
+            payload.setdefault("seller", request.query["seller"])
         return json_answer(200, action(controls, payload))
     except ValueError as error:  # json.JSONDecodeError included
         return json_answer(400, {"error": str(error)})
 
 
 def _seed(controls: Controls, payload: dict[str, object]) -> object:
-    """The seed file's format; its cancellations are added (or overwritten), the rest stays."""
-    seed = parse_seed(payload, "POST /__emulator/seed")
-    if seed.credentials:
+    """The seed file's format; its cancellations are added (or overwritten), its sellers added, the rest
+    stays. Here "shop_cipher" names the shop the top-level cancellations belong to (in the seed file it is
+    the default seller's shop, which a running emulator cannot change). A seller the emulator has already
+    (the seed file's own, sent again by `make local-seed`) is not added twice: only its shops'
+    cancellations are seeded."""
+    source = "POST /__emulator/seed"
+    seed = parse_seed(payload, source)
+    credentials = sorted(name for name in seed.credentials if name != "shop_cipher")
+    if credentials:
         raise ValueError(
-            f"POST /__emulator/seed: {', '.join(sorted(seed.credentials))} can only be set at start "
-            "(--seed FILE or the options); send cancellations only"
+            f"{source}: {', '.join(credentials)} can only be set at start (--seed FILE or the options); "
+            "send cancellations (and a shop_cipher they belong to), and sellers, only"
         )
-    controls.seed(seed.cancellations)
-    return {"cancellations": controls.cancellations()}
+    # Every check before any change, so that a refused seed changes nothing.
+    existing = {seller.open_id: seller for seller in controls.sellers()}
+    new = [spec for spec in seed.sellers if spec.open_id not in existing]
+    known = [spec for spec in seed.sellers if spec.open_id in existing]
+    for spec in known:
+        ciphers = {shop.cipher for shop in existing[spec.open_id].shops}
+        for cipher in spec.cancellations:
+            if cipher not in ciphers:
+                raise ValueError(f"{source}: seller {spec.open_id} exists and has no shop {cipher} (now)")
+    shop_cipher = seed.credentials.get("shop_cipher")
+    if shop_cipher is not None:
+        shops = [
+            *(s for seller in existing.values() for s in seller.shops),
+            *(s for n in new for s in n.shops),
+        ]
+        if shop_cipher not in {shop.cipher for shop in shops}:
+            raise ValueError(f"{source}: shop_cipher {shop_cipher!r} is no seller's shop")
+    added = _add_sellers(controls, new, source) if new else []
+    for spec in known:
+        for cipher, cancellations in spec.cancellations.items():
+            controls.seed(cancellations, cipher)
+    controls.seed(seed.cancellations, shop_cipher)
+    answer: dict[str, object] = {"cancellations": controls.cancellations()}
+    if added:
+        answer["sellers"] = [seller.to_json() for seller in added]
+    return answer
+
+
+def _add_sellers(controls: Controls, specs: Sequence[SellerSpec], source: str) -> list[EmulatorSeller]:
+    try:
+        return controls.add_sellers(specs)
+    except ValueError as error:
+        raise ValueError(f"{source}: {error}") from None
+
+
+def _add_seller(controls: Controls, payload: dict[str, object]) -> object:
+    """One seller object of the seed format; answers the seller with its tokens."""
+    source = "POST /__emulator/sellers"
+    [seller] = _add_sellers(controls, [seller_from_json(payload, source)], source)
+    return seller.to_json()
+
+
+def _sellers(controls: Controls, payload: dict[str, object]) -> object:
+    return {"sellers": [seller.to_json() for seller in controls.sellers()]}
 
 
 def _cancellations(controls: Controls, payload: dict[str, object]) -> object:
@@ -140,10 +201,8 @@ def _clear_faults(controls: Controls, payload: dict[str, object]) -> object:
 
 
 def _expire_token(controls: Controls, payload: dict[str, object]) -> object:
-    token = payload.get("access_token")
-    if token is not None and not isinstance(token, str):
-        raise ValueError("access_token must be a string")
-    controls.expire_token(token)
+    token, seller = _token_or_seller(payload, "access_token")
+    controls.expire_token(token if seller is None else controls.access_token_of(seller))
     return {"expired": True}
 
 
@@ -151,42 +210,61 @@ def _add_access_token(controls: Controls, payload: dict[str, object]) -> object:
     token = payload.get("access_token")
     if not isinstance(token, str) or not token:
         raise ValueError("access_token must be a non-empty string")
-    controls.add_access_token(token)
+    controls.add_access_token(token, _seller(payload))
     return {"added": True}
 
 
 def _issue_auth_code(controls: Controls, payload: dict[str, object]) -> object:
-    lifetime = _optional_seconds(payload, "lifetime")
-    code = controls.issue_auth_code() if lifetime is None else controls.issue_auth_code(lifetime)
-    return {"auth_code": code}
+    lifetime, seller = _optional_seconds(payload, "lifetime"), _seller(payload)
+    if lifetime is None:
+        return {"auth_code": controls.issue_auth_code(seller=seller)}
+    return {"auth_code": controls.issue_auth_code(lifetime, seller)}
 
 
 def _issue_refresh_token(controls: Controls, payload: dict[str, object]) -> object:
-    lifetime = _optional_seconds(payload, "lifetime")
-    token = controls.issue_refresh_token() if lifetime is None else controls.issue_refresh_token(lifetime)
+    lifetime, seller = _optional_seconds(payload, "lifetime"), _seller(payload)
+    if lifetime is None:
+        token = controls.issue_refresh_token(seller=seller)
+    else:
+        token = controls.issue_refresh_token(lifetime, seller)
     return {"refresh_token": token, "refresh_token_expire_in": controls.refresh_token_expire_in(token)}
 
 
 def _refresh_token(controls: Controls, payload: dict[str, object]) -> object:
-    token = controls.refresh_token
+    token = controls.refresh_token_of(_seller(payload))
     return {"refresh_token": token, "refresh_token_expire_in": controls.refresh_token_expire_in(token)}
 
 
 def _expire_refresh_token(controls: Controls, payload: dict[str, object]) -> object:
-    token = payload.get("refresh_token")
-    if token is not None and not isinstance(token, str):
-        raise ValueError("refresh_token must be a string")
-    controls.expire_refresh_token(token)
+    token, seller = _token_or_seller(payload, "refresh_token")
+    controls.expire_refresh_token(token if seller is None else controls.refresh_token_of(seller))
     return {"expired": True}
 
 
 def _shops(controls: Controls, payload: dict[str, object]) -> object:
-    return {"shops": [shop.to_json() for shop in controls.authorized_shops()]}
+    return {"shops": [shop.to_json() for shop in controls.authorized_shops(_seller(payload))]}
 
 
 def _set_shops(controls: Controls, payload: dict[str, object]) -> object:
-    controls.set_authorized_shops(shops_from_json(payload.get("shops")))
+    controls.set_authorized_shops(shops_from_json(payload.get("shops")), _seller(payload))
     return _shops(controls, payload)
+
+
+def _seller(payload: dict[str, object]) -> str | None:
+    seller = payload.get("seller")
+    if seller is not None and (not isinstance(seller, str) or not seller):
+        raise ValueError("seller must be a seller's open_id, a non-empty string")
+    return seller
+
+
+def _token_or_seller(payload: dict[str, object], name: str) -> tuple[str | None, str | None]:
+    """A token named outright, or a seller whose latest token is meant; neither: the default seller's."""
+    token, seller = payload.get(name), _seller(payload)
+    if token is not None and not isinstance(token, str):
+        raise ValueError(f"{name} must be a string")
+    if token is not None and seller is not None:
+        raise ValueError(f"give {name} or seller, not both")
+    return token, seller
 
 
 def _optional_seconds(payload: dict[str, object], name: str) -> float | None:
@@ -214,6 +292,8 @@ def _clear_calls(controls: Controls, payload: dict[str, object]) -> object:
 
 _ACTIONS: Final[dict[tuple[str, str], Callable[[Controls, dict[str, object]], object]]] = {
     ("POST", "seed"): _seed,
+    ("POST", "sellers"): _add_seller,
+    ("GET", "sellers"): _sellers,
     ("GET", "cancellations"): _cancellations,
     ("GET", "approvals"): _approvals,
     ("GET", "repeated-key"): _repeated_key,

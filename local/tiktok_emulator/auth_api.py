@@ -2,7 +2,8 @@
 
 Unsigned GET requests with app_key and app_secret in the query. Success hands out a new access token (7 days)
 and a new refresh token; both `*_expire_in` values are absolute Unix times, as TikTok's are. The codes
-for refusals are assumptions (see codes.py).
+for refusals are assumptions (see codes.py). The tokens are those of the seller the code or the refresh
+token belongs to, and the answer names that seller.
 """
 
 from __future__ import annotations
@@ -18,18 +19,24 @@ from tiktok_emulator.auth_state import (
     GrantStatus,
     new_token,
 )
+from tiktok_emulator.sellers import DEFAULT_SELLER
 from tiktok_emulator.shop_api import Rejection, Route, method_not_allowed, path_not_found
 from tiktok_emulator.signing import sign_matches
 from tiktok_emulator.state import ShopState
 from tiktok_emulator.wire import Answer, IncomingRequest, envelope, new_request_id
 
-SELLER: Final = {
-    "open_id": "emulator-open-id",
-    "seller_name": "Emulator Seller",
-    "seller_base_region": "GB",
+# What every grant says of the seller besides its profile.
+_GRANT_FIELDS: Final = {
     "user_type": 0,  # a seller (1 would be a creator)
     "granted_scopes": ["seller.authorization.info", "seller.return_refund.basic"],
 }
+SELLER: Final = {
+    "open_id": DEFAULT_SELLER.open_id,
+    "seller_name": DEFAULT_SELLER.seller_name,
+    "seller_base_region": DEFAULT_SELLER.seller_base_region,
+    **_GRANT_FIELDS,
+}
+"""The default seller, as the token endpoints describe it."""
 
 _REFRESH_REFUSALS: Final[dict[GrantStatus, str]] = {
     "unknown": "can not find related auth record",
@@ -80,31 +87,36 @@ class AuthApi:
         return None
 
     def _refresh(self, request: IncomingRequest) -> dict[str, object] | Rejection:
-        status, authorization_expiry = self.auth_state.spend_refresh_token(
+        status, authorization_expiry, seller = self.auth_state.spend_refresh_token(
             request.query.get("refresh_token", ""), self.clock()
         )
-        if status != "valid":
+        if status != "valid" or seller is None:
             return Rejection(codes.AUTH_RECORD_NOT_FOUND, _REFRESH_REFUSALS[status])
         # The new refresh token lives as long as the authorization, not a fresh year.
-        return self._grant(authorization_expiry)
+        return self._grant(seller, authorization_expiry)
 
     def _exchange_code(self, request: IncomingRequest) -> dict[str, object] | Rejection:
-        status = self.auth_state.spend_auth_code(request.query.get("auth_code", ""), self.clock())
-        if status != "valid":
+        status, seller = self.auth_state.spend_auth_code(request.query.get("auth_code", ""), self.clock())
+        if status != "valid" or seller is None:
             return Rejection(codes.INVALID_AUTH_CODE, "invalid auth code")
-        return self._grant(self.clock() + REFRESH_TOKEN_LIFETIME)
+        return self._grant(seller, self.clock() + REFRESH_TOKEN_LIFETIME)
 
-    def _grant(self, refresh_token_expiry: float) -> dict[str, object]:
+    def _grant(self, seller: str, refresh_token_expiry: float) -> dict[str, object]:
         access_token, refresh_token = new_token("ROW_access"), new_token("ROW_refresh")
         access_token_expiry = int(self.clock()) + ACCESS_TOKEN_LIFETIME
-        self.shop_state.add_access_token(access_token, expires_at=access_token_expiry)
-        self.auth_state.add_refresh_token(refresh_token, refresh_token_expiry)
+        with self.shop_state.lock:
+            self.shop_state.add_access_token(access_token, expires_at=access_token_expiry, seller=seller)
+            profile = self.shop_state.sellers.profile(seller)
+        self.auth_state.add_refresh_token(refresh_token, refresh_token_expiry, seller)
         return {
             "access_token": access_token,
             "access_token_expire_in": access_token_expiry,
             "refresh_token": refresh_token,
             "refresh_token_expire_in": int(refresh_token_expiry),
-            **SELLER,
+            "open_id": profile.open_id,
+            "seller_name": profile.seller_name,
+            "seller_base_region": profile.seller_base_region,
+            **_GRANT_FIELDS,
         }
 
 

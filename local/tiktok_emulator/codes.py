@@ -18,6 +18,7 @@ REQUEST_TIMEOUT: Final = 36009007
 INVALID_PATH: Final = 36009009
 METHOD_NOT_ALLOWED: Final = 36009010
 
+INVALID_TOKEN: Final = 101000  # invalid token, or a token used with a shop it may not act for
 ACCESS_TOKEN_EXPIRED: Final = 105002
 INVALID_SIGN: Final = 106001
 SHOP_CIPHER_MISSING: Final = 106013

@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -20,11 +21,14 @@ from tiktok_emulator.config import (
     DEFAULT_REFRESH_TOKEN,
     DEFAULT_SHOP_CIPHER,
     Seed,
+    SellerSpec,
+    check_distinct_sellers,
     read_seed_file,
 )
 from tiktok_emulator.faults import Fault, FaultPlan
 from tiktok_emulator.rate_limit import DEFAULT_RATE_LIMIT, RateLimit
 from tiktok_emulator.recorder import CallRecorder, RecordedCall, redacted_query
+from tiktok_emulator.sellers import EmulatorSeller
 from tiktok_emulator.server import EmulatorHTTPServer
 from tiktok_emulator.shop_api import Route, ShopApi, match_route, too_many_requests
 from tiktok_emulator.shops import AuthorizedShop
@@ -42,7 +46,13 @@ logger = logging.getLogger("tiktok_emulator")
 
 
 class TikTokEmulator:
-    """Explicit arguments win over the seed file, which wins over the DEFAULT_* credentials."""
+    """Explicit arguments win over the seed file, which wins over the DEFAULT_* credentials.
+
+    Sellers: the constructor's credentials and shops are the default seller's (open_id
+    "emulator-open-id"), and every method without a `seller` argument acts on it. add_seller (and the seed
+    file's "sellers") adds others; a `seller` argument is an open_id. Each access and refresh token
+    belongs to one seller and acts only for that seller's shops.
+    """
 
     def __init__(
         self,
@@ -73,10 +83,11 @@ class TikTokEmulator:
         self._initial_access_token = access_token or from_file.get("access_token", DEFAULT_ACCESS_TOKEN)
         self._initial_refresh_token = refresh_token or from_file.get("refresh_token", DEFAULT_REFRESH_TOKEN)
         self._initial_shops = list(shops) if shops is not None else [AuthorizedShop(self.shop_cipher)]
-        self._initial_cancellations: dict[str, CancellationState] = {
-            **seed.cancellations,
-            **validate_cancellations(cancellations or {}),
-        }
+        explicit = validate_cancellations(cancellations or {})
+        self._initial_cancellations: dict[str, CancellationState] = {**seed.cancellations, **explicit}
+        # Tokens drawn once, so that reset() brings back the same sellers with the same tokens; a
+        # cancellation the arguments name is theirs, no seller shop's.
+        self._initial_sellers = tuple(_with_tokens(spec, overridden=explicit) for spec in seed.sellers)
         self.host = host
         self.port = port
         self._clock = clock
@@ -100,6 +111,7 @@ class TikTokEmulator:
             auth_state=self._auth_state,
             clock=clock,
         )
+        self._add_sellers(self._initial_sellers, now=None)
         self._faults = FaultPlan()
         self._recorder = CallRecorder()
         self._stopping = threading.Event()
@@ -172,10 +184,16 @@ class TikTokEmulator:
 
     # -- state -------------------------------------------------------------------------------------------
 
-    def seed(self, cancellations: Mapping[str, str]) -> None:
+    def seed(self, cancellations: Mapping[str, str], shop_cipher: str | None = None) -> None:
         """Adds or overwrites cancellations; states: pending, approved, complete, shipped, cancelled,
-        other_seller. Seeding "approved" is an approval made elsewhere (Seller Center): not counted."""
-        self._state.seed(validate_cancellations(cancellations), self._clock())
+        other_seller. Seeding "approved" is an approval made elsewhere (Seller Center): not counted.
+        `shop_cipher`: the shop they belong to (a seller's shop now); approved with another shop's cipher
+        they answer as "other_seller" does, and Search lists them for that shop only. None: any shop's."""
+        valid = validate_cancellations(cancellations)
+        with self._state.lock:
+            if shop_cipher is not None and self._state.sellers.owner_of_cipher(shop_cipher) is None:
+                raise ValueError(f"shop_cipher {shop_cipher!r} is no seller's shop")
+            self._state.seed(valid, self._clock(), shop_cipher)
 
     def withdraw(self, cancel_id: str) -> None:
         """The buyer withdraws the request: from now on it is CANCELLATION_REQUEST_CANCELLED."""
@@ -211,12 +229,17 @@ class TikTokEmulator:
 
     @property
     def access_token(self) -> str:
-        """The most recently issued token (after add_access_token, the new one)."""
+        """The default seller's most recently issued token (after add_access_token, the new one)."""
         return self._state.current_access_token
 
-    def add_access_token(self, token: str) -> None:
-        """Issues another valid token, as a refresh would; older tokens stay valid until expired."""
-        self._state.add_access_token(token)
+    def access_token_of(self, seller: str | None = None) -> str:
+        """The seller's most recently issued access token."""
+        return self._state.access_token_of(seller)
+
+    def add_access_token(self, token: str, seller: str | None = None) -> None:
+        """Issues another valid token, as a refresh would; older tokens stay valid until expired.
+        ValueError when `token` is another seller's."""
+        self._state.add_access_token(token, seller=seller)
 
     def expire_token(self, token: str | None = None) -> None:
         """From now on `token` (default: the current one) answers 105002."""
@@ -230,34 +253,119 @@ class TikTokEmulator:
 
     @property
     def refresh_token(self) -> str:
-        """The refresh token most recently issued (each one can be used once)."""
+        """The default seller's refresh token most recently issued (each one can be used once)."""
         return self._auth_state.current_refresh_token
+
+    def refresh_token_of(self, seller: str | None = None) -> str:
+        """The seller's refresh token most recently issued."""
+        return self._auth_state.refresh_token_of(self._resolve(seller))
 
     def refresh_token_expire_in(self, token: str | None = None) -> int | None:
         """When `token` (default: the current one) expires, as a Unix time; None if unknown."""
         expiry = self._auth_state.refresh_token_expiry(self.refresh_token if token is None else token)
         return None if expiry is None else int(expiry)
 
-    def issue_refresh_token(self, lifetime: float = REFRESH_TOKEN_LIFETIME) -> str:
+    def issue_refresh_token(self, lifetime: float = REFRESH_TOKEN_LIFETIME, seller: str | None = None) -> str:
         """A new valid refresh token, as if the seller had just authorized the app again."""
         token = new_token("ROW_refresh")
-        self._auth_state.add_refresh_token(token, self._clock() + lifetime)
+        self._auth_state.add_refresh_token(token, self._clock() + lifetime, self._resolve(seller))
         return token
 
     def expire_refresh_token(self, token: str | None = None) -> None:
         """From now on `token` (default: the current one) is refused as expired."""
         self._auth_state.expire_refresh_token(token)
 
-    def issue_auth_code(self, lifetime: float = AUTH_CODE_LIFETIME) -> str:
-        """An authorization code, as the seller's consent would redirect with; single use."""
-        return self._auth_state.issue_auth_code(self._clock(), lifetime)
+    def issue_auth_code(self, lifetime: float = AUTH_CODE_LIFETIME, seller: str | None = None) -> str:
+        """An authorization code, as the seller's consent would redirect with; single use. Exchanged, it
+        yields that seller's tokens."""
+        return self._auth_state.issue_auth_code(self._clock(), lifetime, self._resolve(seller))
 
-    def authorized_shops(self) -> list[AuthorizedShop]:
-        return self._state.authorized_shops()
+    def authorized_shops(self, seller: str | None = None) -> list[AuthorizedShop]:
+        return self._state.authorized_shops(seller)
 
-    def set_authorized_shops(self, shops: Sequence[AuthorizedShop]) -> None:
-        """What Get Authorized Shops lists from now on; approvals accept any of their ciphers."""
-        self._state.set_authorized_shops(shops)
+    def set_authorized_shops(self, shops: Sequence[AuthorizedShop], seller: str | None = None) -> None:
+        """What Get Authorized Shops lists for the seller's tokens from now on; approvals accept any of
+        their ciphers. A shop left out was de-authorized: its cipher answers 101000 for this seller.
+        ValueError for a cipher another seller's shop has."""
+        self._state.set_authorized_shops(shops, seller)
+
+    # -- sellers -------------------------------------------------------------------------------------------
+
+    def add_seller(
+        self,
+        open_id: str,
+        shops: Sequence[AuthorizedShop],
+        *,
+        seller_name: str | None = None,
+        seller_base_region: str | None = None,
+        access_token: str | None = None,
+        refresh_token: str | None = None,
+    ) -> EmulatorSeller:
+        """Another seller authorization, with its shops (several for a cross-border seller) and one token
+        of each kind, new ones unless given. ValueError for an open_id or token that exists already, or a
+        cipher another seller's shop has. reset() removes it again."""
+        spec = SellerSpec(
+            open_id=open_id,
+            shops=tuple(shops),
+            seller_name=seller_name,
+            seller_base_region=seller_base_region,
+            access_token=access_token,
+            refresh_token=refresh_token,
+        )
+        [seller] = self.add_sellers([spec])
+        return seller
+
+    def add_sellers(self, specs: Sequence[SellerSpec]) -> list[EmulatorSeller]:
+        """All or none (see add_seller); each spec's per-shop cancellations are seeded as that shop's."""
+        return self._add_sellers(specs, now=self._clock())
+
+    def seller(self, open_id: str | None = None) -> EmulatorSeller:
+        """One seller as it stands (None: the default one); ValueError for an unknown open_id."""
+        with self._state.lock:
+            directory = self._state.sellers
+            resolved = directory.resolve(open_id)
+            profile, shops, access_token = (
+                directory.profile(resolved),
+                directory.shops(resolved),
+                directory.access_token(resolved),
+            )
+        return EmulatorSeller(
+            open_id=profile.open_id,
+            seller_name=profile.seller_name,
+            seller_base_region=profile.seller_base_region,
+            access_token=access_token,
+            refresh_token=self._auth_state.refresh_token_of(resolved),
+            shops=tuple(shops),
+        )
+
+    def sellers(self) -> list[EmulatorSeller]:
+        """The default seller first, then the others in the order they were added."""
+        with self._state.lock:
+            open_ids = self._state.sellers.open_ids()
+        return [self.seller(open_id) for open_id in open_ids]
+
+    def _resolve(self, seller: str | None) -> str:
+        with self._state.lock:
+            return self._state.sellers.resolve(seller)
+
+    def _add_sellers(self, specs: Sequence[SellerSpec], now: float | None) -> list[EmulatorSeller]:
+        """`now`: when their cancellations were seeded (None: at start, like the constructor's)."""
+        tokens = [_tokens(spec) for spec in specs]
+        drawn = zip(specs, tokens, strict=True)
+        check_distinct_sellers([replace(spec, access_token=a, refresh_token=r) for spec, (a, r) in drawn])
+        with self._state.lock:
+            # Every check before any change, so that a refused batch leaves nothing behind.
+            for spec, (access_token, refresh_token) in zip(specs, tokens, strict=True):
+                self._state.sellers.check_new(spec.profile(), spec.shops, access_token)
+                if self._auth_state.knows_refresh_token(refresh_token):
+                    raise ValueError(f"seller {spec.open_id!r}: its refresh token is already issued")
+            for spec, (access_token, refresh_token) in zip(specs, tokens, strict=True):
+                self._state.add_seller(spec.profile(), spec.shops, access_token)
+                expiry = self._clock() + REFRESH_TOKEN_LIFETIME
+                self._auth_state.add_refresh_token(refresh_token, expiry, spec.open_id)
+                for cipher, cancellations in spec.cancellations.items():
+                    self._state.seed(cancellations, now, shop_cipher=cipher)
+        return [self.seller(spec.open_id) for spec in specs]
 
     # -- faults and calls --------------------------------------------------------------------------------
 
@@ -278,13 +386,16 @@ class TikTokEmulator:
         return self._recorder
 
     def reset(self) -> None:
-        """Back to the constructor's cancellations, tokens, shops and repeated-key mode; no faults, no
-        idempotency records, no authorization codes, no calls, no approvals counted."""
-        self._state.reset(self._initial_cancellations, self._initial_access_token, self._initial_shops)
+        """Back to the constructor's cancellations, tokens, shops, sellers (the seed file's, with the
+        tokens they started with) and repeated-key mode; no faults, no idempotency records, no
+        authorization codes, no calls, no approvals counted."""
+        with self._state.lock:
+            self._state.reset(self._initial_cancellations, self._initial_access_token, self._initial_shops)
+            self._auth_state.reset(self._initial_refresh_token, self._clock())
+            self._add_sellers(self._initial_sellers, now=None)
         self.set_repeated_key_mode(self._initial_repeated_key)
         self._rate_limit.set_limit(self._initial_rate_limit)
         self._rate_limit.reset()
-        self._auth_state.reset(self._initial_refresh_token, self._clock())
         self._faults.clear()
         self._recorder.clear()
 
@@ -365,3 +476,23 @@ class TikTokEmulator:
 
     def _endpoint_answer(self, request: IncomingRequest, route: Route) -> Answer:
         return (self._auth_api if route.on_auth_host else self._api).answer(request, route)
+
+
+def _tokens(spec: SellerSpec) -> tuple[str, str]:
+    """The spec's access and refresh tokens, new ones shaped like TikTok's where it names none."""
+    return spec.access_token or new_token("ROW_access"), spec.refresh_token or new_token("ROW_refresh")
+
+
+def _with_tokens(spec: SellerSpec, overridden: Mapping[str, object]) -> SellerSpec:
+    """`spec` with its tokens drawn (see _tokens), without the cancellations `overridden` names."""
+    access_token, refresh_token = _tokens(spec)
+    cancellations = {
+        cipher: {cancel_id: state for cancel_id, state in owned.items() if cancel_id not in overridden}
+        for cipher, owned in spec.cancellations.items()
+    }
+    return replace(
+        spec,
+        access_token=access_token,
+        refresh_token=refresh_token,
+        cancellations={cipher: owned for cipher, owned in cancellations.items() if owned},
+    )

@@ -1,5 +1,6 @@
 """Search Cancellations over the emulator's state, shaped as the published response sample.
 
+Lists what the request's shop may see: its own cancellations and those seeded for no shop in particular.
 Not modelled: sorting by anything but seeding order, buyer_user_ids and time filters (accepted, ignored),
 locales, line items. A shipped order's cancellation is listed as still pending: TikTok does not document
 what a shipped order does to it, and approving it answers 25001045 either way.
@@ -51,7 +52,8 @@ def answer_search(state: ShopState, request: IncomingRequest, request_id: str, n
     with state.lock:
         listed = [
             _cancellation_json(state, cancel_id, status, now)
-            for cancel_id, emulator_state in state.cancellations().items()
+            # The shop_cipher check passed before the search: the query has one.
+            for cancel_id, emulator_state in state.cancellations_of_shop(request.query["shop_cipher"]).items()
             if (status := CANCEL_STATUS.get(emulator_state)) is not None
         ]
     matching = [item for item in listed if _matches(item, filters)]

@@ -1,5 +1,5 @@
 """The TikTok Shop endpoints themselves: routing, the checks TikTok makes in the order it makes them, the
-approval with its idempotency, and Get Authorized Shops."""
+approval with its idempotency, and Get Authorized Shops (the shops of the access token's seller)."""
 
 from __future__ import annotations
 
@@ -135,7 +135,9 @@ class ShopApi:
         if route.endpoint == "search_cancellations":
             return answer_search(self.state, request, request_id, self.clock())
         if route.cancel_id is None:
-            shops = [shop.to_json() for shop in self.state.authorized_shops()]
+            # The access token check passed: the token is a seller's.
+            seller = self.state.seller_of_token(request.headers["x-tts-access-token"])
+            shops = [shop.to_json() for shop in self.state.authorized_shops(seller)]
             return envelope(codes.SUCCESS, "Success", request_id, {"shops": shops})
         return self._approve(route.cancel_id, request, request_id)
 
@@ -150,6 +152,11 @@ class ShopApi:
                 if stored is not None:
                     return stored
             current = self.state.cancellation_state(cancel_id)
+            owner = self.state.shop_of(cancel_id)
+            if current is not None and owner is not None and owner != shop_cipher:
+                # Another shop's order, even one of the same seller: answered as TikTok answers an order
+                # this shop may not process, whatever its state.
+                current = "other_seller"
             if current == "pending":
                 self.state.record_approval(cancel_id, self.clock())
             code, message = _OUTCOMES[current]
@@ -225,9 +232,14 @@ def _check_shop_cipher(api: ShopApi, request: IncomingRequest) -> Rejection | No
     shop_cipher = request.query.get("shop_cipher")
     if shop_cipher is None:
         return Rejection(codes.SHOP_CIPHER_MISSING, "The 'shop_cipher' parameter is required for this API.")
-    # Any authorized shop will do (by default there is one, with the emulator's shop_cipher); the
-    # cancellations are not kept per shop.
-    if shop_cipher not in {shop.cipher for shop in api.state.authorized_shops()}:
+    # Any shop of the token's seller will do (by default there is one, with the emulator's shop_cipher).
+    # The access token check passed before this one, so the header is there.
+    access = api.state.cipher_access(request.headers["x-tts-access-token"], shop_cipher)
+    if access == "mismatch":
+        # Another seller's shop, or one this seller de-authorized: TikTok's "token/shop mismatch".
+        message = "Invalid access token. The access token does not match the shop of the 'shop_cipher'."
+        return Rejection(codes.INVALID_TOKEN, message)
+    if access == "unknown":
         message = "Invalid credentials. The 'shop_cipher' parameter does not match an authorized shop."
         return Rejection(codes.INVALID_CREDENTIALS, message)
     return None

@@ -1,4 +1,5 @@
-"""What the fake TikTok remembers between requests: cancellations, access tokens and idempotent answers."""
+"""What the fake TikTok remembers between requests: cancellations (and the shop each belongs to, if any),
+access tokens, the sellers they belong to, and idempotent answers."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Final, Literal, TypeGuard, get_args
 
+from tiktok_emulator.sellers import DEFAULT_SELLER, CipherAccess, SellerDirectory, SellerProfile
 from tiktok_emulator.shops import AuthorizedShop
 from tiktok_emulator.wire import Answer
 
@@ -55,15 +57,20 @@ class ShopState:
         cancellations: Mapping[str, CancellationState],
         access_token: str,
         shops: Sequence[AuthorizedShop] = (),
+        seller: SellerProfile = DEFAULT_SELLER,
     ) -> None:
+        """`access_token` and `shops` are `seller`'s, the default seller; add_seller adds others."""
         self.lock = threading.RLock()
+        self._default_seller = seller
         self._cancellations: dict[str, CancellationState] = {}
+        # The shop a cancellation belongs to, for those seeded with one; the others are any shop's.
+        self._shop_by_cancel_id: dict[str, str] = {}
         self._expired_by_token: dict[str, bool] = {}
         # Tokens issued by the token endpoints expire by the clock too; the seeded one only on demand.
         self._expiry_by_token: dict[str, float] = {}
-        self._current_token = access_token
+        self.sellers = SellerDirectory(seller, access_token, shops)
+        """Guarded by `lock`, as everything else here."""
         self._answers_by_key: dict[tuple[str, str], Answer] = {}
-        self._shops: list[AuthorizedShop] = []
         # When each cancellation was seeded and last changed (emulator clock), and how many times an API
         # call approved it: the "exactly once" that tests and the soak check.
         self._created_at: dict[str, float] = {}
@@ -77,28 +84,55 @@ class ShopState:
         access_token: str,
         shops: Sequence[AuthorizedShop] = (),
     ) -> None:
+        """Back to the default seller alone, with `access_token` and `shops`; no cancellation owned."""
         with self.lock:
             self._cancellations = dict(cancellations)
+            self._shop_by_cancel_id = {}
             self._expired_by_token = {access_token: False}
             self._expiry_by_token = {}
-            self._current_token = access_token
+            self.sellers = SellerDirectory(self._default_seller, access_token, shops)
             self._answers_by_key = {}
-            self._shops = list(shops)
             self._created_at = {}
             self._updated_at = {}
             self._approvals = {}
 
-    def authorized_shops(self) -> list[AuthorizedShop]:
+    def authorized_shops(self, seller: str | None = None) -> list[AuthorizedShop]:
         with self.lock:
-            return list(self._shops)
+            return self.sellers.shops(seller)
 
-    def set_authorized_shops(self, shops: Sequence[AuthorizedShop]) -> None:
+    def set_authorized_shops(self, shops: Sequence[AuthorizedShop], seller: str | None = None) -> None:
         with self.lock:
-            self._shops = list(shops)
+            self.sellers.set_shops(shops, seller)
 
-    def seed(self, cancellations: Mapping[str, CancellationState], now: float | None = None) -> None:
+    def add_seller(self, profile: SellerProfile, shops: Sequence[AuthorizedShop], access_token: str) -> None:
+        with self.lock:
+            self.sellers.add(profile, shops, access_token)
+            self._expired_by_token[access_token] = False
+
+    def seller_of_token(self, token: str) -> str | None:
+        with self.lock:
+            return self.sellers.seller_of_token(token)
+
+    def cipher_access(self, token: str, shop_cipher: str) -> CipherAccess:
+        """What `shop_cipher` is to the seller `token` belongs to (a token with no seller: to no one)."""
+        with self.lock:
+            seller = self.sellers.seller_of_token(token)
+            return "unknown" if seller is None else self.sellers.cipher_access(seller, shop_cipher)
+
+    def seed(
+        self,
+        cancellations: Mapping[str, CancellationState],
+        now: float | None = None,
+        shop_cipher: str | None = None,
+    ) -> None:
+        """Adds or overwrites; the cancellations belong to `shop_cipher`'s shop, or (None) to any shop."""
         with self.lock:
             self._cancellations.update(cancellations)
+            for cancel_id in cancellations:
+                if shop_cipher is None:
+                    self._shop_by_cancel_id.pop(cancel_id, None)
+                else:
+                    self._shop_by_cancel_id[cancel_id] = shop_cipher
             if now is not None:
                 for cancel_id in cancellations:
                     self._created_at.setdefault(cancel_id, now)
@@ -107,6 +141,20 @@ class ShopState:
     def cancellation_state(self, cancel_id: str) -> CancellationState | None:
         with self.lock:
             return self._cancellations.get(cancel_id)
+
+    def shop_of(self, cancel_id: str) -> str | None:
+        """The cipher of the shop the cancellation belongs to; None: any shop's (or no such cancellation)."""
+        with self.lock:
+            return self._shop_by_cancel_id.get(cancel_id)
+
+    def cancellations_of_shop(self, shop_cipher: str) -> dict[str, CancellationState]:
+        """The cancellations `shop_cipher`'s shop can see: its own and those that belong to no shop."""
+        with self.lock:
+            return {
+                cancel_id: state
+                for cancel_id, state in self._cancellations.items()
+                if self._shop_by_cancel_id.get(cancel_id, shop_cipher) == shop_cipher
+            }
 
     def set_cancellation_state(
         self, cancel_id: str, state: CancellationState, now: float | None = None
@@ -138,9 +186,13 @@ class ShopState:
 
     @property
     def current_access_token(self) -> str:
-        """The token most recently issued: the one a refresh would hand out."""
+        """The default seller's token most recently issued: the one a refresh would hand out."""
         with self.lock:
-            return self._current_token
+            return self.sellers.access_token()
+
+    def access_token_of(self, seller: str | None = None) -> str:
+        with self.lock:
+            return self.sellers.access_token(seller)
 
     def token_status(self, token: str, now: float | None = None) -> TokenStatus:
         """`now`: the clock, for tokens issued with an expiry time; None looks at the expired flag only."""
@@ -153,16 +205,20 @@ class ShopState:
             return "expired"
         return "expired" if expired else "valid"
 
-    def add_access_token(self, token: str, expires_at: float | None = None) -> None:
+    def add_access_token(
+        self, token: str, expires_at: float | None = None, seller: str | None = None
+    ) -> None:
+        """`token` becomes `seller`'s (None: the default seller's) most recent; ValueError when it is
+        another seller's already."""
         with self.lock:
+            self.sellers.issue_token(token, seller)
             self._expired_by_token[token] = False
             if expires_at is not None:
                 self._expiry_by_token[token] = expires_at
-            self._current_token = token
 
     def expire_access_token(self, token: str | None = None) -> None:
         with self.lock:
-            target = self._current_token if token is None else token
+            target = self.sellers.access_token() if token is None else token
             if target not in self._expired_by_token:
                 raise ValueError("unknown access token")
             self._expired_by_token[target] = True
