@@ -11,6 +11,7 @@ from typing import Any
 import boto3
 import pytest
 from approval.errors import (
+    ApprovalForbidden,
     IdempotencyKeyReused,
     InvalidApprovalRequest,
     ShopNotFound,
@@ -33,9 +34,12 @@ from tiktok_shop import ShopEntry
 
 SHOPS_TABLE = "ShopsTable"
 SELLER_SECRET = "tiktok-shop/sellers/cross-border-seller"
-# One cross-border authorization (the emulator's token) covering two shops, each with its own cipher.
+LOCAL_SELLER_SECRET = "tiktok-shop/sellers/local-seller"
+# One cross-border authorization (the emulator's default seller and token) covering two shops, each with
+# its own cipher; and a second seller, local, with one shop and a token of its own.
 UK = AuthorizedShop(cipher="ROW_uk_cipher", id="7000000000000000001", name="UK shop", region="GB")
 DE = AuthorizedShop(cipher="ROW_de_cipher", id="7000000000000000002", name="DE shop", region="DE")
+FR = AuthorizedShop(cipher="ROW_fr_cipher", id="7000000000000000003", name="FR shop", region="FR")
 
 
 @pytest.fixture
@@ -47,8 +51,15 @@ def directory(aws: Aws, emulator: TikTokEmulator, monkeypatch: pytest.MonkeyPatc
     secret_arn = aws.secrets.create_secret(
         Name=SELLER_SECRET, SecretString=json.dumps({**CREDENTIALS, "shop_cipher": UK.cipher})
     )["ARN"]
-    for shop in (UK, DE):
-        entry = ShopEntry.from_authorized_shop(shop, secret_id=secret_arn, seller_name="Cross-border seller")
+    local = emulator.add_seller("local-seller", [FR], seller_name="Local seller")
+    local_arn = aws.secrets.create_secret(
+        Name=LOCAL_SELLER_SECRET,
+        SecretString=json.dumps(
+            {**CREDENTIALS, "access_token": local.access_token, "shop_cipher": FR.cipher}
+        ),
+    )["ARN"]
+    for shop, arn in ((UK, secret_arn), (DE, secret_arn), (FR, local_arn)):
+        entry = ShopEntry.from_authorized_shop(shop, secret_id=arn, seller_name="a seller")
         dynamodb.put_item(TableName=SHOPS_TABLE, Item={k: {"S": v} for k, v in entry.to_item().items()})
     monkeypatch.setenv("SHOPS_TABLE", SHOPS_TABLE)
     monkeypatch.setenv("SHOPS_CACHE_SECONDS", "0")
@@ -205,3 +216,62 @@ def test_a_directory_that_cannot_be_reached_is_transient(
     dependencies.reset()
     with pytest.raises(TikTokUnavailable, match="shop directory"):
         invoke({"shop_id": UK.id, "cancel_id": PENDING[0]})
+
+
+def test_each_seller_approves_with_its_own_token(directory: Any, invoke: Invoke, emulator: TikTokEmulator):
+    invoke({"shop_id": UK.id, "cancel_id": PENDING[0]})
+    invoke({"shop_id": FR.id, "cancel_id": PENDING[1]})
+    sent = {call.cancel_id: call for call in approval_calls(emulator)}
+    assert sent[PENDING[0]].headers["x-tts-access-token"] == CREDENTIALS["access_token"]
+    assert sent[PENDING[1]].headers["x-tts-access-token"] == emulator.access_token_of("local-seller")
+    assert sent[PENDING[1]].query["shop_cipher"] == FR.cipher
+
+
+def test_a_cancellation_of_another_shop_is_forbidden(
+    directory: Any, invoke: Invoke, emulator: TikTokEmulator
+):
+    emulator.seed({"5760002000000000001": "pending"}, shop_cipher=FR.cipher)
+    with pytest.raises(ApprovalForbidden):
+        invoke({"shop_id": UK.id, "cancel_id": "5760002000000000001"})
+    assert invoke({"shop_id": FR.id, "cancel_id": "5760002000000000001"})["data"]["success"] is True
+
+
+def test_one_sellers_token_expires_and_is_rotated_while_the_other_keeps_working(
+    directory: Any, invoke: Invoke, emulator: TikTokEmulator, aws: Aws
+):
+    old_token = emulator.access_token_of("local-seller")
+    invoke({"shop_id": FR.id, "cancel_id": PENDING[0]})  # the local seller's secret is cached now
+    emulator.expire_token(old_token)
+    with pytest.raises(UpstreamConfigurationError, match="expired"):
+        invoke({"shop_id": FR.id, "cancel_id": PENDING[1]})
+    # The cross-border seller's shops do not notice.
+    assert invoke({"shop_id": UK.id, "cancel_id": PENDING[2]})["data"]["success"] is True
+    # Its rotation: a new token for that seller, into that seller's secret only.
+    new_token = "ROW_access_rotated_for_local_seller"
+    emulator.add_access_token(new_token, seller="local-seller")
+    current = json.loads(aws.secrets.get_secret_value(SecretId=LOCAL_SELLER_SECRET)["SecretString"])
+    aws.secrets.put_secret_value(
+        SecretId=LOCAL_SELLER_SECRET, SecretString=json.dumps({**current, "access_token": new_token})
+    )
+    # The cached (expired) token meets 105002; the function re-reads that seller's secret and retries.
+    assert invoke({"shop_id": FR.id, "cancel_id": PENDING[1]})["data"]["success"] is True
+    tokens = [
+        call.headers["x-tts-access-token"]
+        for call in approval_calls(emulator)
+        if call.cancel_id == PENDING[1]
+    ]
+    assert tokens[-2:] == [old_token, new_token]
+    assert invoke({"shop_id": DE.id, "cancel_id": PENDING[3]})["data"]["success"] is True
+    assert {call.headers["x-tts-access-token"] for call in approval_calls(emulator) if call.cancel_id in
+            (PENDING[2], PENDING[3])} == {CREDENTIALS["access_token"]}  # fmt: skip
+
+
+def test_a_shop_removed_from_the_authorization_is_a_configuration_error_for_that_shop_only(
+    directory: Any, invoke: Invoke, emulator: TikTokEmulator
+):
+    emulator.set_authorized_shops([AuthorizedShop(CREDENTIALS["shop_cipher"]), UK])  # the seller dropped DE
+    with pytest.raises(UpstreamConfigurationError) as refused:
+        invoke({"shop_id": DE.id, "cancel_id": PENDING[0]})
+    assert refused.value.code == 101000  # TikTok: token and shop do not match
+    assert emulator.cancellation_state(PENDING[0]) == "pending"
+    assert invoke({"shop_id": UK.id, "cancel_id": PENDING[1]})["data"]["success"] is True
