@@ -153,8 +153,11 @@ def test_negative_api_events():
 
 
 def test_pending_events_use_only_the_reserved_pending_ids():
+    # The shops' events use their shops' own cancellations (see the next test).
     ids = [
-        load_event(path.name)["pathParameters"]["cancel_id"] for path in API_EVENTS if "approve" in path.name
+        load_event(path.name)["pathParameters"]["cancel_id"]
+        for path in API_EVENTS
+        if "approve" in path.name and "shop_id" not in (load_event(path.name)["pathParameters"] or {})
     ]
     ids += [load_event("direct_approve.json")["cancel_id"]]
     for record in load_event("sqs_batch.json")["Records"]:
@@ -164,6 +167,22 @@ def test_pending_events_use_only_the_reserved_pending_ids():
             continue
     valid = {cancel_id for cancel_id in ids if CANCEL_ID.match(cancel_id)}
     assert valid - {SHIPPED, UNKNOWN} <= PENDING
+
+
+def test_shop_events_name_a_seeded_sellers_shop_and_its_own_cancellation():
+    seed = json.loads((EVENTS.parent / "local" / "tiktok_emulator" / "seed.json").read_text())
+    owned = {
+        shop["id"]: set(shop.get("cancellations", {}))
+        for seller in seed["sellers"]
+        for shop in seller["shops"]
+    }
+    direct = load_event("direct_approve_shop.json")
+    api = load_event("api_approve_shop.json")["pathParameters"]
+    for request in (direct, api):
+        assert request["cancel_id"] in owned[request["shop_id"]]
+    assert direct["shop_id"] != api["shop_id"]  # two shops of one cross-border seller
+    unknown = load_event("api_approve_unknown_shop.json")["pathParameters"]["shop_id"]
+    assert unknown not in owned
 
 
 @pytest.mark.parametrize("path", SQS_EVENTS, ids=lambda p: p.name)
