@@ -1,6 +1,6 @@
 """What each event in events/ must answer under `sam local invoke`. The Scenario of local_stack checks six
-of them in depth (approval, replay, business error, SQS batch, direct, two shops); the others are single answers,
-listed here. A new event file without an expectation fails the run: every event is checked."""
+of them in depth (approval, replay, business error, SQS batch, direct, two shops); the others are single
+answers, listed here. A new event file without an expectation fails the run: every event is checked."""
 
 from __future__ import annotations
 
