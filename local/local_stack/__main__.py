@@ -6,6 +6,11 @@ invoke EVENT  invoke the running stack's function with an event file; print the 
               messages and the TikTok calls it made
 show          the running stack's dead-letter queue and the TikTok calls it received
 seed [FILE]   send a seed file (default: local/tiktok_emulator/seed.json) to the running TikTok emulator
+auth-code [SELLER]
+              an authorization code from the running emulator for a seller (an open_id; default: the
+              default seller), as TikTok's redirect hands one over after the seller's consent
+operator -- COMMAND...
+              run an operator's command (make authorize, shops, remove-seller) against the running stack
 down          stop the background stack
 status        show the background stack
 runtime-venv  create or update the runtime venv (.venv-runtime)
@@ -17,6 +22,7 @@ import argparse
 import atexit
 import platform
 import signal
+import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -29,6 +35,7 @@ import requests
 from tiktok_emulator.config import SEED_FILE, read_seed_file
 
 from local_stack.invoke import EventFileError, describe_request, invoke, load_event, render
+from local_stack.operator import operator_environment
 from local_stack.paths import ROOT, RUNTIME_VENV, STATE_FILE
 from local_stack.platform_check import UnsupportedPlatform, require_linux
 from local_stack.processes import StartupError, redact
@@ -269,6 +276,31 @@ def command_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_auth_code(args: argparse.Namespace) -> int:
+    info = _running(args.state_file)
+    if info is None:
+        return EXIT_FAILED
+    try:
+        code = TikTokAdmin(info.tiktok_url).issue_auth_code(args.seller)
+    except requests.HTTPError as error:
+        known = ", ".join(seller["open_id"] for seller in TikTokAdmin(info.tiktok_url).sellers())
+        say(f"make local-auth-code: the emulator refused ({error}); its sellers: {known}")
+        return EXIT_FAILED
+    print(code)  # alone on stdout, for CODE=$(make -s local-auth-code ...); a fake, single-use code
+    return 0
+
+
+def command_operator(args: argparse.Namespace) -> int:
+    info = _running(args.state_file)
+    if info is None:
+        return EXIT_FAILED
+    command = [part for part in args.command if part != "--"]
+    if not command:
+        say("usage: python -m local_stack operator -- COMMAND...")
+        return EXIT_SETUP
+    return subprocess.run(command, env=operator_environment(info), check=False).returncode  # noqa: S603
+
+
 def command_runtime_venv(args: argparse.Namespace) -> int:
     spec = function_spec(load_template())
     venv = ensure_runtime_venv(spec.python_minor, venv=args.runtime_venv, say=say)
@@ -323,6 +355,14 @@ def _parser() -> argparse.ArgumentParser:
     seed = commands.add_parser("seed", help="send a seed file to the running TikTok emulator")
     seed.add_argument("file", nargs="?", type=_repository_path, default=SEED_FILE)
     seed.set_defaults(action=command_seed)
+    auth_code = commands.add_parser("auth-code", help="an authorization code for a seller of the emulator")
+    auth_code.add_argument(
+        "seller", nargs="?", default=None, help="the seller's open_id (default: the default)"
+    )
+    auth_code.set_defaults(action=command_auth_code)
+    operator = commands.add_parser("operator", help="run an operator's command against the running stack")
+    operator.add_argument("command", nargs=argparse.REMAINDER, help="-- then the command and its arguments")
+    operator.set_defaults(action=command_operator)
     commands.add_parser("runtime-venv", help="create or update the runtime venv").set_defaults(
         action=command_runtime_venv
     )
