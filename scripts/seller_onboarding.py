@@ -133,15 +133,25 @@ def onboard(args: argparse.Namespace) -> str:
         "seller_name": grant.seller_name or seller,
     }
     arn, created, abandoned = _store(secrets, secret, value, seller)
-    _turn_rotation_on(secrets, arn, function_arn, rotation_days)
+    rotation_refused = _turn_rotation_on(secrets, arn, function_arn, rotation_days)
+    # The directory is written even without rotation: the tokens serve the shops for their 7 days meanwhile.
     directory = ShopDirectoryWriter(dynamodb, resolved[SHOPS_TABLE])
+    rotation_state = "rotation is on" if rotation_refused is None else "rotation is NOT on"
     try:
         result = directory.sync(arn, [dataclasses.replace(entry, secret_id=arn) for entry in entries])
     except ShopDirectoryError as error:
         raise OperatorError(
-            f"the tokens are in {name} and rotation is on, but the shop directory was not updated: {error}. "
-            f"The next rotation refreshes it (aws secretsmanager rotate-secret --secret-id {arn})"
+            f"the tokens are in {name} and {rotation_state}, but the shop directory was not updated: "
+            f"{error}. A rotation refreshes it: aws secretsmanager rotate-secret --secret-id {arn}"
+            + (f" {_rotation_options(function_arn, rotation_days)}" if rotation_refused else "")
         ) from None
+    if rotation_refused is not None:
+        raise OperatorError(
+            f"the tokens are in {name} and its {len(entries)} shop(s) in the directory, but rotation could "
+            f"not be turned on: {rotation_refused}. Without rotation the access token expires in 7 days; "
+            f"turn it on: aws secretsmanager rotate-secret --secret-id {arn} "
+            f"{_rotation_options(function_arn, rotation_days)}"
+        )
     return _summary(
         Onboarded(
             seller=seller,
@@ -252,7 +262,8 @@ def _store(
         raise OperatorError(f"cannot write secret {secret.name}: {error}") from None
 
 
-def _turn_rotation_on(secrets: Any, arn: str, function_arn: str, days: int) -> None:
+def _turn_rotation_on(secrets: Any, arn: str, function_arn: str, days: int) -> str | None:
+    """None when rotation is on, else why not."""
     # RotateImmediately false: the tokens were just issued. Secrets Manager still runs testSecret once on a
     # copy of them to check the set-up, which refreshes the directory as well.
     try:
@@ -263,12 +274,12 @@ def _turn_rotation_on(secrets: Any, arn: str, function_arn: str, days: int) -> N
             RotateImmediately=False,
         )
     except (BotoCoreError, ClientError) as error:
-        raise OperatorError(
-            f"the tokens are in {arn}, but rotation could not be turned on: {error}. Without rotation the "
-            f"access token expires in 7 days: aws secretsmanager rotate-secret --secret-id {arn} "
-            f"--rotation-lambda-arn {function_arn} --rotation-rules 'ScheduleExpression=rate({days} days)' "
-            "(its testSecret also fills the shop directory)"
-        ) from None
+        return str(error).rstrip(".")
+    return None
+
+
+def _rotation_options(function_arn: str, days: int) -> str:
+    return f"--rotation-lambda-arn {function_arn} --rotation-rules 'ScheduleExpression=rate({days} days)'"
 
 
 def _summary(done: Onboarded) -> str:

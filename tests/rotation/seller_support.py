@@ -48,6 +48,7 @@ class RotateSecretCalls:
     call reaches moto."""
 
     calls: list[dict[str, Any]] = field(default_factory=list)
+    refusal: str | None = None  # an error code to answer with instead, e.g. AccessDeniedException
 
     def install(self, session: Any) -> Any:
         session.events.register("before-parameter-build.secrets-manager.RotateSecret", self._record)
@@ -58,6 +59,8 @@ class RotateSecretCalls:
         self.calls.append(dict(params))
 
     def _answer(self, **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        if self.refusal is not None:
+            return AWSResponse(None, 400, {}, None), {"Error": {"Code": self.refusal, "Message": "refused."}}
         secret_id = self.calls[-1]["SecretId"]
         return AWSResponse(None, 200, {}, None), {"ARN": secret_id, "VersionId": str(uuid.uuid4())}
 

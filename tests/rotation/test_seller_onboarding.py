@@ -179,6 +179,22 @@ def test_an_authorization_without_shops_writes_nothing(
     assert (directory.entries(), rotate_secret_calls.calls) == ({}, [])
 
 
+def test_a_refused_rotation_still_fills_the_directory_and_says_how_to_turn_it_on(
+    onboard: Callable[..., int], secrets_client: Any, directory: Directory,
+    rotate_secret_calls: RotateSecretCalls, capsys: pytest.CaptureFixture[str],
+):  # fmt: skip
+    rotate_secret_calls.refusal = "AccessDeniedException"
+
+    assert onboard("acme") == 1
+
+    arn = arn_of(secrets_client, "acme")
+    assert set(directory.owners().values()) == {arn}
+    err = capsys.readouterr().err
+    assert "its 1 shop(s) in the directory, but rotation could not be turned on" in err
+    assert "AccessDeniedException" in err
+    assert f"aws secretsmanager rotate-secret --secret-id {arn} --rotation-lambda-arn {FUNCTION_ARN}" in err
+
+
 @pytest.mark.parametrize(
     ("variable", "flag"),
     [
