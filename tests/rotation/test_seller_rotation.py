@@ -197,3 +197,13 @@ def test_the_directory_refresh_is_logged_as_counts_without_a_secret(
     for value in (old["app_secret"], old["access_token"], old["refresh_token"], new["access_token"],
                   new["refresh_token"]):  # fmt: skip
         assert value not in text
+
+
+def test_the_settings_read_the_directory_and_the_prefix_from_the_environment():
+    from rotation.settings import Settings
+
+    configured = Settings.from_environ({"SHOPS_TABLE": "Shops", "SELLER_SECRET_PREFIX": PREFIX})
+    unset = Settings.from_environ({"SHOPS_TABLE": "", "SELLER_SECRET_PREFIX": ""})  # as sam local passes them
+
+    assert (configured.shops_table, configured.seller_secret_prefix) == ("Shops", PREFIX)
+    assert (unset.shops_table, unset.seller_secret_prefix) == (None, None)
