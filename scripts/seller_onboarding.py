@@ -69,6 +69,7 @@ class Onboarded:
     secret: SellerSecret
     arn: str
     created: bool
+    restored: bool
     grant: TokenGrant
     shops: list[AuthorizedShop]
     shop_cipher: str
@@ -120,6 +121,11 @@ def onboard(args: argparse.Namespace) -> str:
     secret = known or _seller_secret(secrets, name)
     # Checked before anything is written: a shop the directory cannot hold stops here.
     entries = _entries(shops, name, grant.seller_name or seller)
+    restored = secret.deleted
+    if restored:
+        # Removed by make remove-seller, still within its recovery window: restored, so that it can be
+        # written again and the keys it held are kept.
+        secret = _restore(secrets, secret)
     shop_cipher = _secret_cipher(shops, args.shop_cipher, secret.value.get("shop_cipher"))
     value = {
         **secret.value,
@@ -158,6 +164,7 @@ def onboard(args: argparse.Namespace) -> str:
             secret=secret,
             arn=arn,
             created=created,
+            restored=restored,
             grant=grant,
             shops=shops,
             shop_cipher=shop_cipher,
@@ -192,6 +199,16 @@ def _seller_secret(secrets: Any, name: str) -> SellerSecret:
             parsed = None  # the parser's message would quote the text
         value = parsed if isinstance(parsed, dict) else {}
     return SellerSecret(name=name, arn=str(described["ARN"]), value=value, deleted=deleted)
+
+
+def _restore(secrets: Any, secret: SellerSecret) -> SellerSecret:
+    try:
+        secrets.restore_secret(SecretId=secret.arn)
+    except (BotoCoreError, ClientError) as error:
+        raise OperatorError(
+            f"cannot restore secret {secret.name} (scheduled for deletion): {error}"
+        ) from None
+    return _seller_secret(secrets, secret.name)
 
 
 def _exchange(
@@ -254,8 +271,6 @@ def _store(
                 SecretString=text,
             )
             return str(created["ARN"]), True, []
-        if secret.deleted:
-            secrets.restore_secret(SecretId=secret.arn)
         secrets.put_secret_value(SecretId=secret.arn, SecretString=text)
         return secret.arn, False, abandon_rotation_in_progress(secrets, secret.arn)
     except (BotoCoreError, ClientError) as error:
@@ -283,7 +298,7 @@ def _rotation_options(function_arn: str, days: int) -> str:
 
 
 def _summary(done: Onboarded) -> str:
-    verb = "Created" if done.created else ("Restored and updated" if done.secret.deleted else "Updated")
+    verb = "Created" if done.created else ("Restored and updated" if done.restored else "Updated")
     function_name = done.rotation_function_arn.split(":")[6]
     grant = done.grant
     lines = [

@@ -156,15 +156,20 @@ def test_a_new_authorization_abandons_the_sellers_failed_rotation(
 
 
 def test_a_seller_scheduled_for_deletion_is_restored_by_a_new_authorization(
-    onboard: Callable[..., int], secrets_client: Any, directory: Directory
+    onboard: Callable[..., int], secrets_client: Any, directory: Directory, capsys: pytest.CaptureFixture[str]
 ):
     assert onboard("acme") == 0
+    secret = Secret(secrets_client, PREFIX + "acme")
+    secret.put({**secret.value(), "note": "kept"})
     secrets_client.delete_secret(SecretId=PREFIX + "acme", RecoveryWindowInDays=7)
+    capsys.readouterr()
 
     assert onboard("acme") == 0
 
     assert "DeletedDate" not in secrets_client.describe_secret(SecretId=PREFIX + "acme")
+    assert secret.value()["note"] == "kept"
     assert set(directory.owners().values()) == {arn_of(secrets_client, "acme")}
+    assert capsys.readouterr().out.startswith(f"Restored and updated {PREFIX}acme")
 
 
 def test_an_authorization_without_shops_writes_nothing(
