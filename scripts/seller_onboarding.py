@@ -79,7 +79,81 @@ class Onboarded:
     directory: SyncResult
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """Everything known before the authorization code is spent."""
+
+    secrets: Any
+    dynamodb: Any
+    table: str
+    prefix: str
+    function_arn: str
+    rotation_days: int
+    named: str | None  # the seller given by --seller NAME; None: the grant's open_id
+    known: SellerSecret | None  # the named seller's secret as it stands
+    app_key: str
+    app_secret: str
+
+
 def onboard(args: argparse.Namespace) -> str:
+    ready = _prepare(args)
+    # The code is spent from here on: whatever fails now needs the seller to authorize again.
+    grant, shops = _exchange(ready.app_key, ready.app_secret, args)
+    if not shops:
+        raise OperatorError("the seller authorized no shop for this app; nothing written")
+    seller = ready.named if ready.named is not None else _open_id(grant)
+    name = seller_config.seller_secret_name(ready.prefix, seller)
+    secret = ready.known or _seller_secret(ready.secrets, name)
+    # Checked before anything is written: a shop the directory cannot hold stops here.
+    entries = _entries(shops, name, grant.seller_name or seller)
+    restored = secret.deleted
+    if restored:
+        # Removed by make remove-seller, still within its recovery window: restored, so that it can be
+        # written again and the keys it held are kept.
+        secret = _restore(ready.secrets, secret)
+    shop_cipher = _secret_cipher(shops, args.shop_cipher, secret.value.get("shop_cipher"))
+    value = {
+        **secret.value,
+        "app_key": ready.app_key,
+        "app_secret": ready.app_secret,
+        "access_token": grant.access_token,
+        "access_token_expire_in": grant.access_token_expire_in,
+        "refresh_token": grant.refresh_token,
+        "refresh_token_expire_in": grant.refresh_token_expire_in,
+        "shop_cipher": shop_cipher,
+        "seller_name": grant.seller_name or seller,
+    }
+    arn, created, abandoned = _store(ready.secrets, secret, value, seller)
+    rotation_refused = _turn_rotation_on(ready.secrets, arn, ready.function_arn, ready.rotation_days)
+    # The directory is written even without rotation: the tokens serve the shops for their 7 days meanwhile.
+    result = _sync_directory(ready, name, arn, entries, rotation_on=rotation_refused is None)
+    if rotation_refused is not None:
+        raise OperatorError(
+            f"the tokens are in {name} and its {len(entries)} shop(s) in the directory, but rotation could "
+            f"not be turned on: {rotation_refused}. Without rotation the access token expires in 7 days; "
+            f"turn it on: aws secretsmanager rotate-secret --secret-id {arn} "
+            f"{_rotation_options(ready.function_arn, ready.rotation_days)}"
+        )
+    return _summary(
+        Onboarded(
+            seller=seller,
+            secret=secret,
+            arn=arn,
+            created=created,
+            restored=restored,
+            grant=grant,
+            shops=shops,
+            shop_cipher=shop_cipher,
+            abandoned=abandoned,
+            rotation_function_arn=ready.function_arn,
+            rotation_days=ready.rotation_days,
+            directory=result,
+        )
+    )
+
+
+def _prepare(args: argparse.Namespace) -> Prepared:
+    """Every check that needs no authorization code: a refusal here leaves the code usable."""
     rotation_days = DEFAULT_ROTATION_DAYS if args.rotation_days is None else args.rotation_days
     if rotation_days not in ROTATION_DAYS:
         raise OperatorError(
@@ -111,69 +185,34 @@ def onboard(args: argparse.Namespace) -> str:
     existing = known.value if known is not None else {}
     app_key = setting("TIKTOK_APP_KEY", existing.get("app_key")) or ask("TikTok app_key: ")
     app_secret = setting("TIKTOK_APP_SECRET", existing.get("app_secret")) or ask_secret("TikTok app_secret: ")
-
-    # The code is spent from here on: whatever fails now needs the seller to authorize again.
-    grant, shops = _exchange(app_key, app_secret, args)
-    if not shops:
-        raise OperatorError("the seller authorized no shop for this app; nothing written")
-    seller = named if named is not None else _open_id(grant)
-    name = name or seller_config.seller_secret_name(prefix, seller)
-    secret = known or _seller_secret(secrets, name)
-    # Checked before anything is written: a shop the directory cannot hold stops here.
-    entries = _entries(shops, name, grant.seller_name or seller)
-    restored = secret.deleted
-    if restored:
-        # Removed by make remove-seller, still within its recovery window: restored, so that it can be
-        # written again and the keys it held are kept.
-        secret = _restore(secrets, secret)
-    shop_cipher = _secret_cipher(shops, args.shop_cipher, secret.value.get("shop_cipher"))
-    value = {
-        **secret.value,
-        "app_key": app_key,
-        "app_secret": app_secret,
-        "access_token": grant.access_token,
-        "access_token_expire_in": grant.access_token_expire_in,
-        "refresh_token": grant.refresh_token,
-        "refresh_token_expire_in": grant.refresh_token_expire_in,
-        "shop_cipher": shop_cipher,
-        "seller_name": grant.seller_name or seller,
-    }
-    arn, created, abandoned = _store(secrets, secret, value, seller)
-    rotation_refused = _turn_rotation_on(secrets, arn, function_arn, rotation_days)
-    # The directory is written even without rotation: the tokens serve the shops for their 7 days meanwhile.
-    directory = ShopDirectoryWriter(dynamodb, resolved[SHOPS_TABLE])
-    rotation_state = "rotation is on" if rotation_refused is None else "rotation is NOT on"
-    try:
-        result = directory.sync(arn, [dataclasses.replace(entry, secret_id=arn) for entry in entries])
-    except ShopDirectoryError as error:
-        raise OperatorError(
-            f"the tokens are in {name} and {rotation_state}, but the shop directory was not updated: "
-            f"{error}. A rotation refreshes it: aws secretsmanager rotate-secret --secret-id {arn}"
-            + (f" {_rotation_options(function_arn, rotation_days)}" if rotation_refused else "")
-        ) from None
-    if rotation_refused is not None:
-        raise OperatorError(
-            f"the tokens are in {name} and its {len(entries)} shop(s) in the directory, but rotation could "
-            f"not be turned on: {rotation_refused}. Without rotation the access token expires in 7 days; "
-            f"turn it on: aws secretsmanager rotate-secret --secret-id {arn} "
-            f"{_rotation_options(function_arn, rotation_days)}"
-        )
-    return _summary(
-        Onboarded(
-            seller=seller,
-            secret=secret,
-            arn=arn,
-            created=created,
-            restored=restored,
-            grant=grant,
-            shops=shops,
-            shop_cipher=shop_cipher,
-            abandoned=abandoned,
-            rotation_function_arn=function_arn,
-            rotation_days=rotation_days,
-            directory=result,
-        )
+    return Prepared(
+        secrets=secrets,
+        dynamodb=dynamodb,
+        table=resolved[SHOPS_TABLE],
+        prefix=prefix,
+        function_arn=function_arn,
+        rotation_days=rotation_days,
+        named=named,
+        known=known,
+        app_key=app_key,
+        app_secret=app_secret,
     )
+
+
+def _sync_directory(
+    ready: Prepared, name: str, arn: str, entries: Sequence[ShopEntry], *, rotation_on: bool
+) -> SyncResult:
+    directory = ShopDirectoryWriter(ready.dynamodb, ready.table)
+    try:
+        return directory.sync(arn, [dataclasses.replace(entry, secret_id=arn) for entry in entries])
+    except ShopDirectoryError as error:
+        rotate_now = f"aws secretsmanager rotate-secret --secret-id {arn}"
+        if not rotation_on:
+            rotate_now += f" {_rotation_options(ready.function_arn, ready.rotation_days)}"
+        raise OperatorError(
+            f"the tokens are in {name} and rotation is {'on' if rotation_on else 'NOT on'}, but the shop "
+            f"directory was not updated: {error}. A rotation refreshes it: {rotate_now}"
+        ) from None
 
 
 def _seller_secret(secrets: Any, name: str) -> SellerSecret:

@@ -200,6 +200,25 @@ def test_a_refused_rotation_still_fills_the_directory_and_says_how_to_turn_it_on
     assert f"aws secretsmanager rotate-secret --secret-id {arn} --rotation-lambda-arn {FUNCTION_ARN}" in err
 
 
+def test_a_failed_directory_write_keeps_the_tokens_and_says_how_the_directory_heals(
+    onboard: Callable[..., int], secrets_client: Any, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+):  # fmt: skip
+    from rotation.shop_directory import ShopDirectoryError, ShopDirectoryWriter
+
+    def unavailable(self: ShopDirectoryWriter, secret_id: str, entries: object) -> None:
+        raise ShopDirectoryError("shop directory ShopsTable: put_item failed: throttled")
+
+    monkeypatch.setattr(ShopDirectoryWriter, "sync", unavailable)
+
+    assert onboard("acme") == 1
+
+    arn = arn_of(secrets_client, "acme")
+    err = capsys.readouterr().err
+    assert f"the tokens are in {PREFIX}acme and rotation is on, but the shop directory was not updated" in err
+    assert f"A rotation refreshes it: aws secretsmanager rotate-secret --secret-id {arn}" in err
+
+
 @pytest.mark.parametrize(
     ("variable", "flag"),
     [
