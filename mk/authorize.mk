@@ -1,22 +1,46 @@
-# make authorize: store a seller's first TikTok tokens in the credentials secret (see
-# docs/credentials-rotation.md). Included by the main Makefile (`include mk/authorize.mk`); relies on its
-# SHELL (bash -euo pipefail), BIN and STAMP.
+# make authorize: store a seller's first TikTok tokens in the credentials secret, or in a seller's own
+# secret and the shop directory (see docs/credentials-rotation.md and docs/shops.md); make shops and
+# make remove-seller: the directory for an operator. Included by the main Makefile (`include mk/authorize.mk`);
+# relies on its SHELL (bash -euo pipefail), BIN and STAMP.
 #
 #   make authorize CODE=<authorization code> [SHOP_CIPHER=<cipher>] [SECRET_ID=<secret name or ARN>]
+#   make authorize CODE=<authorization code> SELLER=<name> [SHOP_CIPHER=<cipher>]
+#   make shops
+#   make remove-seller SELLER=<name> [RECOVERY_DAYS=<7-30>] [FORCE=1]
 #
 # app_key and app_secret come from TIKTOK_APP_KEY / TIKTOK_APP_SECRET, else from the secret, else a prompt.
-# AWS access is boto3's usual (AWS_PROFILE, AWS_REGION). The recipe is not echoed: CODE is a credential.
+# The seller commands find the shop directory, the secret prefix and the rotation function in SHOPS_TABLE,
+# SELLER_SECRET_PREFIX and ROTATE_CREDENTIALS_FUNCTION_ARN, else in the outputs of the stack samconfig.toml
+# records. AWS access is boto3's usual (AWS_PROFILE, AWS_REGION). The recipes are not echoed: CODE is a
+# credential.
 
 CODE ?=
 SHOP_CIPHER ?=
 SECRET_ID ?=
+SELLER ?=
+RECOVERY_DAYS ?=
+FORCE ?=
+# The scripts import the layer's tiktok_shop and the rotation function's shop directory writer.
+OPERATOR_PATH := PYTHONPATH=layers/tiktok_shop:functions/rotate_credentials
 
-.PHONY: authorize
+.PHONY: authorize shops remove-seller
 
-authorize: $(STAMP) ## Exchange a seller's authorization code for tokens, into the secret: make authorize CODE=...
+authorize: $(STAMP) ## Exchange a seller's authorization code for tokens, into the secret: make authorize CODE=... [SELLER=...]
 	@if [ -z "$(CODE)" ]; then \
-		echo "usage: make authorize CODE=<authorization code> [SHOP_CIPHER=<cipher>] [SECRET_ID=<secret>]" >&2; \
+		echo "usage: make authorize CODE=<authorization code> [SELLER=<name>] [SHOP_CIPHER=<cipher>] [SECRET_ID=<secret>]" >&2; \
 		exit 2; \
 	fi
-	@PYTHONPATH=layers/tiktok_shop $(BIN)/python scripts/authorize.py --code="$(CODE)" \
-		$(if $(SHOP_CIPHER),--shop-cipher="$(SHOP_CIPHER)") $(if $(SECRET_ID),--secret-id="$(SECRET_ID)")
+	@$(OPERATOR_PATH) $(BIN)/python scripts/authorize.py --code="$(CODE)" \
+		$(if $(SHOP_CIPHER),--shop-cipher="$(SHOP_CIPHER)") $(if $(SECRET_ID),--secret-id="$(SECRET_ID)") \
+		$(if $(SELLER),--seller="$(SELLER)")
+
+shops: $(STAMP) ## The shop directory: every shop, its seller, the token expiry dates
+	@$(OPERATOR_PATH) $(BIN)/python scripts/shops.py list
+
+remove-seller: $(STAMP) ## A seller's shops out of the directory, its secret scheduled for deletion: make remove-seller SELLER=...
+	@if [ -z "$(SELLER)" ]; then \
+		echo "usage: make remove-seller SELLER=<name> [RECOVERY_DAYS=<7-30>] [FORCE=1]" >&2; \
+		exit 2; \
+	fi
+	@$(OPERATOR_PATH) $(BIN)/python scripts/shops.py remove-seller "$(SELLER)" \
+		$(if $(RECOVERY_DAYS),--recovery-days="$(RECOVERY_DAYS)") $(if $(FORCE),--force)

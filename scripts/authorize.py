@@ -3,6 +3,15 @@
     make authorize CODE=<authorization code> [SHOP_CIPHER=<cipher>] [SECRET_ID=<secret name or ARN>]
     PYTHONPATH=layers/tiktok_shop python scripts/authorize.py --code <code> [--shop-cipher] [--secret-id]
 
+    make authorize CODE=<authorization code> SELLER=<name>          # a seller of many (docs/shops.md)
+    ... scripts/authorize.py --code <code> --seller [NAME] [--shops-table] [--secret-prefix]
+                             [--rotation-function-arn] [--rotation-days N]
+
+Two modes. The single secret (below): a secret named by --secret-id or $TIKTOK_CREDENTIALS_SECRET. A
+seller's own secret and the shop directory (seller_onboarding.py): when a seller flag is given (--seller,
+--shops-table, --secret-prefix, --rotation-function-arn, --rotation-days), or when no secret is named and
+$SHOPS_TABLE is set. A flag beats the environment; --secret-id with a seller flag is refused.
+
 Exchanges the seller's authorization code (30 minutes, single use) for an access token and a refresh token,
 looks up the shop cipher (Get Authorized Shops; --shop-cipher chooses when the seller authorized several
 shops), and writes the whole secret as its new AWSCURRENT version. From then on the rotation function keeps
@@ -16,16 +25,27 @@ is boto3's usual (profile, AWS_REGION, AWS_ENDPOINT_URL for a local emulator).
 from __future__ import annotations
 
 import argparse
-import datetime
 import getpass
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import boto3
+import seller_mode
 from botocore.exceptions import BotoCoreError, ClientError
+from operator_common import (
+    EXIT_CHOICE_NEEDED,
+    OperatorError,
+    abandon_rotation_in_progress,
+    ask,
+    date,
+    describe_shop,
+    required,
+    setting,
+)
 from tiktok_shop import (
     DEFAULT_AUTH_BASE_URL,
     DEFAULT_BASE_URL,
@@ -36,23 +56,19 @@ from tiktok_shop import (
     TokenGrant,
 )
 
-PLACEHOLDER = "REPLACE_ME"  # what template.yaml puts in every field of a fresh secret
-EXIT_FAILED = 1
-EXIT_CHOICE_NEEDED = 2
-
-
-class AuthorizationFailed(Exception):
-    """Ends the script with a message; `exit_code` says why."""
-
-    def __init__(self, message: str, exit_code: int = EXIT_FAILED) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+AuthorizationFailed = OperatorError  # the name this script has always raised
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_arguments(argv)
     try:
-        summary = authorize(args)
+        if seller_mode.seller_mode(args):
+            # Imported here: the single-secret mode needs only the layer on PYTHONPATH, as it always has.
+            import seller_onboarding  # noqa: PLC0415
+
+            summary = seller_onboarding.onboard(args)
+        else:
+            summary = authorize(args)
     except AuthorizationFailed as failure:
         print(f"authorize: {failure}", file=sys.stderr)
         return failure.exit_code
@@ -63,11 +79,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 def authorize(args: argparse.Namespace) -> str:
     secret_id = args.secret_id or os.environ.get("TIKTOK_CREDENTIALS_SECRET")
     if not secret_id:
-        raise AuthorizationFailed("no secret: pass --secret-id (the stack output TikTokCredentialsSecretArn)")
+        raise AuthorizationFailed(
+            "no secret: pass --secret-id (the stack output TikTokCredentialsSecretArn), or --seller [NAME] "
+            "for a seller's own secret and the shop directory"
+        )
     secrets = boto3.client("secretsmanager")
     existing = _current_secret(secrets, secret_id)
-    app_key = _setting("TIKTOK_APP_KEY", existing.get("app_key")) or _ask("TikTok app_key: ")
-    app_secret = _setting("TIKTOK_APP_SECRET", existing.get("app_secret")) or _ask_secret(
+    app_key = setting("TIKTOK_APP_KEY", existing.get("app_key")) or ask("TikTok app_key: ")
+    app_secret = setting("TIKTOK_APP_SECRET", existing.get("app_secret")) or _ask_secret(
         "TikTok app_secret: "
     )
     client = TikTokShopClient(
@@ -92,7 +111,7 @@ def authorize(args: argparse.Namespace) -> str:
     }
     try:
         secrets.put_secret_value(SecretId=secret_id, SecretString=json.dumps(secret))
-        abandoned = _abandon_rotation_in_progress(secrets, secret_id)
+        abandoned = abandon_rotation_in_progress(secrets, secret_id)
     except (BotoCoreError, ClientError) as error:
         raise AuthorizationFailed(f"cannot write secret {secret_id}: {error}") from None
     return _summary(secret_id, grant, shop, abandoned)
@@ -111,23 +130,8 @@ def _current_secret(secrets: Any, secret_id: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _setting(variable: str, from_secret: object) -> str | None:
-    value = os.environ.get(variable) or from_secret
-    return value if isinstance(value, str) and value.strip() and value != PLACEHOLDER else None
-
-
-def _ask(prompt: str) -> str:
-    return _required(input(prompt))
-
-
 def _ask_secret(prompt: str) -> str:
-    return _required(getpass.getpass(prompt))
-
-
-def _required(value: str) -> str:
-    if not value.strip():
-        raise AuthorizationFailed("an empty answer; nothing written")
-    return value.strip()
+    return required(getpass.getpass(prompt))
 
 
 def _interactive() -> bool:
@@ -146,7 +150,7 @@ def _choose_shop(shops: list[AuthorizedShop], wanted: str | None) -> AuthorizedS
         raise AuthorizationFailed("the seller authorized no shop for this app; nothing written")
     if _interactive():
         print(_listing(shops))
-        answer = _ask(f"Approve cancellations for which shop (1-{len(shops)})? ")
+        answer = ask(f"Approve cancellations for which shop (1-{len(shops)})? ")
         if answer.isdigit() and 1 <= int(answer) <= len(shops):
             return shops[int(answer) - 1]
     # The authorization code is spent by now: the seller has to authorize again for another try.
@@ -157,44 +161,20 @@ def _choose_shop(shops: list[AuthorizedShop], wanted: str | None) -> AuthorizedS
     )
 
 
-def _abandon_rotation_in_progress(secrets: Any, secret_id: str) -> list[str]:
-    """A new authorization supersedes a failed rotation: its AWSPENDING version would otherwise be retried
-    (and refused again) instead of a fresh rotation from the new tokens."""
-    stages_by_version: Mapping[str, list[str]] = secrets.describe_secret(SecretId=secret_id).get(
-        "VersionIdsToStages", {}
-    )
-    abandoned = [
-        v for v, stages in stages_by_version.items() if "AWSPENDING" in stages and "AWSCURRENT" not in stages
-    ]
-    for version in abandoned:
-        secrets.update_secret_version_stage(
-            SecretId=secret_id, VersionStage="AWSPENDING", RemoveFromVersionId=version
-        )
-    return abandoned
-
-
 def _listing(shops: list[AuthorizedShop]) -> str:
-    return "\n".join(f"  {n}. {_describe(shop)}" for n, shop in enumerate(shops, start=1))
-
-
-def _describe(shop: AuthorizedShop) -> str:
-    return f"{shop.name or '(no name)'} [{shop.region or '?'}, id {shop.id or '?'}] shop_cipher={shop.cipher}"
+    return "\n".join(f"  {n}. {describe_shop(shop)}" for n, shop in enumerate(shops, start=1))
 
 
 def _summary(secret_id: str, grant: TokenGrant, shop: AuthorizedShop, abandoned: list[str]) -> str:
     lines = [
         f"Stored the tokens of {grant.seller_name or 'the seller'} in {secret_id} (AWSCURRENT).",
-        f"  shop:                  {_describe(shop)}",
-        f"  access token expires:  {_date(grant.access_token_expire_in)} (rotation refreshes it)",
-        f"  refresh token expires: {_date(grant.refresh_token_expire_in)} (then the seller authorizes again)",
+        f"  shop:                  {describe_shop(shop)}",
+        f"  access token expires:  {date(grant.access_token_expire_in)} (rotation refreshes it)",
+        f"  refresh token expires: {date(grant.refresh_token_expire_in)} (then the seller authorizes again)",
     ]
     if abandoned:
         lines.append(f"  abandoned the unfinished rotation of version(s) {', '.join(abandoned)}")
     return "\n".join(lines)
-
-
-def _date(unix_time: int) -> str:
-    return datetime.datetime.fromtimestamp(unix_time, tz=datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -203,7 +183,38 @@ def _parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "--code", required=True, help="the seller's authorization code (30 minutes, single use)"
     )
     parser.add_argument("--secret-id", help="the credentials secret (default: $TIKTOK_CREDENTIALS_SECRET)")
-    parser.add_argument("--shop-cipher", help="the shop to approve for, when the seller authorized several")
+    parser.add_argument(
+        "--shop-cipher",
+        help="the shop to approve for, when the seller authorized several (seller mode: the secret's own "
+        "shop_cipher; every shop goes into the directory)",
+    )
+    seller = parser.add_argument_group("seller mode (docs/shops.md)")
+    seller.add_argument(
+        "--seller",
+        nargs="?",
+        const=seller_mode.OPEN_ID,
+        metavar="NAME",
+        help="a seller's own secret, <prefix><NAME>; without NAME, the token grant's open_id",
+    )
+    seller.add_argument("--shops-table", help="the shop directory (default: $SHOPS_TABLE, else the stack's)")
+    seller.add_argument(
+        "--secret-prefix",
+        help="the sellers' secret name prefix (default: $SELLER_SECRET_PREFIX, else the stack's)",
+    )
+    seller.add_argument(
+        "--rotation-function-arn",
+        help="RotateCredentialsFunction (default: $ROTATE_CREDENTIALS_FUNCTION_ARN, else the stack's)",
+    )
+    seller.add_argument(
+        "--rotation-days",
+        type=int,
+        help=f"days between rotations (default: {seller_mode.DEFAULT_ROTATION_DAYS})",
+    )
+    seller.add_argument(
+        "--config-file",
+        type=Path,
+        help="the samconfig.toml that records the deployed stack (default: the repository's)",
+    )
     parser.add_argument(
         "--auth-base-url",
         default=os.environ.get("TIKTOK_AUTH_BASE_URL") or DEFAULT_AUTH_BASE_URL,

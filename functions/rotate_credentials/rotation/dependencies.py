@@ -11,6 +11,7 @@ from tiktok_shop import TikTokShopClient
 
 from .rotator import CredentialsRotator
 from .settings import Settings
+from .shop_directory import ShopDirectoryWriter
 
 _AWS_ENVIRONMENT = ("AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID")
 
@@ -38,8 +39,13 @@ def _rotator(config: Settings, aws_environment: tuple[str | None, ...]) -> Crede
             auth_base_url=config.tiktok_auth_base_url,
         )
 
+    directory = None
+    if config.shops_table is not None:
+        directory = ShopDirectoryWriter(boto3.client("dynamodb"), config.shops_table)
     return CredentialsRotator(
         secrets_client=boto3.client("secretsmanager"),
         client_factory=client_for,
         refresh_token_warning_days=config.refresh_token_warning_days,
+        seller_secret_prefix=config.seller_secret_prefix,
+        shop_directory=directory,
     )

@@ -44,6 +44,26 @@ class ShopCipherNotAuthorized(RotationError):
     """The secret's shop_cipher is not among the shops the new access token may act for."""
 
 
+class NoShopAuthorized(RotationError):
+    """A seller's secret whose access token may act for no shop: the seller revoked the whole authorization
+    (or every shop of it). Nothing in the directory is changed; the seller authorizes again."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__(
+            f"{token} lists no shop of the seller's authorization; the shop directory is left as it was. "
+            "Have the seller authorize the app again (make authorize CODE=... SELLER=...), or remove the "
+            "seller (make remove-seller SELLER=...)"
+        )
+
+
+class ShopListUnusable(RotationError):
+    """A shop TikTok listed cannot be a directory entry (no id, or an id the directory refuses)."""
+
+
+class ShopDirectoryNotConfigured(RotationError):
+    """A seller's secret (its name starts with SELLER_SECRET_PREFIX) but no SHOPS_TABLE to refresh."""
+
+
 class TikTokRefused(RotationError):
     """TikTok refused a call, or could not be reached; carries TikTok's code and request id, no token."""
 

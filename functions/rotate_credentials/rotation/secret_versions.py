@@ -16,6 +16,8 @@ AWSPENDING = "AWSPENDING"
 
 @dataclass(frozen=True)
 class SecretStages:
+    name: str
+    arn: str
     rotation_enabled: bool
     stages_by_version: dict[str, list[str]]
 
@@ -32,6 +34,8 @@ class SecretVersions:
     def stages(self) -> SecretStages:
         described = self._client.describe_secret(SecretId=self.secret_id)
         return SecretStages(
+            name=str(described.get("Name", self.secret_id)),
+            arn=str(described.get("ARN", self.secret_id)),
             # Absent until rotation was configured once: not enabled.
             rotation_enabled=bool(described.get("RotationEnabled", False)),
             stages_by_version=described.get("VersionIdsToStages", {}),

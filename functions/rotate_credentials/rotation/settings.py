@@ -24,6 +24,11 @@ class Settings(BaseModel):
     refresh_token_warning_days: int = Field(default=DEFAULT_REFRESH_TOKEN_WARNING_DAYS, ge=0)
     # Leaves the function time to report a failure after TikTok gave up.
     deadline_margin_seconds: float = Field(default=2.0, ge=0)
+    # The shop directory (ShopsTable) and the name prefix of the sellers' secrets: a secret whose name starts
+    # with the prefix is a seller's, and its testSecret rewrites that seller's shops in the directory.
+    # Without them every secret rotates as the default one.
+    shops_table: str | None = Field(default=None, min_length=1)
+    seller_secret_prefix: str | None = Field(default=None, min_length=1)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:

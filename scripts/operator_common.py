@@ -1,0 +1,72 @@
+"""What the operator's scripts (authorize, shops) share: exit codes, the failure they end with, prompts for
+the app credentials, and how they show a shop and a time. Nothing here prints a secret value."""
+
+from __future__ import annotations
+
+import datetime
+import getpass
+import os
+from collections.abc import Mapping
+from typing import Any, Final
+
+from tiktok_shop import AuthorizedShop
+
+PLACEHOLDER: Final = "REPLACE_ME"  # what template.yaml puts in every field of a fresh secret
+
+EXIT_FAILED: Final = 1  # TikTok or AWS refused, or something is half done (the message says what)
+EXIT_CHOICE_NEEDED: Final = 2  # several shops and no --shop-cipher (single-secret mode)
+EXIT_NOT_CONFIGURED: Final = 3  # the shop directory, the secret prefix or the rotation function is unknown
+EXIT_BAD_INPUT: Final = 4  # a flag's value or a combination of flags is refused
+EXIT_NOT_FOUND: Final = 5  # no such seller
+
+
+class OperatorError(Exception):
+    """Ends the script with a message; `exit_code` says why."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_FAILED) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def setting(variable: str, from_secret: object) -> str | None:
+    """The environment's value, else the secret's, when it is a real one (not empty, not the placeholder)."""
+    value = os.environ.get(variable) or from_secret
+    return value if isinstance(value, str) and value.strip() and value != PLACEHOLDER else None
+
+
+def ask(prompt: str) -> str:
+    return required(input(prompt))
+
+
+def ask_secret(prompt: str) -> str:
+    return required(getpass.getpass(prompt))
+
+
+def required(value: str) -> str:
+    if not value.strip():
+        raise OperatorError("an empty answer; nothing written")
+    return value.strip()
+
+
+def abandon_rotation_in_progress(secrets: Any, secret_id: str) -> list[str]:
+    """A new authorization supersedes a failed rotation: its AWSPENDING version would otherwise be retried
+    (and refused again) instead of a fresh rotation from the new tokens."""
+    stages_by_version: Mapping[str, list[str]] = secrets.describe_secret(SecretId=secret_id).get(
+        "VersionIdsToStages", {}
+    )
+    abandoned = [
+        v for v, stages in stages_by_version.items() if "AWSPENDING" in stages and "AWSCURRENT" not in stages
+    ]
+    for version in abandoned:
+        secrets.update_secret_version_stage(
+            SecretId=secret_id, VersionStage="AWSPENDING", RemoveFromVersionId=version
+        )
+    return abandoned
+
+
+def describe_shop(shop: AuthorizedShop) -> str:
+    return f"{shop.name or '(no name)'} [{shop.region or '?'}, id {shop.id or '?'}] shop_cipher={shop.cipher}"
+
+
+def date(unix_time: int) -> str:
+    return datetime.datetime.fromtimestamp(unix_time, tz=datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
