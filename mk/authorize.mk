@@ -13,6 +13,10 @@
 # SELLER_SECRET_PREFIX and ROTATE_CREDENTIALS_FUNCTION_ARN, else in the outputs of the stack samconfig.toml
 # records. AWS access is boto3's usual (AWS_PROFILE, AWS_REGION). The recipes are not echoed: CODE is a
 # credential.
+#
+# LOCAL=1: the same commands against the running local stack (make local-up): its moto and TikTok emulator,
+# never AWS; a seller's rotation stays off there (--no-rotation: the local stack has no Lambda service for
+# Secrets Manager to call). make local-auth-code SELLER=<open_id> hands out the code to use.
 
 CODE ?=
 SHOP_CIPHER ?=
@@ -20,8 +24,13 @@ SECRET_ID ?=
 SELLER ?=
 RECOVERY_DAYS ?=
 FORCE ?=
+LOCAL ?=
 # The scripts import the layer's tiktok_shop and the rotation function's shop directory writer.
 OPERATOR_PATH := PYTHONPATH=layers/tiktok_shop:functions/rotate_credentials
+ifneq ($(LOCAL),)
+OPERATOR_PATH := PYTHONPATH=local $(BIN)/python -m local_stack operator -- env $(OPERATOR_PATH)
+LOCAL_AUTHORIZE_ARGS := --no-rotation
+endif
 
 .PHONY: authorize shops remove-seller
 
@@ -32,7 +41,7 @@ authorize: $(STAMP) ## Exchange a seller's authorization code for tokens, into t
 	fi
 	@$(OPERATOR_PATH) $(BIN)/python scripts/authorize.py --code="$(CODE)" \
 		$(if $(SHOP_CIPHER),--shop-cipher="$(SHOP_CIPHER)") $(if $(SECRET_ID),--secret-id="$(SECRET_ID)") \
-		$(if $(SELLER),--seller="$(SELLER)")
+		$(if $(SELLER),--seller="$(SELLER)" $(LOCAL_AUTHORIZE_ARGS))
 
 shops: $(STAMP) ## The shop directory: every shop, its seller, the token expiry dates
 	@$(OPERATOR_PATH) $(BIN)/python scripts/shops.py list

@@ -17,7 +17,7 @@ EVENT ?= events/direct_approve.json
 LOCAL_PLATFORM := local-platform
 SEED ?= local/tiktok_emulator/seed.json
 
-.PHONY: run local-up local-down local-status invoke local-show local-seed local-platform runtime-venv \
+.PHONY: run local-up local-down local-status invoke local-show local-seed local-auth-code local-platform runtime-venv \
 	clean-local soak bench-bulk
 
 local-platform:
@@ -51,6 +51,9 @@ local-show: $(LOCAL_PLATFORM) $(STAMP) ## The background stack's dead-letter que
 
 local-seed: $(LOCAL_PLATFORM) $(STAMP) ## Send the seed file (SEED=local/tiktok_emulator/seed.json) to the background stack
 	@$(LOCAL_STACK) seed $(SEED)
+
+local-auth-code: $(LOCAL_PLATFORM) $(STAMP) ## An authorization code from the background stack's emulator: make local-auth-code SELLER=<open_id>
+	@$(LOCAL_STACK) auth-code $(SELLER)
 
 # Extra options, e.g. SOAK_ARGS="--approvals 200 --visibility-timeout 10 --repeated-key replay".
 SOAK_ARGS ?=

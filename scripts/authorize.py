@@ -206,6 +206,12 @@ def _parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         help="RotateCredentialsFunction (default: $ROTATE_CREDENTIALS_FUNCTION_ARN, else the stack's)",
     )
     seller.add_argument(
+        "--no-rotation",
+        action="store_const",
+        const=True,
+        help="leave rotation off: for a stack with no Lambda service to rotate (the local stack)",
+    )
+    seller.add_argument(
         "--rotation-days",
         type=int,
         help=f"days between rotations (default: {seller_mode.DEFAULT_ROTATION_DAYS})",

@@ -19,6 +19,7 @@ SELLER_FLAGS: Final = {
     "secret_prefix": "--secret-prefix",
     "rotation_function_arn": "--rotation-function-arn",
     "rotation_days": "--rotation-days",
+    "no_rotation": "--no-rotation",
 }
 
 

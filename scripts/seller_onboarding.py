@@ -74,7 +74,7 @@ class Onboarded:
     shops: list[AuthorizedShop]
     shop_cipher: str
     abandoned: list[str]
-    rotation_function_arn: str
+    rotation_function_arn: str | None  # None: --no-rotation
     rotation_days: int
     directory: SyncResult
 
@@ -87,7 +87,7 @@ class Prepared:
     dynamodb: Any
     table: str
     prefix: str
-    function_arn: str
+    function_arn: str | None  # None: --no-rotation
     rotation_days: int
     named: str | None  # the seller given by --seller NAME; None: the grant's open_id
     known: SellerSecret | None  # the named seller's secret as it stands
@@ -124,15 +124,20 @@ def onboard(args: argparse.Namespace) -> str:
         "seller_name": grant.seller_name or seller,
     }
     arn, created, abandoned = _store(ready.secrets, secret, value, seller)
-    rotation_refused = _turn_rotation_on(ready.secrets, arn, ready.function_arn, ready.rotation_days)
+    rotation_refused = (
+        _turn_rotation_on(ready.secrets, arn, ready.function_arn, ready.rotation_days)
+        if ready.function_arn is not None
+        else None
+    )
     # The directory is written even without rotation: the tokens serve the shops for their 7 days meanwhile.
-    result = _sync_directory(ready, name, arn, entries, rotation_on=rotation_refused is None)
+    rotation_on = rotation_refused is None and ready.function_arn is not None
+    result = _sync_directory(ready, name, arn, entries, rotation_on=rotation_on)
     if rotation_refused is not None:
         raise OperatorError(
             f"the tokens are in {name} and its {len(entries)} shop(s) in the directory, but rotation could "
             f"not be turned on: {rotation_refused}. Without rotation the access token expires in 7 days; "
             f"turn it on: aws secretsmanager rotate-secret --secret-id {arn} "
-            f"{_rotation_options(ready.function_arn, ready.rotation_days)}"
+            f"{_rotation_options(ready.function_arn or '', ready.rotation_days)}"
         )
     return _summary(
         Onboarded(
@@ -164,8 +169,11 @@ def _prepare(args: argparse.Namespace) -> Prepared:
     saved = seller_config.saved_deploy(args.config_file)
     session = seller_config.aws_session(saved)
     stack = seller_config.StackOutputs(saved, lambda: session.client("cloudformation"))
+    wanted = (
+        (SHOPS_TABLE, SECRET_PREFIX) if args.no_rotation else (SHOPS_TABLE, SECRET_PREFIX, ROTATION_FUNCTION)
+    )
     resolved = seller_config.resolve(
-        (SHOPS_TABLE, SECRET_PREFIX, ROTATION_FUNCTION),
+        wanted,
         {
             SHOPS_TABLE: args.shops_table,
             SECRET_PREFIX: args.secret_prefix,
@@ -175,7 +183,7 @@ def _prepare(args: argparse.Namespace) -> Prepared:
         saved.stack_name,
     )
     prefix = seller_config.check_prefix(resolved[SECRET_PREFIX])
-    function_arn = seller_config.check_function_arn(resolved[ROTATION_FUNCTION])
+    function_arn = None if args.no_rotation else seller_config.check_function_arn(resolved[ROTATION_FUNCTION])
     named = args.seller if args.seller != OPEN_ID else None
     name = seller_config.seller_secret_name(prefix, named) if named is not None else None
     secrets = session.client("secretsmanager")
@@ -208,7 +216,8 @@ def _sync_directory(
     except ShopDirectoryError as error:
         rotate_now = f"aws secretsmanager rotate-secret --secret-id {arn}"
         if not rotation_on:
-            rotate_now += f" {_rotation_options(ready.function_arn, ready.rotation_days)}"
+            function_arn = ready.function_arn or "<RotateCredentialsFunction ARN>"
+            rotate_now += f" {_rotation_options(function_arn, ready.rotation_days)}"
         raise OperatorError(
             f"the tokens are in {name} and rotation is {'on' if rotation_on else 'NOT on'}, but the shop "
             f"directory was not updated: {error}. A rotation refreshes it: {rotate_now}"
@@ -338,12 +347,17 @@ def _rotation_options(function_arn: str, days: int) -> str:
 
 def _summary(done: Onboarded) -> str:
     verb = "Created" if done.created else ("Restored and updated" if done.restored else "Updated")
-    function_name = done.rotation_function_arn.split(":")[6]
     grant = done.grant
+    rotation = (
+        f"every {done.rotation_days} days by {done.rotation_function_arn.split(':')[6]}"
+        if done.rotation_function_arn is not None
+        else "OFF (--no-rotation): nothing refreshes the access token before it expires"
+    )
     lines = [
         f"{verb} {done.secret.name} for seller {done.seller} ({grant.seller_name or 'no name'}).",
-        f"  rotation:              every {done.rotation_days} days by {function_name}",
-        f"  access token expires:  {date(grant.access_token_expire_in)} (rotation refreshes it)",
+        f"  rotation:              {rotation}",
+        f"  access token expires:  {date(grant.access_token_expire_in)}"
+        + (" (rotation refreshes it)" if done.rotation_function_arn is not None else ""),
         f"  refresh token expires: {date(grant.refresh_token_expire_in)} (then the seller authorizes again)",
         f"  secret's shop_cipher:  {done.shop_cipher}",
         f"  shops in the directory ({len(done.shops)}):",

@@ -200,6 +200,20 @@ def test_a_refused_rotation_still_fills_the_directory_and_says_how_to_turn_it_on
     assert f"aws secretsmanager rotate-secret --secret-id {arn} --rotation-lambda-arn {FUNCTION_ARN}" in err
 
 
+def test_without_rotation_the_directory_is_filled_and_the_summary_says_rotation_is_off(
+    onboard: Callable[..., int], secrets_client: Any, directory: Directory,
+    rotate_secret_calls: RotateSecretCalls, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+):  # fmt: skip
+    monkeypatch.delenv("ROTATE_CREDENTIALS_FUNCTION_ARN", raising=False)  # not needed, not asked for
+
+    assert onboard("acme", "--no-rotation") == 0
+
+    assert rotate_secret_calls.calls == []
+    assert set(directory.owners().values()) == {arn_of(secrets_client, "acme")}
+    assert "rotation:              OFF (--no-rotation)" in capsys.readouterr().out
+
+
 def test_a_failed_directory_write_keeps_the_tokens_and_says_how_the_directory_heals(
     onboard: Callable[..., int], secrets_client: Any, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
