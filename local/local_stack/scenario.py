@@ -1,17 +1,23 @@
-"""What `make run` shows: six steps through the Runtime API, each checked, each printed readably. The sixth
-expires the access token, rotates the credentials with the rotation function in its own runtime, and approves
-again in the same warm approval runtime."""
+"""What `make run` shows: seven steps through the Runtime API, each checked, each printed readably. The sixth
+onboards two sellers (three shops) with the operator's own `make authorize` and approves for each shop; the
+seventh expires the access token, rotates the credentials with the rotation function in its own runtime, and
+approves again in the same warm approval runtime."""
 
 from __future__ import annotations
 
 import copy
 import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Final, Protocol
 
 from local_stack.invoke import Invocation, counted, describe_request, invoke, load_event, render
+from local_stack.operator import operator_environment
+from local_stack.paths import ROOT
 from local_stack.processes import ManagedProcess
 from local_stack.provision import aws_client
 from local_stack.rotation import current_secret, rotate
@@ -27,6 +33,12 @@ ROTATION_CANCEL_ID: Final = "5760001000000000011"
 TOKEN_EXPIRED: Final = 105002
 AUTH_PATHS: Final = ("/api/v2/token/", "/authorization/")
 RETRY_LOG_MESSAGE: Final = "TikTok refused the cached credentials; retrying once with the re-read secret"
+SELLERS: Final = ("emulator-cb", "emulator-de")
+"""In tiktok_emulator/seed.json: a cross-border seller with a UK and a FR shop; a local one with a DE shop."""
+DE_SHOP_APPROVAL: Final = {"shop_id": "7000000000000000201", "cancel_id": "5760002000000000301"}
+OPERATOR_PATH: Final = os.pathsep.join(
+    str(ROOT / part) for part in ("layers/tiktok_shop", "functions/rotate_credentials")
+)
 
 
 class StepFailed(AssertionError):
@@ -171,6 +183,72 @@ class Scenario:
         step.expect(
             self.tiktok.cancellations().get(cancel_id) == "approved", f"TikTok shows {cancel_id} approved"
         )
+
+    def many_shops(self, step: Step) -> None:
+        """Two sellers onboarded as an operator does it (make authorize ... SELLER=... LOCAL=1), then an
+        approval for each of their three shops with that shop's cipher and its seller's token."""
+        for seller in SELLERS:
+            self._onboard(step, seller)
+        tokens = {seller["open_id"]: seller["access_token"] for seller in self.tiktok.sellers()}
+        shops = {
+            shop["id"]: (seller["open_id"], shop["cipher"])
+            for seller in self.tiktok.sellers()
+            for shop in seller["shops"]
+        }
+        step.show("\nan approval for each shop:")
+        approvals: list[tuple[str | None, dict[str, Any]]] = [
+            ("events/direct_approve_shop.json", load_event("events/direct_approve_shop.json")),
+            ("events/api_approve_shop.json", load_event("events/api_approve_shop.json")),
+            (None, dict(DE_SHOP_APPROVAL)),
+        ]
+        for source, event in approvals:
+            shop_id = str(event.get("shop_id") or (event.get("pathParameters") or {}).get("shop_id"))
+            cancel_id = _cancel_id(event)
+            step.show(f"{source or 'a direct invocation'} -> {describe_request(event)}")
+            before = len(self.tiktok.calls(cancel_id))
+            invocation = self.transport.approve(event, source)
+            answer = invocation.api_body() if invocation.api_status is not None else invocation.payload
+            step.expect(
+                not invocation.function_error and isinstance(answer, dict) and answer.get("code") == 0,
+                f"shop {shop_id}: approved (code 0)",
+            )
+            [call] = self.tiktok.calls(cancel_id)[before:]
+            seller, cipher = shops[shop_id]
+            step.show(f"  {describe_call(call)}")
+            query: dict[str, str] = call.get("query") or {}
+            headers: dict[str, str] = call.get("headers") or {}
+            step.expect(
+                query.get("shop_cipher") == cipher and headers.get("x-tts-access-token") == tokens[seller],
+                f"one call, with shop {shop_id}'s cipher and the access token of {seller}",
+            )
+        unknown = self.invoke(step, "events/api_approve_unknown_shop.json")
+        body = unknown.api_body()
+        step.expect(
+            unknown.api_status == 404
+            and isinstance(body, dict)
+            and (body.get("data") or {}).get("status") == "SHOP_NOT_FOUND"
+            and not self.tiktok.calls(_cancel_id(unknown.event)),
+            "a shop not in the directory: HTTP 404 SHOP_NOT_FOUND, and no call to TikTok",
+        )
+
+    def _onboard(self, step: Step, seller: str) -> None:
+        code = self.tiktok.issue_auth_code(seller)
+        step.show(
+            f"make local-auth-code SELLER={seller}; make authorize CODE=*** SELLER={seller} LOCAL=1 (the "
+            "operator's scripts/authorize.py, against this stack):"
+        )
+        environment = {**operator_environment(self.info), "PYTHONPATH": OPERATOR_PATH}
+        done = subprocess.run(  # noqa: S603 - this repository's own script
+            [sys.executable, "scripts/authorize.py", f"--code={code}", f"--seller={seller}", "--no-rotation"],
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=self.timeout,
+            check=False,
+        )
+        step.show("\n".join(f"  {line}" for line in (done.stdout + done.stderr).splitlines()))
+        step.expect(done.returncode == 0, f"{seller} onboarded: its secret written, its shops in ShopsTable")
 
     def rotation(self, step: Step) -> None:
         """Expired token -> 502; a rotation in the rotation function's runtime; the same approval -> 200, in
@@ -334,6 +412,7 @@ class Scenario:
         ("TikTok business error", "business_error"),
         ("SQS batch with a partial failure", "sqs_batch"),
         ("direct invocation", "direct"),
+        ("two sellers, three shops: onboarding and an approval for each", "many_shops"),
         ("expired token, rotation, approval afterwards", "rotation"),
     )
     """(title, method) in order; on the class, so that the e2e test names the steps before a stack runs."""
