@@ -28,6 +28,7 @@ from support.approvals import (
     header,
     sqs_event,
 )
+from support.aws_fault_proxy import AwsFault, running_proxy
 from support.cfn_template import table_schema
 from tiktok_emulator import AuthorizedShop, TikTokEmulator
 from tiktok_shop import ShopEntry
@@ -205,17 +206,23 @@ def test_without_a_directory_a_shop_id_is_refused(invoke: Invoke, emulator: TikT
     assert emulator.recorder.calls == []
 
 
-def test_a_directory_that_cannot_be_reached_is_transient(
-    directory: Any, invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+def test_a_directory_that_cannot_be_read_just_now_is_transient(
+    directory: Any, invoke: Invoke, aws: Aws, monkeypatch: pytest.MonkeyPatch
 ):
-    # Nothing listens on port 9: the read fails as an outage does, not as a missing table.
-    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:9")
-    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    from approval import dependencies
+    with running_proxy(aws.url) as proxy:
+        # DynamoDB answers 503 to GetItem, the directory's one action (the idempotency record is a PutItem).
+        proxy.inject(AwsFault("DynamoDB_20120810.GetItem", "unavailable"))
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+        monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+        from approval import dependencies
 
-    dependencies.reset()
-    with pytest.raises(TikTokUnavailable, match="shop directory"):
-        invoke({"shop_id": UK.id, "cancel_id": PENDING[0]})
+        dependencies.reset()
+        with pytest.raises(TikTokUnavailable, match="shop directory"):
+            invoke({"shop_id": UK.id, "cancel_id": PENDING[0]})
+        response = invoke(api_event(PENDING[0], shop_id=UK.id))
+        assert response["statusCode"] == 503
+        assert header(response, "Retry-After") == "30"
+    assert aws.idempotency_records() == []  # released: the next attempt starts afresh
 
 
 def test_each_seller_approves_with_its_own_token(directory: Any, invoke: Invoke, emulator: TikTokEmulator):
@@ -275,3 +282,64 @@ def test_a_shop_removed_from_the_authorization_is_a_configuration_error_for_that
     assert refused.value.code == 101000  # TikTok: token and shop do not match
     assert emulator.cancellation_state(PENDING[0]) == "pending"
     assert invoke({"shop_id": UK.id, "cancel_id": PENDING[1]})["data"]["success"] is True
+
+
+def test_a_replay_needs_no_directory(directory: Any, invoke: Invoke, emulator: TikTokEmulator):
+    first = invoke(api_event(PENDING[0], shop_id=DE.id, header_key="order-7"))
+    directory.delete_item(TableName=SHOPS_TABLE, Key={"shop_id": {"S": DE.id}})
+    again = invoke(api_event(PENDING[0], shop_id=DE.id, header_key="order-7"))
+    assert again["statusCode"] == 200
+    assert header(again, "Idempotent-Replayed") == "true"
+    assert body(again) == body(first)
+    assert len(approval_calls(emulator)) == 1
+
+
+def test_an_explicit_null_shop_id_is_refused_not_taken_for_the_default_shop(
+    directory: Any, invoke: Invoke, emulator: TikTokEmulator, aws: Aws
+):
+    with pytest.raises(InvalidApprovalRequest, match="leave it out for the default shop"):
+        invoke({"shop_id": None, "cancel_id": PENDING[0]})
+    invoke(sqs_event(json.dumps({"shop_id": None, "cancel_id": PENDING[0]})))
+    [parked] = aws.dead_letters()
+    assert parked["MessageAttributes"]["error_type"]["StringValue"] == "InvalidApprovalRequest"
+    assert emulator.recorder.calls == []
+
+
+def test_a_shop_that_moved_to_another_sellers_authorization_is_followed_at_once(
+    directory: Any, invoke: Invoke, emulator: TikTokEmulator, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("SHOPS_CACHE_SECONDS", "3600")  # the container would not re-read the item by itself
+    from approval import dependencies
+
+    dependencies.reset()
+    invoke({"shop_id": DE.id, "cancel_id": PENDING[0]})  # DE's entry is cached: the cross-border seller's
+    # The DE shop moves to the local seller's authorization, and the directory says so.
+    emulator.set_authorized_shops([AuthorizedShop(CREDENTIALS["shop_cipher"]), UK])
+    emulator.set_authorized_shops([FR, DE], seller="local-seller")
+    fr_entry = directory.get_item(TableName=SHOPS_TABLE, Key={"shop_id": {"S": FR.id}})["Item"]
+    moved = ShopEntry.from_authorized_shop(DE, secret_id=fr_entry["secret_id"]["S"])
+    directory.put_item(TableName=SHOPS_TABLE, Item={k: {"S": v} for k, v in moved.to_item().items()})
+    # The cached entry's token meets 101000; the function re-reads the entry, then the other secret.
+    assert invoke({"shop_id": DE.id, "cancel_id": PENDING[1]})["data"]["success"] is True
+    tokens = [c.headers["x-tts-access-token"] for c in approval_calls(emulator) if c.cancel_id == PENDING[1]]
+    assert tokens == [CREDENTIALS["access_token"], emulator.access_token_of("local-seller")]
+
+
+def test_a_directory_shop_sends_tiktok_a_key_of_its_own_for_the_callers_key(
+    directory: Any, invoke: Invoke, emulator: TikTokEmulator
+):
+    query = {"idempotency_key": "caller-key-9"}
+    invoke({"shop_id": UK.id, "cancel_id": PENDING[0], "query": query})
+    invoke({"shop_id": DE.id, "cancel_id": PENDING[1], "query": query})
+    invoke({"cancel_id": PENDING[2], "query": query})
+    sent = {call.cancel_id: call.query["idempotency_key"] for call in approval_calls(emulator)}
+    assert sent[PENDING[2]] == "caller-key-9"  # the default shop: the caller's key, as always
+    assert len({sent[PENDING[0]], sent[PENDING[1]], "caller-key-9"}) == 3  # one seller, one token: two keys
+    # Stable: a retry of the same request sends the same key.
+    emulator.seed({PENDING[3]: "pending"})
+    invoke({"shop_id": UK.id, "cancel_id": PENDING[3], "query": {"idempotency_key": "k-stable"}})
+    first = [c.query["idempotency_key"] for c in approval_calls(emulator) if c.cancel_id == PENDING[3]]
+    from approval.service import tiktok_key_for
+    from approval.shop_access import ShopAccess
+
+    assert first == [tiktok_key_for(ShopAccess(UK.id, loader=None), UK.cipher, PENDING[3], "k-stable")]

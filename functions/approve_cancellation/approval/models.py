@@ -40,8 +40,11 @@ class ApprovalRequest(BaseModel):
 
     @field_validator("shop_id", mode="before")
     @classmethod
-    def _check_shop_id(cls, value: Any) -> str | None:
-        return None if value is None else validate_shop_id(value)
+    def _check_shop_id(cls, value: Any) -> str:
+        # An explicit null is refused: a producer that failed to fill it must not reach the default shop.
+        if value is None:
+            raise ValueError("shop_id must be a string; leave it out for the default shop")
+        return validate_shop_id(value)
 
     @field_validator("query", mode="before")
     @classmethod

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -122,7 +123,7 @@ class ApprovalService:
         self._client_factory = client_factory
         self._config = config
         self._client_lock = threading.Lock()
-        self._clients: dict[Credentials, TikTokShopClient] = {}
+        self._clients: OrderedDict[Credentials, TikTokShopClient] = OrderedDict()
         # Configured here, once, before any worker thread: Powertools marks the store configured before it
         # has finished configuring it, which a second thread could observe.
         persistence.configure(config, key_prefix=IDEMPOTENCY_KEY_PREFIX)
@@ -140,11 +141,7 @@ class ApprovalService:
     @tracer.capture_method(capture_response=False)
     def approve(self, request: ApprovalRequest, *, deadline: float | None = None) -> ApprovalOutcome:
         """Approve once per shop and idempotency key (the caller's, else the cancel_id); later, replay the
-        result. An unknown shop fails here, before any record or TikTok call."""
-        try:
-            shop = self._shops.resolve(request.shop_id)
-        except ApprovalError as error:
-            raise record_failure(error) from None
+        result. The shop is looked up only when TikTok has to be called: a replay needs no directory."""
         record = {
             "key": idempotency_record_key(request),
             "cancel_id": request.cancel_id,
@@ -152,14 +149,18 @@ class ApprovalService:
         }
         attempt = _Attempt()
         try:
-            stored_or_new = self._approve_once(record=record, deadline=deadline, attempt=attempt, shop=shop)
+            stored_or_new = self._approve_once(
+                record=record, deadline=deadline, attempt=attempt, shop_id=request.shop_id
+            )
         except IdempotencyValidationError:
             raise record_failure(
-                IdempotencyKeyReused("this idempotency key was already used for another cancel_id")
+                IdempotencyKeyReused("this idempotency key was already used for another cancel_id"),
+                shop_id=request.shop_id,
             ) from None
         except IdempotencyAlreadyInProgressError:
             raise record_failure(
-                ApprovalInProgress("an approval with this idempotency key is in progress; retry shortly")
+                ApprovalInProgress("an approval with this idempotency key is in progress; retry shortly"),
+                shop_id=request.shop_id,
             ) from None
         except (IdempotencyPersistenceLayerError, IdempotencyInconsistentStateError) as error:
             logger.exception("idempotency store failed", extra={"cancel_id": request.cancel_id})
@@ -169,13 +170,14 @@ class ApprovalService:
                 metrics.add_metric(name="IdempotencyRecordNotCompleted", unit=MetricUnit.Count, value=1)
                 stored_or_new = attempt.result
             elif attempt.error is not None:
-                raise record_failure(attempt.error) from None
+                raise record_failure(attempt.error, shop_id=request.shop_id) from None
             else:
                 raise record_failure(
-                    TikTokUnavailable(f"idempotency store unavailable ({type(error).__name__})")
+                    TikTokUnavailable(f"idempotency store unavailable ({type(error).__name__})"),
+                    shop_id=request.shop_id,
                 ) from None
         except ApprovalError as error:
-            raise record_failure(error) from None
+            raise record_failure(error, shop_id=request.shop_id) from None
 
         replayed = isinstance(stored_or_new, _Replayed)
         # Through the model either way: the store sorts keys, the answer keeps the seed's field order.
@@ -198,9 +200,12 @@ class ApprovalService:
         return ApprovalOutcome(result=result, replayed=replayed)
 
     def _approve_and_remember(
-        self, record: dict[str, Any], deadline: float | None, attempt: _Attempt, shop: ShopAccess
+        self, record: dict[str, Any], deadline: float | None, attempt: _Attempt, shop_id: str | None
     ) -> dict[str, Any]:
+        """Runs only when no record answers for the request. A shop the directory does not know fails here,
+        before any TikTok call; Powertools then deletes the in-progress record, as after any failure."""
         try:
+            shop = self._shops.resolve(shop_id)
             attempt.result = self._approve_at_tiktok(record, deadline, shop)
         except ApprovalError as error:
             attempt.error = error
@@ -221,7 +226,7 @@ class ApprovalService:
     ) -> dict[str, Any]:
         cancel_id: str = record["cancel_id"]
         credentials = shop.credentials()
-        key = record["idempotency_key"] or tiktok_idempotency_key(credentials.shop_cipher, cancel_id)
+        key = tiktok_key_for(shop, credentials.shop_cipher, cancel_id, record["idempotency_key"])
         try:
             envelope = self._approve_with_current_credentials(
                 shop, credentials, cancel_id, key, _approval_deadline(deadline)
@@ -241,10 +246,11 @@ class ApprovalService:
         except TikTokAPIError as error:
             if error.code not in CREDENTIAL_REJECTIONS:
                 raise
-            # The secret may have been rotated or corrected since this container cached it: re-read it
-            # once, and call again only if it changed (the same credentials would be refused the same way).
-            # Only this shop's secret: the other sellers' authorizations are not affected.
-            fresh = shop.credentials(force_refresh=True)
+            # The secret may have been rotated or corrected since this container cached it, or the shop
+            # moved to another seller's authorization: re-read the shop's entry and secret once, and call
+            # again only if they changed (the same credentials would be refused the same way). Only this
+            # shop's secret: the other sellers' authorizations are not affected.
+            fresh = self._shops.refreshed(shop).credentials(force_refresh=True)
             if fresh == credentials:
                 if error.token_expired:
                     raise UpstreamConfigurationError(
@@ -303,11 +309,25 @@ class ApprovalService:
         # One client (one connection pool) per credentials, shared by the batch's worker threads.
         with self._client_lock:
             client = self._clients.get(credentials)
-            if client is None:
-                if len(self._clients) >= MAX_CLIENTS:
-                    del self._clients[next(iter(self._clients))]  # the oldest: insertion order
-                client = self._clients[credentials] = self._client_factory(credentials)
+            if client is not None:
+                self._clients.move_to_end(credentials)
+                return client
+            if len(self._clients) >= MAX_CLIENTS:
+                # The least recently used; a request still using it finishes on its open connection.
+                self._clients.popitem(last=False)[1].close()
+            client = self._clients[credentials] = self._client_factory(credentials)
             return client
+
+
+def tiktok_key_for(shop: ShopAccess, shop_cipher: str, cancel_id: str, caller_key: str | None) -> str:
+    """The idempotency_key TikTok receives. The default shop: the caller's key as is (as it always was), else
+    one derived from shop and cancel_id. A directory shop: always derived, from the caller's key when there
+    is one, since that key is scoped per shop here while TikTok's own scoping is undocumented: one key used
+    in two shops of one seller (one token) must not reach TikTok as one key."""
+    if shop.shop_id is None:
+        return caller_key or tiktok_idempotency_key(shop_cipher, cancel_id)
+    scope = f"key:{caller_key}" if caller_key else f"cancel:{cancel_id}"
+    return str(uuid.uuid5(TIKTOK_KEY_NAMESPACE, f"{shop_cipher}/{scope}"))
 
 
 def idempotency_record_key(request: ApprovalRequest) -> str:
@@ -340,7 +360,7 @@ def record_tiktok_attempt(attempt: int, error: TikTokAPIError | None) -> None:
             metrics.add_metric(name="TikTokRateLimited", unit=MetricUnit.Count, value=1)
 
 
-def record_failure(error: ApprovalError) -> ApprovalError:
+def record_failure(error: ApprovalError, *, shop_id: str | None = None) -> ApprovalError:
     """Count and log a failed approval by reason; returns the error for `raise record_failure(...)`."""
     with single_metric(name="ApprovalFailed", unit=MetricUnit.Count, value=1, namespace=NAMESPACE) as metric:
         metric.add_dimension(name="reason", value=error.reason)
@@ -351,6 +371,7 @@ def record_failure(error: ApprovalError) -> ApprovalError:
             "code": error.code,
             "reason": error.message,
             "tiktok_request_id": error.request_id,
+            "shop_id": shop_id,
         },
     )
     return error

@@ -53,8 +53,9 @@ class ShopResolver:
         self._loaders: dict[str, CredentialsLoader] = {}
         self._lock = threading.Lock()
 
-    def resolve(self, shop_id: str | None) -> ShopAccess:
-        """Raises ShopNotFound for a shop the directory does not hold, before anything reaches TikTok."""
+    def resolve(self, shop_id: str | None, *, force_refresh: bool = False) -> ShopAccess:
+        """Raises ShopNotFound for a shop the directory does not hold, before anything reaches TikTok.
+        `force_refresh`: the directory's entry read again, not from the cache."""
         if shop_id is None:
             if self._default_secret is None:
                 raise InvalidApprovalRequest(
@@ -67,7 +68,7 @@ class ShopResolver:
                 "this deployment has no shop directory (SHOPS_TABLE): leave shop_id out for its one shop"
             )
         try:
-            entry = self._directory.get(shop_id)
+            entry = self._directory.get(shop_id, force_refresh=force_refresh)
         except ShopDirectoryError as error:
             raise UpstreamConfigurationError(str(error)) from None
         except ShopDirectoryUnavailable as error:
@@ -77,6 +78,11 @@ class ShopResolver:
         return ShopAccess(
             shop_id=shop_id, loader=self._loader(entry.secret_id), shop_cipher=entry.shop_cipher
         )
+
+    def refreshed(self, shop: ShopAccess) -> ShopAccess:
+        """The shop as the directory says now (another seller's secret, another cipher); the default shop
+        as it is, since only its secret can change."""
+        return shop if shop.shop_id is None else self.resolve(shop.shop_id, force_refresh=True)
 
     def _loader(self, secret_id: str) -> CredentialsLoader:
         with self._lock:

@@ -34,7 +34,10 @@ class _ShopItems(BaseProvider):
         self._dynamodb = dynamodb
 
     def _get(self, name: str, **sdk_options: Any) -> dict[str, str] | None:  # type: ignore[override]
-        item = self._dynamodb.get_item(TableName=self._table_name, Key={"shop_id": {"S": name}}).get("Item")
+        # Strongly consistent: a shop onboarded a moment ago is found; found items are cached anyway.
+        item = self._dynamodb.get_item(
+            TableName=self._table_name, Key={"shop_id": {"S": name}}, ConsistentRead=True
+        ).get("Item")
         if item is None:
             return None
         # Plain strings: every attribute of an entry is of type S; anything else is left out, and
@@ -51,10 +54,10 @@ class ShopDirectory:
         self._items = _ShopItems(table_name, dynamodb)
         self._max_age = max_age
 
-    def get(self, shop_id: str) -> ShopEntry | None:
+    def get(self, shop_id: str, *, force_refresh: bool = False) -> ShopEntry | None:
         """The shop's entry, or None when the directory has no such shop."""
         try:
-            item = self._items.get(shop_id, max_age=self._max_age)
+            item = self._items.get(shop_id, max_age=self._max_age, force_fetch=force_refresh)
         except GetParameterError as error:
             message = f"cannot read the shop directory {self.table_name}: {error}"
             if _aws_error_code(error.__context__) in _PERMANENT_ERRORS:
