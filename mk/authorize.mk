@@ -25,6 +25,9 @@ SELLER ?=
 RECOVERY_DAYS ?=
 FORCE ?=
 LOCAL ?=
+# SELLER given, even empty (SELLER= : the seller's open_id names its secret): seller mode. Tested by origin,
+# since an empty value and an absent one expand alike.
+SELLER_GIVEN := $(filter command line environment,$(origin SELLER))
 # The scripts import the layer's tiktok_shop and the rotation function's shop directory writer.
 OPERATOR_PATH := PYTHONPATH=layers/tiktok_shop:functions/rotate_credentials
 ifneq ($(LOCAL),)
@@ -41,7 +44,7 @@ authorize: $(STAMP) ## Exchange a seller's authorization code for tokens, into t
 	fi
 	@$(OPERATOR_PATH) $(BIN)/python scripts/authorize.py --code="$(CODE)" \
 		$(if $(SHOP_CIPHER),--shop-cipher="$(SHOP_CIPHER)") $(if $(SECRET_ID),--secret-id="$(SECRET_ID)") \
-		$(if $(SELLER),--seller="$(SELLER)" $(LOCAL_AUTHORIZE_ARGS))
+		$(if $(SELLER_GIVEN),--seller$(if $(SELLER),="$(SELLER)") $(LOCAL_AUTHORIZE_ARGS))
 
 shops: $(STAMP) ## The shop directory: every shop, its seller, the token expiry dates
 	@$(OPERATOR_PATH) $(BIN)/python scripts/shops.py list

@@ -171,9 +171,10 @@ def _unix_time(value: object) -> int | None:
 
 
 def remove_seller(context: Context, seller: str, recovery_days: int | None) -> str:
-    """The seller's shops out of the directory first (no request is routed to a secret on its way out), then
-    its rotation off (a rotation of a secret scheduled for deletion could only fail, and alarm), then the
-    secret scheduled for deletion: after `recovery_days`, or at once when None."""
+    """The seller's rotation off first (a rotation's testSecret would write the shops back, and a rotation of
+    a secret scheduled for deletion could only fail, and alarm), then its shops out of the directory (no
+    request is routed to a secret on its way out), then the secret scheduled for deletion: after
+    `recovery_days`, or at once when None."""
     name = seller_config.seller_secret_name(context.prefix, seller)
     described = _describe(context.secrets, name)
     if described is None:
@@ -186,6 +187,11 @@ def remove_seller(context: Context, seller: str, recovery_days: int | None) -> s
         removed = [shop_id for arn in arns for shop_id in context.directory.remove_all(arn).removed]
         return f"No secret {name} any more; removed its {len(removed)} shop(s): {', '.join(removed) or '-'}"
     arn = str(described["ARN"])
+    if described.get("RotationEnabled") and described.get("DeletedDate") is None:
+        try:
+            context.secrets.cancel_rotate_secret(SecretId=arn)
+        except (BotoCoreError, ClientError) as error:
+            raise OperatorError(f"nothing removed: cannot turn off the rotation of {name}: {error}") from None
     removed = list(context.directory.remove_all(arn).removed)
     lines = [
         f"Removed seller {seller}: {len(removed)} shop(s) out of the directory: {', '.join(removed) or '-'}"
@@ -194,8 +200,6 @@ def remove_seller(context: Context, seller: str, recovery_days: int | None) -> s
         lines.append(f"  secret {name} was already scheduled for deletion")
         return "\n".join(lines)
     try:
-        if described.get("RotationEnabled"):
-            context.secrets.cancel_rotate_secret(SecretId=arn)
         if recovery_days is None:
             context.secrets.delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True)
             lines.append(f"  secret {name} deleted, without recovery")

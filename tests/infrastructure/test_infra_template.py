@@ -186,7 +186,7 @@ def test_the_seller_secret_prefix_cannot_be_extended_into_another_name(template:
     parameter = template["Parameters"]["SellerSecretPrefix"]
     assert re.fullmatch(parameter["AllowedPattern"], parameter["Default"])
     assert parameter["Default"].endswith("/")
-    for unsafe in ("tiktok-shop/sellers", "", "a*/", "a b/"):
+    for unsafe in ("tiktok-shop/sellers", "", "/", "a*/", "a b/"):
         assert not re.fullmatch(parameter["AllowedPattern"], unsafe)
 
 

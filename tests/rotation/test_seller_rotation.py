@@ -207,3 +207,35 @@ def test_the_settings_read_the_directory_and_the_prefix_from_the_environment():
 
     assert (configured.shops_table, configured.seller_secret_prefix) == ("Shops", PREFIX)
     assert (unset.shops_table, unset.seller_secret_prefix) == (None, None)
+
+
+def test_the_configuration_test_at_rotate_secret_runs_test_secret_alone_safely(
+    sellers: dict[str, str], rotate_seller: Callable[[str], Rotation], tiktok_emulator: TikTokEmulator,
+    directory: Directory, secrets_client: Any,
+):  # fmt: skip
+    """RotateSecret with RotateImmediately false (make authorize SELLER=...) has Secrets Manager test the
+    configuration: an AWSPENDING copy of the current version, then testSecret only. It must neither spend
+    the refresh token nor touch AWSCURRENT; it refreshes the directory from the current token."""
+    from botocore.exceptions import ClientError
+
+    rotation = rotate_seller("acme")
+    before = rotation.secret.snapshot()
+    tiktok_emulator.set_authorized_shops([FR])  # the seller dropped GB meanwhile
+    token = str(uuid.uuid4())
+    # moto copies the current value into AWSPENDING, then looks for the function it cannot find.
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        secrets_client.rotate_secret(
+            SecretId=PREFIX + "acme",
+            ClientRequestToken=token,
+            RotationLambdaARN="arn:aws:lambda:us-east-1:123456789012:function:RotateCredentialsFunction",
+            RotationRules={"AutomaticallyAfterDays": 3},
+            RotateImmediately=False,
+        )
+    pending = secrets_client.get_secret_value(SecretId=PREFIX + "acme", VersionId=token)["SecretString"]
+    assert json.loads(pending) == before[1]  # a copy, as AWS's configuration test makes
+
+    rotation.step("testSecret", token)
+
+    assert refresh_calls(tiktok_emulator) == 0
+    assert rotation.secret.snapshot() == before
+    assert directory.owners() == {FR.id: sellers["acme"], DE.id: sellers["other"]}

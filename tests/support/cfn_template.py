@@ -19,7 +19,7 @@ from local_stack.template import (
 
 # The sellers' secrets in an IAM statement: the one resource pattern the template grants on.
 SELLER_SECRETS = {
-    "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${SellerSecretPrefix}*"
+    "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${AWS::StackName}/${SellerSecretPrefix}*"
 }
 
 __all__ = [
