@@ -43,6 +43,7 @@ from operator_common import (
     ask,
     date,
     describe_shop,
+    read_secret_object,
     required,
     setting,
 )
@@ -118,16 +119,8 @@ def authorize(args: argparse.Namespace) -> str:
 
 
 def _current_secret(secrets: Any, secret_id: str) -> dict[str, Any]:
-    try:
-        text = secrets.get_secret_value(SecretId=secret_id).get("SecretString")
-    except (BotoCoreError, ClientError) as error:
-        raise AuthorizationFailed(f"cannot read secret {secret_id}: {error}") from None
-    try:
-        value = json.loads(text) if text else {}
-    except ValueError:
-        value = None  # the parser's message would quote the text
     # Anything else the secret holds is kept; a value that is not a JSON object is replaced as a whole.
-    return value if isinstance(value, dict) else {}
+    return read_secret_object(secrets, secret_id)
 
 
 def _ask_secret(prompt: str) -> str:

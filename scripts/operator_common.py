@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime
 import getpass
+import json
 import os
 from collections.abc import Mapping
 from typing import Any, Final
 
+from botocore.exceptions import BotoCoreError, ClientError
 from tiktok_shop import AuthorizedShop
 
 PLACEHOLDER: Final = "REPLACE_ME"  # what template.yaml puts in every field of a fresh secret
@@ -46,6 +48,20 @@ def required(value: str) -> str:
     if not value.strip():
         raise OperatorError("an empty answer; nothing written")
     return value.strip()
+
+
+def read_secret_object(secrets: Any, secret_id: str) -> dict[str, Any]:
+    """The secret's current JSON object; {} when it holds anything else, which is then replaced as a whole.
+    Raises OperatorError when it cannot be read; never quotes the value."""
+    try:
+        text = secrets.get_secret_value(SecretId=secret_id).get("SecretString")
+    except (BotoCoreError, ClientError) as error:
+        raise OperatorError(f"cannot read secret {secret_id}: {error}") from None
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError:
+        value = None  # the parser's message would quote the text
+    return value if isinstance(value, dict) else {}
 
 
 def abandon_rotation_in_progress(secrets: Any, secret_id: str) -> list[str]:

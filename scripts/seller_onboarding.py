@@ -36,6 +36,7 @@ from operator_common import (
     ask_secret,
     date,
     describe_shop,
+    read_secret_object,
     setting,
 )
 from rotation.shop_directory import ShopDirectoryError, ShopDirectoryWriter, SyncResult
@@ -235,17 +236,8 @@ def _seller_secret(secrets: Any, name: str) -> SellerSecret:
     except BotoCoreError as error:
         raise OperatorError(f"cannot read secret {name}: {error}") from None
     deleted = described.get("DeletedDate") is not None
-    value: dict[str, Any] = {}
-    if not deleted:  # a secret scheduled for deletion cannot be read
-        try:
-            text = secrets.get_secret_value(SecretId=name).get("SecretString")
-        except (BotoCoreError, ClientError) as error:
-            raise OperatorError(f"cannot read secret {name}: {error}") from None
-        try:
-            parsed = json.loads(text) if text else {}
-        except ValueError:
-            parsed = None  # the parser's message would quote the text
-        value = parsed if isinstance(parsed, dict) else {}
+    # A secret scheduled for deletion cannot be read.
+    value = {} if deleted else read_secret_object(secrets, name)
     return SellerSecret(name=name, arn=str(described["ARN"]), value=value, deleted=deleted)
 
 
