@@ -1,5 +1,7 @@
 """The README's error table is the rendering of approval/errors.py's OUTCOMES (one rule, one place)."""
 
+import re
+
 from error_table import README, readme_block, render
 
 
@@ -13,3 +15,13 @@ def test_every_tiktok_code_reaches_some_row():
     table = render()
     unlisted = [code for code in TikTokCode if code != TikTokCode.SUCCESS and str(int(code)) not in table]
     assert unlisted == []
+
+
+def test_the_operations_doc_names_every_failure_reason():
+    from approval.errors import OUTCOMES
+
+    text = (README.parent / "docs" / "operations.md").read_text(encoding="utf-8")
+    listed = re.search(r"`ApprovalFailed` \(dimension `reason`: (.*?)\)", text, re.DOTALL)
+    assert listed is not None
+    named = set(re.findall(r"`(\w+)`", listed.group(1)))
+    assert named == {outcome.reason for outcome in OUTCOMES.values()}
