@@ -212,7 +212,7 @@ OUTCOMES: Final[dict[type[ApprovalError], Outcome]] = {
         reason="Unavailable",
         when=(
             "TikTok kept failing transiently until the retries or the time ran out; an unclear answer "
-            "that Search Cancellations still shows pending, or a failed search; the idempotency store or "
+            "that Search Cancellations still shows pending, or a failed search; the idempotency store, "
             "Secrets Manager or the shop directory briefly unavailable (`Retry-After: 30`)"
         ),
     ),
