@@ -64,7 +64,12 @@ class QueueSettings:
 
 @contextmanager
 def running_stack(
-    name: str, settings: QueueSettings, runtime_venv: Path, parameters: Mapping[str, str] | None = None
+    name: str,
+    settings: QueueSettings,
+    runtime_venv: Path,
+    parameters: Mapping[str, str] | None = None,
+    *,
+    queues_apart: bool = False,
 ) -> Iterator[StackInfo]:
     stack = LocalStack(
         name,
@@ -72,6 +77,7 @@ def running_stack(
         runtime_venv=runtime_venv.resolve(),
         parameters=parameters,
         say=lambda _: None,
+        queues_apart=queues_apart,
     )
     info = stack.start()
     try:
@@ -109,7 +115,7 @@ def drain(
     timeout: float,
 ) -> Drained:
     """Queue `bodies` at once, then poll until the queue is empty (or `timeout` seconds passed)."""
-    sqs = aws_client("sqs", info.moto_url)
+    sqs = aws_client("sqs", info.queue_endpoint)
     queue_url = info.resource_ref("ApprovalQueue")
     if visibility != settings.visibility_timeout:
         sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"VisibilityTimeout": str(visibility)})

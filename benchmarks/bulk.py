@@ -60,7 +60,9 @@ def run_once(
     ids = [str(FIRST_ID + n) for n in range(args.cancellations)]
     parameters = {"TikTokRateLimitPerSecond": f"{args.limit:g}" if limiter else "0"}
     name = "bulk-" + ("on" if limiter else "off" if tiktok_limits else "capacity")
-    with running_stack(name, settings, Path(args.runtime_venv), parameters) as info:
+    with running_stack(
+        name, settings, Path(args.runtime_venv), parameters, queues_apart=not args.shared_moto
+    ) as info:
         emulator = tiktok(info)
         emulator.set_rate_limit(args.limit if tiktok_limits else None)
         emulator.seed(dict.fromkeys(ids, "pending"))
@@ -135,6 +137,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--timeout", type=float, default=1500.0, help="give up a run after this many seconds")
     parser.add_argument("--only", choices=("on", "off"), help="run one side only")
+    parser.add_argument(
+        "--shared-moto",
+        action="store_true",
+        help="the queues in the same moto server as DynamoDB (by default a server of their own: moto's "
+        "SQS, with thousands queued, would otherwise starve the limiter's store)",
+    )
     parser.add_argument(
         "--capacity",
         action="store_true",

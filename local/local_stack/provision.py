@@ -88,8 +88,10 @@ def provision(
     function_id: str,
     endpoint_url: str,
     credentials: Mapping[str, object],
+    sqs_endpoint_url: str | None = None,
 ) -> dict[str, PhysicalResource]:
-    """Creates the function's resources in moto; returns what `!Ref`/`!GetAtt` give for each."""
+    """Creates the function's resources in moto; returns what `!Ref`/`!GetAtt` give for each. The queues
+    go to `sqs_endpoint_url` when given (a moto server of their own), else to `endpoint_url`."""
     created: dict[str, PhysicalResource] = {}
     for logical_id in referenced_resources(template, function_id):
         declared = template["Resources"][logical_id]
@@ -101,7 +103,9 @@ def provision(
             created[logical_id] = _create_secret(logical_id, properties, endpoint_url, credentials)
         elif kind == "AWS::SQS::Queue":
             resolver = Resolver(template, created)
-            created[logical_id] = _create_queue(logical_id, properties, endpoint_url, resolver)
+            created[logical_id] = _create_queue(
+                logical_id, properties, sqs_endpoint_url or endpoint_url, resolver
+            )
         # Layers, log groups, the API: nothing to create in moto.
     return created
 

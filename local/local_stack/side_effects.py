@@ -42,7 +42,7 @@ class DeadLetterQueue:
 
     def __init__(self, info: StackInfo) -> None:
         self.url = info.resource_ref("ApprovalDeadLetterQueue")
-        self._sqs = aws_client("sqs", info.moto_url)
+        self._sqs = aws_client("sqs", info.queue_endpoint)
 
     def peek(self) -> list[DeadLetter]:
         """Every message, left in the queue: each receive hides what it returned for a while, so that the

@@ -95,6 +95,13 @@ class StackInfo:
     more_invoke_urls: list[str] = field(default_factory=list)
     """Further environments of the same function (LocalStack's `function_runtimes`), as Lambda runs
     several at once: the SQS poller driver invokes them concurrently."""
+    sqs_url: str = ""
+    """The queues' own moto server (LocalStack's `queues_apart`); empty: moto_url serves them too."""
+
+    @property
+    def queue_endpoint(self) -> str:
+        """Where the queues are: what an SQS client of this stack connects to."""
+        return self.sqs_url or self.moto_url
 
     @property
     def invoke_urls(self) -> list[str]:
@@ -125,6 +132,7 @@ class StackInfo:
             "rotation_invoke_url": self.rotation_invoke_url,
             "rotation_env": self.rotation_env,
             "more_invoke_urls": self.more_invoke_urls,
+            "sqs_url": self.sqs_url,
         }
 
     @classmethod
@@ -146,6 +154,7 @@ class StackInfo:
             rotation_invoke_url=str(data.get("rotation_invoke_url", "")),
             rotation_env=dict(data.get("rotation_env", {})),
             more_invoke_urls=[str(url) for url in data.get("more_invoke_urls", [])],
+            sqs_url=str(data.get("sqs_url", "")),
         )
 
 
@@ -164,15 +173,21 @@ class LocalStack:
         say: Say = print,
         function_runtimes: int = 1,
         parameters: Mapping[str, str] | None = None,
+        queues_apart: bool = False,
     ) -> None:
         """`runtimes=False`: moto and the TikTok emulator only, provisioned and seeded, for clients that run
         the functions themselves (make sam-local: SAM's containers). `function_runtimes`: how many
         environments of the approval function to start (one RIE each). `parameters`: template parameter
-        values instead of their defaults, as `sam deploy --parameter-overrides` gives them."""
+        values instead of their defaults, as `sam deploy --parameter-overrides` gives them. `queues_apart`:
+        the queues in a moto server of their own (the functions reach it through AWS_ENDPOINT_URL_SQS):
+        moto's SQS scans every queued message for each one it hands out, so a backlog of thousands keeps a
+        shared server busy enough to starve DynamoDB (the idempotency records, the rate limiter's
+        schedule), which AWS never does."""
         if function_runtimes < 1:
             raise ValueError("function_runtimes must be at least 1")
         self.function_runtimes = function_runtimes
         self.parameters = dict(parameters or {})
+        self.queues_apart = queues_apart
         self.name = name
         self.host = host
         self.ports = ports or Ports()
@@ -214,6 +229,7 @@ class LocalStack:
             rie = rie_binary()
         # moto and the emulator come up while sam build runs.
         moto, moto_url = self._start_moto()
+        queues = self._start_moto("moto-sqs") if self.queues_apart else None
         emulator = self._start_emulator()
         if self.runtimes:
             code, rotation_code = prepare_code(
@@ -225,11 +241,12 @@ class LocalStack:
                 say=self.say,
             )
         moto, moto_url = self._wait_moto(moto, moto_url)
+        sqs_url = self._wait_moto(*queues, piece="moto-sqs")[1] if queues is not None else ""
         emulator, description = self._wait_emulator(emulator)
         tiktok_url = str(description["url"])
         tiktok = TikTokAdmin(tiktok_url)
         credentials = _credentials(tiktok, description)
-        resources = provision(template, spec.logical_id, moto_url, credentials)
+        resources = provision(template, spec.logical_id, moto_url, credentials, sqs_url or None)
         # Both TikTok hosts (the open API and the auth host) are the emulator.
         resolver = Resolver(
             template,
@@ -240,6 +257,9 @@ class LocalStack:
         function_env["AWS_ENDPOINT_URL"] = moto_url
         rotation_env = resolve_environment(rotation_spec, resolver)
         rotation_env["AWS_ENDPOINT_URL"] = moto_url
+        if sqs_url:
+            # botocore's service-specific endpoint: SQS there, every other service at AWS_ENDPOINT_URL.
+            function_env["AWS_ENDPOINT_URL_SQS"] = sqs_url
         layout, runtime_python, invoke_url, rotation_invoke_url = "none", "", "", ""
         more_invoke_urls: list[str] = []
         if self.runtimes:
@@ -271,6 +291,7 @@ class LocalStack:
             rotation_invoke_url=rotation_invoke_url,
             rotation_env=rotation_env,
             more_invoke_urls=more_invoke_urls,
+            sqs_url=sqs_url,
         )
         return self.info
 
@@ -291,15 +312,16 @@ class LocalStack:
             )
         return requested
 
-    def _start_moto(self) -> tuple[ManagedProcess, str]:
-        port = self._port(self.ports.moto, "moto")
+    def _start_moto(self, piece: str = "moto") -> tuple[ManagedProcess, str]:
+        # Only the main server takes the requested port; the queues' own one always a free one.
+        port = self._port(self.ports.moto if piece == "moto" else 0, piece)
         moto_server = Path(sys.executable).with_name("moto_server")
         if not moto_server.exists():
             moto_server = DEV_VENV / "bin" / "moto_server"
         process = spawn(
-            "moto",
+            piece,
             [str(moto_server), "-H", self.host, "-p", str(port)],
-            log=self._log("moto"),
+            log=self._log(piece),
             env=_base_environment(),
             cwd=WORK_DIR,
             ports=[port],
@@ -308,7 +330,9 @@ class LocalStack:
         self._started(process)
         return process, f"http://{self.host}:{port}"
 
-    def _wait_moto(self, process: ManagedProcess, url: str) -> tuple[ManagedProcess, str]:
+    def _wait_moto(
+        self, process: ManagedProcess, url: str, piece: str = "moto"
+    ) -> tuple[ManagedProcess, str]:
         for attempt in range(1, _PORT_ATTEMPTS + 1):
             # moto's own page, from moto itself (not from whatever else might answer on that port).
             def answering(url: str = url, process: ManagedProcess = process) -> bool:
@@ -319,10 +343,10 @@ class LocalStack:
                 return process, url
             except StartupError:
                 # A port picked free may have been taken in between: try another one.
-                if self.ports.moto or attempt == _PORT_ATTEMPTS or process.alive():
+                if (self.ports.moto and piece == "moto") or attempt == _PORT_ATTEMPTS or process.alive():
                     raise
                 self.processes.remove(process)
-                process, url = self._start_moto()
+                process, url = self._start_moto(piece)
         raise AssertionError("unreachable")
 
     def _start_emulator(self) -> ManagedProcess:
