@@ -11,6 +11,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.parameters.base import BaseProvider
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from tiktok_shop import ShopEntry, TikTokValidationError
+from tiktok_shop.credentials import parameter_error_code
 
 # DynamoDB errors that asking again will not cure: the table is missing or the role may not read it.
 _PERMANENT_ERRORS = frozenset({"ResourceNotFoundException", "AccessDeniedException", "ValidationException"})
@@ -60,7 +61,7 @@ class ShopDirectory:
             item = self._items.get(shop_id, max_age=self._max_age, force_fetch=force_refresh)
         except GetParameterError as error:
             message = f"cannot read the shop directory {self.table_name}: {error}"
-            if _aws_error_code(error.__context__) in _PERMANENT_ERRORS:
+            if parameter_error_code(error) in _PERMANENT_ERRORS:
                 raise ShopDirectoryError(message) from None
             raise ShopDirectoryUnavailable(message) from None
         if item is None:
@@ -69,9 +70,3 @@ class ShopDirectory:
             return ShopEntry.from_item(item if isinstance(item, dict) else {})
         except TikTokValidationError as error:
             raise ShopDirectoryError(f"shop {shop_id}: {error}") from None
-
-
-def _aws_error_code(error: BaseException | None) -> str | None:
-    # Powertools wraps every error of _get in GetParameterError; the original is the implicit context.
-    response = getattr(error, "response", None)
-    return response.get("Error", {}).get("Code") if isinstance(response, dict) else None

@@ -106,7 +106,7 @@ class CredentialsLoader:
         except GetParameterError as error:
             # Powertools' message carries the AWS error (access denied, not found), never the value.
             message = f"cannot read secret {self.secret_id!r}: {error}"
-            if _aws_error_code(error.__context__) in _PERMANENT_READ_ERRORS:
+            if parameter_error_code(error) in _PERMANENT_READ_ERRORS:
                 raise CredentialsError(message) from None
             raise CredentialsUnavailableError(message) from None
         if not isinstance(raw, str | bytes):
@@ -114,9 +114,10 @@ class CredentialsLoader:
         return Credentials.from_json(raw, source=f"secret {self.secret_id!r}")
 
 
-def _aws_error_code(error: BaseException | None) -> str | None:
-    # Powertools wraps every boto error in GetParameterError; the original is the implicit context.
-    response = getattr(error, "response", None)
+def parameter_error_code(error: BaseException) -> str | None:
+    """The AWS error code behind a Powertools GetParameterError: Powertools wraps every boto error in it,
+    and the original is the implicit context."""
+    response = getattr(error.__context__, "response", None)
     return response.get("Error", {}).get("Code") if isinstance(response, dict) else None
 
 
