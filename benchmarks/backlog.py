@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import statistics
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from local_stack.template import load_template
 from local_stack.template_env import REGION
 from local_stack.tiktok_admin import TikTokAdmin
 from sqs_poller import BatchOutcome, EventSourceMapping, MappingStats
+from sqs_poller.event import sqs_event
 from sqs_poller.mapping import FunctionError, Invoke
 
 
@@ -50,6 +53,18 @@ class QueueSettings:
             visibility_timeout=int(queue["VisibilityTimeout"]),
             max_receive_count=int(queue["RedrivePolicy"]["maxReceiveCount"]),
         )
+
+    def overridden(self, batch_size: int | None, concurrency: int | None) -> QueueSettings:
+        """With BatchConcurrency / QueueMaximumConcurrency as `sam deploy --parameter-overrides` sets them."""
+        return replace(
+            self,
+            batch_size=self.batch_size if batch_size is None else batch_size,
+            concurrency=self.concurrency if concurrency is None else concurrency,
+        )
+
+    def parameters(self) -> dict[str, str]:
+        """The template parameters these settings stand for (the function reads BATCH_CONCURRENCY)."""
+        return {"BatchConcurrency": str(self.batch_size), "QueueMaximumConcurrency": str(self.concurrency)}
 
     def describe(self, visibility: int) -> str:
         shortened = (
@@ -95,6 +110,12 @@ class Drained:
     left: int
 
     @property
+    def emptied(self) -> float:
+        """Seconds until the last message left the queue: its deletion. moto's redrive to the dead-letter
+        queue leaves no time, so with anything dead-lettered, until the driver found the queue empty."""
+        return self.stats.last_deleted if self.stats.last_deleted and not self.parked else self.elapsed
+
+    @property
     def parked_ids(self) -> Counter[str]:
         return Counter(str(json.loads(m["Body"]).get("cancel_id")) for m in self.parked)
 
@@ -113,8 +134,11 @@ def drain(
     *,
     visibility: int,
     timeout: float,
+    warm_up: Sequence[str] = (),
 ) -> Drained:
-    """Queue `bodies` at once, then poll until the queue is empty (or `timeout` seconds passed)."""
+    """Queue `bodies` at once, then poll until the queue is empty (or `timeout` seconds passed).
+    `warm_up`: one message body per function environment, each approved by its environment before the
+    pollers start, so that the drain measures warm environments (make bench measures cold starts)."""
     sqs = aws_client("sqs", info.queue_endpoint)
     queue_url = info.resource_ref("ApprovalQueue")
     if visibility != settings.visibility_timeout:
@@ -133,8 +157,9 @@ def drain(
         batching_window_seconds=settings.batching_window,
         functions=[_environment(url) for url in info.invoke_urls],
     )
+    _warm_up(info, warm_up)
     started = time.perf_counter()
-    stats = mapping.run(until=_drained(sqs, queue_url), poll_timeout=timeout)
+    stats = mapping.run(until=_drained(sqs, queue_url, mapping.stats), poll_timeout=timeout)
     elapsed = time.perf_counter() - started
     return Drained(
         stats=stats,
@@ -161,6 +186,26 @@ def counts(counter: Counter[Any]) -> str:
     return ", ".join(f"{key}: {value}" for key, value in sorted(counter.items(), key=str)) or "none"
 
 
+def _warm_up(info: StackInfo, bodies: Sequence[str]) -> None:
+    """Each body, in an SQS event of one record, to an environment of its own, all at once: every
+    environment then has imported its code and built its clients. Any record failing stops the benchmark."""
+    if not bodies:
+        return
+    if len(bodies) != len(info.invoke_urls):
+        raise ValueError(f"{len(bodies)} warm-up bodies for {len(info.invoke_urls)} function environments")
+    arn = str(info.resources["ApprovalQueue"]["attributes"]["Arn"])
+    events = [
+        sqs_event([{"MessageId": f"warm-up-{n}", "ReceiptHandle": f"warm-up-{n}", "Body": body}], arn, REGION)
+        for n, body in enumerate(bodies)
+    ]
+    environments = [_environment(url) for url in info.invoke_urls]
+    with ThreadPoolExecutor(max_workers=len(events)) as pool:
+        answers = list(pool.map(lambda function, event: function(event), environments, events))
+    failed = [answer for answer in answers if not isinstance(answer, dict) or answer.get("batchItemFailures")]
+    if failed:
+        raise RuntimeError(f"the warm-up approvals failed: {failed}")
+
+
 def _environment(url: str) -> Invoke:
     def call(event: dict[str, Any]) -> Any:
         try:
@@ -174,13 +219,23 @@ def _environment(url: str) -> Invoke:
     return call
 
 
-def _drained(sqs: Any, queue_url: str) -> Any:
+def _drained(sqs: Any, queue_url: str, stats: MappingStats) -> Any:
     checked = {"at": 0.0, "empty": False}
+    asking = threading.Lock()
 
     def drained() -> bool:
-        # At most twice a second: the pollers ask between batches, and often.
-        if time.monotonic() - checked["at"] >= 0.5:
-            checked["at"], checked["empty"] = time.monotonic(), _messages_left(sqs, queue_url) == 0
+        # Only once receives have come back empty for a second, at most twice a second, one poller at a
+        # time: the pollers ask between batches, and moto's GetQueueAttributes scans every queued message
+        # several times over, which with thousands queued costs its server more than the receives do.
+        last_received = stats.progress[-1][0] if stats.progress else None
+        if last_received is not None and time.perf_counter() - stats.started - last_received < 1.0:
+            return False
+        if time.monotonic() - checked["at"] >= 0.5 and asking.acquire(blocking=False):
+            try:
+                checked["empty"] = _messages_left(sqs, queue_url) == 0
+                checked["at"] = time.monotonic()
+            finally:
+                asking.release()
         return bool(checked["empty"])
 
     return drained

@@ -4,7 +4,9 @@ without it, side by side in one run. Figures, not a timed test.
 Both runs queue the same number of pending cancellations at once in moto's SQS and drain them through the
 SQS poller driver into QueueMaximumConcurrency function environments, the TikTok emulator limiting at the
 given rate per app, shop and API and answering after the given latency. Each run has a stack of its own:
-the function's TIKTOK_RATE_LIMIT_PER_SECOND is the limit (limiter on) or 0 (off).
+the function's TIKTOK_RATE_LIMIT_PER_SECOND is the limit (limiter on) or 0 (off). Every environment first
+approves one warm-up cancellation of its own (cold starts are `make bench`'s figure); the drain time runs
+from the pollers' start to the last message's deletion, and every count is of the backlog's cancellations.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sys
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from http import HTTPStatus
 from pathlib import Path
 
 from backlog import QueueSettings, counts, drain, running_stack, tiktok
@@ -38,6 +41,7 @@ class Run:
     per_cancellation: Counter[int]
     left: int
     failed_open: int  # reservations the limiter's store could not answer in time: sent without a slot
+    busiest_second: int  # most approve calls TikTok received within any one second (sliding)
 
     def rate(self) -> float:
         return self.approvals / self.seconds if self.seconds else 0.0
@@ -58,31 +62,55 @@ def run_once(
     args: argparse.Namespace, settings: QueueSettings, *, limiter: bool, tiktok_limits: bool = True
 ) -> Run:
     ids = [str(FIRST_ID + n) for n in range(args.cancellations)]
-    parameters = {"TikTokRateLimitPerSecond": f"{args.limit:g}" if limiter else "0"}
+    warm_up = [str(FIRST_ID - 1 - n) for n in range(settings.concurrency)]
+    parameters = {**settings.parameters(), "TikTokRateLimitPerSecond": f"{args.limit:g}" if limiter else "0"}
     name = "bulk-" + ("on" if limiter else "off" if tiktok_limits else "capacity")
     with running_stack(
         name, settings, Path(args.runtime_venv), parameters, queues_apart=not args.shared_moto
     ) as info:
         emulator = tiktok(info)
         emulator.set_rate_limit(args.limit if tiktok_limits else None)
-        emulator.seed(dict.fromkeys(ids, "pending"))
+        emulator.seed(dict.fromkeys(ids + warm_up, "pending"))
         emulator.inject_fault("latency", times=None, delay=args.latency)
         bodies = [json.dumps({"cancel_id": cancel_id}) for cancel_id in ids]
-        drained = drain(info, settings, bodies, visibility=args.visibility_timeout, timeout=args.timeout)
+        drained = drain(
+            info,
+            settings,
+            bodies,
+            visibility=args.visibility_timeout,
+            timeout=args.timeout,
+            warm_up=[json.dumps({"cancel_id": cancel_id}) for cancel_id in warm_up],
+        )
         approvals = emulator.approvals()
-        calls = sum(1 for call in emulator.calls() if call["path"].endswith(APPROVE_SUFFIX))
+        measured = set(ids)
+        calls = [
+            call
+            for call in emulator.calls()
+            if call["path"].endswith(APPROVE_SUFFIX) and call.get("cancel_id") in measured
+        ]
         return Run(
             label=("limiter on" if limiter else "limiter off") if tiktok_limits else "capacity (no limit)",
-            seconds=drained.elapsed,
-            approvals=sum(approvals.values()),
-            calls=calls,
-            rejected=int(emulator.rate_limit_counts()["rejected"]),
+            seconds=drained.emptied,
+            approvals=sum(approvals.get(cancel_id, 0) for cancel_id in ids),
+            calls=len(calls),
+            rejected=sum(1 for call in calls if call["status"] == HTTPStatus.TOO_MANY_REQUESTS),
             redeliveries=drained.stats.redeliveries,
             dead_lettered=len(drained.parked),
             per_cancellation=Counter(approvals.get(cancel_id, 0) for cancel_id in ids),
             left=drained.left,
             failed_open=_log_lines(name, "rate limiter store failed"),
+            busiest_second=_busiest_second(sorted(float(call["timestamp"]) for call in calls)),
         )
+
+
+def _busiest_second(arrivals: Sequence[float]) -> int:
+    """The most arrivals within one second of each other (the emulator's window)."""
+    busiest, first = 0, 0
+    for last, at in enumerate(arrivals):
+        while at - arrivals[first] >= 1.0:
+            first += 1
+        busiest = max(busiest, last - first + 1)
+    return busiest
 
 
 def _log_lines(stack: str, text: str) -> int:
@@ -109,6 +137,7 @@ def report(args: argparse.Namespace, settings: QueueSettings, runs: Sequence[Run
         row("approve calls at TikTok", [str(run.calls) for run in runs]),
         row("retries", [str(run.calls - args.cancellations) for run in runs]),
         row("429s", [f"{run.rejected} ({run.share_429():.1%} of calls)" for run in runs]),
+        row("busiest second at TikTok (calls)", [str(run.busiest_second) for run in runs]),
         row("redeliveries", [str(run.redeliveries) for run in runs]),
         row("limiter store failures (sent unpaced)", [str(run.failed_open) for run in runs]),
         row("dead-lettered", [str(run.dead_lettered) for run in runs]),
@@ -148,9 +177,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="also drain with neither limiter nor TikTok limit: what this machine can drive",
     )
+    parser.add_argument(
+        "--batch-concurrency",
+        type=int,
+        choices=range(1, 11),
+        metavar="1-10",
+        help="instead of the template's",
+    )
+    parser.add_argument("--queue-concurrency", type=int, metavar="N", help="instead of the template's (>= 2)")
     parser.add_argument("--runtime-venv", default=str(RUNTIME_VENV))
     args = parser.parse_args(argv)
-    settings = QueueSettings.from_template()
+    if args.queue_concurrency is not None and args.queue_concurrency < 2:
+        parser.error("--queue-concurrency: Lambda's MaximumConcurrency is at least 2")
+    settings = QueueSettings.from_template().overridden(args.batch_concurrency, args.queue_concurrency)
     sides = [side for side in (True, False) if args.only is None or side == (args.only == "on")]
     runs = [run_once(args, settings, limiter=side) for side in sides]
     if args.capacity:

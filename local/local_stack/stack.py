@@ -60,6 +60,8 @@ SECRET_FIELDS: Final = ("app_secret", "access_token", "refresh_token")
 DOCKER_HOST: Final = "host.docker.internal"
 STARTUP_TIMEOUT: Final = 30.0
 _PORT_ATTEMPTS: Final = 3
+# moto_server with the SQS fix a deep queue needs (local_stack/moto_server.py), for every moto server started.
+MOTO_SERVER: Final = "local_stack.moto_server"
 
 
 @dataclass(frozen=True)
@@ -315,14 +317,15 @@ class LocalStack:
     def _start_moto(self, piece: str = "moto") -> tuple[ManagedProcess, str]:
         # Only the main server takes the requested port; the queues' own one always a free one.
         port = self._port(self.ports.moto if piece == "moto" else 0, piece)
-        moto_server = Path(sys.executable).with_name("moto_server")
-        if not moto_server.exists():
-            moto_server = DEV_VENV / "bin" / "moto_server"
+        # The Python that has moto: the running one, or the dev venv's (a runner started from elsewhere).
+        python = Path(sys.executable)
+        if not python.with_name("moto_server").exists():
+            python = DEV_VENV / "bin" / "python"
         process = spawn(
             piece,
-            [str(moto_server), "-H", self.host, "-p", str(port)],
+            [str(python), "-m", MOTO_SERVER, "-H", self.host, "-p", str(port)],
             log=self._log(piece),
-            env=_base_environment(),
+            env={**_base_environment(), "PYTHONPATH": str(ROOT / "local")},
             cwd=WORK_DIR,
             ports=[port],
             die_with_parent=self.attached,

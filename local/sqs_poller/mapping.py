@@ -48,6 +48,7 @@ class MappingStats:
     started: float = field(default_factory=time.perf_counter)
     # (seconds since start, messages received so far), one entry per receive that got any
     progress: list[tuple[float, int]] = field(default_factory=list)
+    last_deleted: float = 0.0  # seconds since start when a message was last deleted
 
     def seconds_to_receive(self, count: int) -> float | None:
         """When the `count`-th message (redeliveries included) had been received."""
@@ -135,6 +136,8 @@ class EventSourceMapping:
             if answer.get("Failed"):
                 raise RuntimeError(f"DeleteMessageBatch failed: {answer['Failed']}")
         with self.stats.lock:
+            if done:
+                self.stats.last_deleted = time.perf_counter() - self.stats.started
             self.stats.invocations += 1
             self.stats.deleted += len(done)
             self.stats.reported_failures += 0 if error else len(failed)

@@ -4,6 +4,7 @@ with each kind of answer, and the event it builds."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import boto3
@@ -71,6 +72,7 @@ def test_the_event_has_lambdas_shape_and_acknowledged_messages_are_deleted(queue
         assert record["eventSourceARN"] == arn
         assert record["attributes"]["ApproximateReceiveCount"] == "1"
     assert (stats.deleted, stats.reported_failures, stats.redeliveries) == (2, 0, 0)
+    assert 0 < stats.last_deleted <= time.perf_counter() - stats.started
 
 
 def test_a_reported_failure_is_redelivered_and_the_rest_deleted(queue):
@@ -117,7 +119,7 @@ def test_a_failed_invocation_keeps_the_whole_batch_until_the_redrive(queue, answ
         )
 
     stats = mapping(sqs, url, arn, function).run(until=lambda: parked() == 2, poll_timeout=30)
-    assert stats.deleted == 0
+    assert (stats.deleted, stats.last_deleted) == (0, 0.0)
     assert stats.function_errors >= 2  # received twice (maxReceiveCount 2), then moved by the redrive
     assert left(sqs, url) == 0
 
