@@ -148,16 +148,18 @@ def drain(
         sqs.send_message_batch(
             QueueUrl=queue_url, Entries=[{"Id": str(n), "MessageBody": body} for n, body in enumerate(chunk)]
         )
+    queue_arn = str(info.resources["ApprovalQueue"]["attributes"]["Arn"])
+    environments = [_environment(url) for url in info.invoke_urls]
     mapping = EventSourceMapping(
         sqs=sqs,
         queue_url=queue_url,
-        queue_arn=str(info.resources["ApprovalQueue"]["attributes"]["Arn"]),
+        queue_arn=queue_arn,
         region=REGION,
         batch_size=settings.batch_size,
         batching_window_seconds=settings.batching_window,
-        functions=[_environment(url) for url in info.invoke_urls],
+        functions=environments,
     )
-    _warm_up(info, warm_up)
+    _warm_up(environments, queue_arn, warm_up)
     started = time.perf_counter()
     stats = mapping.run(until=_drained(sqs, queue_url, mapping.stats), poll_timeout=timeout)
     elapsed = time.perf_counter() - started
@@ -186,19 +188,19 @@ def counts(counter: Counter[Any]) -> str:
     return ", ".join(f"{key}: {value}" for key, value in sorted(counter.items(), key=str)) or "none"
 
 
-def _warm_up(info: StackInfo, bodies: Sequence[str]) -> None:
+def _warm_up(environments: Sequence[Invoke], queue_arn: str, bodies: Sequence[str]) -> None:
     """Each body, in an SQS event of one record, to an environment of its own, all at once: every
     environment then has imported its code and built its clients. Any record failing stops the benchmark."""
     if not bodies:
         return
-    if len(bodies) != len(info.invoke_urls):
-        raise ValueError(f"{len(bodies)} warm-up bodies for {len(info.invoke_urls)} function environments")
-    arn = str(info.resources["ApprovalQueue"]["attributes"]["Arn"])
+    if len(bodies) != len(environments):
+        raise ValueError(f"{len(bodies)} warm-up bodies for {len(environments)} function environments")
     events = [
-        sqs_event([{"MessageId": f"warm-up-{n}", "ReceiptHandle": f"warm-up-{n}", "Body": body}], arn, REGION)
+        sqs_event(
+            [{"MessageId": f"warm-up-{n}", "ReceiptHandle": f"warm-up-{n}", "Body": body}], queue_arn, REGION
+        )
         for n, body in enumerate(bodies)
     ]
-    environments = [_environment(url) for url in info.invoke_urls]
     with ThreadPoolExecutor(max_workers=len(events)) as pool:
         answers = list(pool.map(lambda function, event: function(event), environments, events))
     failed = [answer for answer in answers if not isinstance(answer, dict) or answer.get("batchItemFailures")]

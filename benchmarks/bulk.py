@@ -34,7 +34,6 @@ CAPACITY = "capacity (no limit)"
 class Run:
     label: str
     seconds: float
-    approvals: int
     calls: int  # approve attempts at TikTok, retries included
     rejected: int  # 429s TikTok (the emulator) sent
     redeliveries: int
@@ -43,6 +42,10 @@ class Run:
     left: int
     failed_open: int  # reservations the limiter's store could not answer in time: sent without a slot
     busiest_second: int  # most approve calls TikTok received within any one second (sliding)
+
+    @property
+    def approvals(self) -> int:
+        return sum(times * count for times, count in self.per_cancellation.items())
 
     def rate(self) -> float:
         return self.approvals / self.seconds if self.seconds else 0.0
@@ -92,7 +95,6 @@ def run_once(
         return Run(
             label=("limiter on" if limiter else "limiter off") if tiktok_limits else CAPACITY,
             seconds=drained.emptied,
-            approvals=sum(approvals.get(cancel_id, 0) for cancel_id in ids),
             calls=len(calls),
             rejected=sum(1 for call in calls if call["status"] == HTTPStatus.TOO_MANY_REQUESTS),
             redeliveries=drained.stats.redeliveries,

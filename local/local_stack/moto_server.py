@@ -32,14 +32,6 @@ from moto.server import main as moto_main
 from moto.sqs import models as sqs_models
 from moto.sqs.models import Message, Queue, SQSBackend
 
-_REPLACED: tuple[tuple[Any, str], ...] = (
-    (SQSBackend, "is_message_valid_based_on_retention_period"),
-    (SQSBackend, "receive_message"),
-    (Queue, "delete_message"),
-    (sqs_models, "unix_time"),
-    (sqs_models, "unix_time_millis"),
-)
-
 
 def within_retention(backend: SQSBackend, queue_name: str, message: Message) -> bool:
     """moto's own rule (kept while sent + retention lies ahead), read from the queue's attribute."""
@@ -59,29 +51,34 @@ def unix_time_millis(dt: datetime | None = None) -> float:
     return time.time() * 1000.0 if dt is None else moto_utils.unix_time_millis(dt)
 
 
-def _under_queue_lock(receive: Callable[..., list[Message]]) -> Callable[..., list[Message]]:
-    @wraps(receive)
-    def locked(backend: SQSBackend, queue_name: str, *args: Any, **kwargs: Any) -> list[Message]:
-        # A Condition: moto's wait for messages inside `receive` releases it while it waits.
-        with backend.get_queue(queue_name)._messages_lock:
-            return receive(backend, queue_name, *args, **kwargs)
+def _holding_the_queue_lock(
+    method: Callable[..., Any], queue_of: Callable[[Any, str], Queue]
+) -> Callable[..., Any]:
+    """`method` run under its queue's lock, a Condition: moto's wait for messages inside a receive releases
+    it while it waits."""
+
+    @wraps(method)
+    def locked(owner: Any, name_or_handle: str, *args: Any, **kwargs: Any) -> Any:
+        with queue_of(owner, name_or_handle)._messages_lock:
+            return method(owner, name_or_handle, *args, **kwargs)
 
     return locked
 
 
-def _delete_under_queue_lock(delete: Callable[[Queue, str], None]) -> Callable[[Queue, str], None]:
-    @wraps(delete)
-    def locked(queue: Queue, receipt_handle: str) -> None:
-        with queue._messages_lock:
-            delete(queue, receipt_handle)
-
-    return locked
+# What install() replaces: (owner, attribute, the replacement made from moto's original).
+FIXES: tuple[tuple[Any, str, Callable[[Callable[..., Any]], Callable[..., Any]]], ...] = (
+    (SQSBackend, "is_message_valid_based_on_retention_period", lambda _: within_retention),
+    (SQSBackend, "receive_message", lambda receive: _holding_the_queue_lock(receive, SQSBackend.get_queue)),
+    (Queue, "delete_message", lambda delete: _holding_the_queue_lock(delete, lambda queue, _: queue)),
+    (sqs_models, "unix_time", lambda _: unix_time),
+    (sqs_models, "unix_time_millis", lambda _: unix_time_millis),
+)
 
 
 def install() -> dict[str, Callable[..., Any]]:
     """Put the fixes in place; returns moto's originals by name (for the tests that compare them). Refuses to
     start if moto no longer has what it replaces: a newer moto needs these fixes re-examined."""
-    originals = {name: getattr(owner, name, None) for owner, name in _REPLACED}
+    originals = {name: getattr(owner, name, None) for owner, name, _ in FIXES}
     missing = [name for name, original in originals.items() if original is None]
     if missing:
         raise SystemExit(
@@ -89,15 +86,8 @@ def install() -> dict[str, Callable[..., Any]]:
             "check whether the new version still scans the queue per message and rebuilds its message list "
             "unlocked, then update or drop the fixes"
         )
-    replacements = {
-        "is_message_valid_based_on_retention_period": within_retention,
-        "receive_message": _under_queue_lock(originals["receive_message"]),  # type: ignore[arg-type]
-        "delete_message": _delete_under_queue_lock(originals["delete_message"]),  # type: ignore[arg-type]
-        "unix_time": unix_time,
-        "unix_time_millis": unix_time_millis,
-    }
-    for owner, name in _REPLACED:
-        setattr(owner, name, replacements[name])
+    for owner, name, fix in FIXES:
+        setattr(owner, name, fix(originals[name]))  # type: ignore[arg-type]
     return originals  # type: ignore[return-value]
 
 

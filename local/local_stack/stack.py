@@ -60,7 +60,7 @@ SECRET_FIELDS: Final = ("app_secret", "access_token", "refresh_token")
 DOCKER_HOST: Final = "host.docker.internal"
 STARTUP_TIMEOUT: Final = 30.0
 _PORT_ATTEMPTS: Final = 3
-# moto_server with the SQS fix a deep queue needs (local_stack/moto_server.py), for every moto server started.
+# moto_server with the SQS fixes a deep queue needs (local_stack/moto_server.py), for every moto server.
 MOTO_SERVER: Final = "local_stack.moto_server"
 
 

@@ -1,6 +1,7 @@
 """The local stack's moto server (local_stack/moto_server.py): moto's SQS with its retention check read off the
-queue, so that handing out a message no longer recomputes every queue attribute (the same answers as moto's),
-and with deletes and receives under the queue's lock, so that concurrent deletes all stick."""
+queue, so that handing out a message no longer recomputes every queue attribute, and its clock from
+time.time() (the same answers as moto's), and with deletes and receives under the queue's lock, so that
+concurrent deletes all stick."""
 
 from __future__ import annotations
 
@@ -16,19 +17,12 @@ import pytest
 from local_stack import moto_server
 from moto import mock_aws
 from moto.core import utils as moto_utils
-from moto.sqs import models as sqs_models
 from moto.sqs.models import Queue, SQSBackend, sqs_backends
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 ORIGINAL_CHECK = SQSBackend.is_message_valid_based_on_retention_period
-REPLACED: tuple[tuple[Any, str], ...] = (
-    (SQSBackend, "is_message_valid_based_on_retention_period"),
-    (SQSBackend, "receive_message"),
-    (Queue, "delete_message"),
-    (sqs_models, "unix_time"),
-    (sqs_models, "unix_time_millis"),
-)
+REPLACED = [(owner, name) for owner, name, _ in moto_server.FIXES]
 
 
 @pytest.fixture
