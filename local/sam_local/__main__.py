@@ -1,6 +1,7 @@
-"""`python -m sam_local` (PYTHONPATH=local; run by mk/sam-local.mk after local/sam_local/engine.sh found or
-started a Docker engine): the base image, the Powertools layer cache, `sam build`, the local stack on the
-address SAM's containers reach, then every check, printed step by step; everything started is stopped."""
+"""`python -m sam_local` (PYTHONPATH=local; run by mk/sam-local.mk once local/sam_local/with_docker_engine.sh
+found or started a Docker engine): the base image, the Powertools layer cache, `sam build`, the local stack
+on the address SAM's containers reach, then every check, printed step by step; everything started is
+stopped."""
 
 from __future__ import annotations
 
@@ -109,6 +110,7 @@ def run(architecture: str, base: str) -> bool:
         since = time.perf_counter()
         info = stack.start()
         timed("local stack (moto, TikTok emulator) start", since)
+        sam.sts_url = info.moto_url
         ENV_VARS.write_text(json.dumps(sam_env_vars(info, container_host), indent=2) + "\n", encoding="utf-8")
         say(f"--env-vars {ENV_VARS.relative_to(WORK_DIR.parent)}: the stack at {container_host}")
         since = time.perf_counter()

@@ -72,7 +72,8 @@ exec /usr/bin/python3 -m awslambdaric "${_HANDLER:-$AWS_LAMBDA_FUNCTION_HANDLER}
 BOOTSTRAP
 chmod 0755 "$rootfs/var/runtime/bootstrap"
 
-# Every container copies the whole image under the vfs storage driver: what no function needs goes.
+# What no function needs goes: a smaller image is cheaper to store, and the vfs storage driver (the fallback)
+# copies all of it into every container.
 rm -rf "$rootfs"/var/cache/apt/* "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/doc/* \
 	"$rootfs"/usr/share/man/* "$rootfs"/usr/share/locale/* "$rootfs"/usr/share/info/*
 

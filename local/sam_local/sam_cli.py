@@ -33,10 +33,17 @@ class SamError(RuntimeError):
     pass
 
 
-def sam_environment() -> dict[str, str]:
+def sam_environment(sts_url: str | None = None) -> dict[str, str]:
     """The caller's environment (DOCKER_HOST, PATH for python3.13) without any AWS profile or real
-    credentials: SAM hands credentials to the containers, and moto takes any."""
+    credentials: SAM hands credentials to the containers, and moto takes any.
+
+    `sts_url`: where SAM asks STS GetCallerIdentity for AWS::AccountId, which `sam local invoke`,
+    `start-api` and `start-lambda` do before anything else. Without a reachable STS (offline), botocore's
+    retries sleep 6-12 s of every invoke away before SAM falls back to its default account; the local
+    stack's moto answers at once, with the account its resources live in."""
     environment = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
+    if sts_url:
+        environment["AWS_ENDPOINT_URL_STS"] = sts_url
     environment.update(
         {
             "AWS_DEFAULT_REGION": REGION,
@@ -62,6 +69,8 @@ class SamLocal:
     architecture: str
     invoke_image: str | None
     """The stand-in's tag; None: AWS's own image, which SAM pulls as usual."""
+    sts_url: str | None = None
+    """The local stack's moto, which answers SAM's GetCallerIdentity (see `sam_environment`)."""
     commands: list[str] = field(default_factory=list)
     """Every `sam local invoke` run so far, as a user would type it."""
     invoke_seconds: list[float] = field(default_factory=list)
@@ -128,7 +137,7 @@ class SamLocal:
                 argv,
                 stdout=subprocess.PIPE,
                 stderr=log,
-                env=sam_environment(),
+                env=sam_environment(self.sts_url),
                 cwd=ROOT,
                 timeout=INVOKE_TIMEOUT,
                 check=False,
@@ -163,7 +172,7 @@ class SamLocal:
         log = LOGS / f"{command}.log"
         log.unlink(missing_ok=True)
         started = time.perf_counter()
-        process = spawn(command, argv, log=log, env=sam_environment(), cwd=ROOT, ports=[port])
+        process = spawn(command, argv, log=log, env=sam_environment(self.sts_url), cwd=ROOT, ports=[port])
         try:
             deadline = time.monotonic() + SERVER_START_TIMEOUT
             while not accepts_connections(port):

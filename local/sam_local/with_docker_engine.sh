@@ -5,7 +5,9 @@
 # - None does, and this is Debian as root (CI is): Debian's docker.io is installed if missing and a dockerd of
 #   this run's own is started (its data, socket and pid file under .sam-local/docker), on a bridge in the
 #   reserved benchmark range 198.18.0.0/24 (never a private or public range), without iptables rules, with
-#   the vfs storage driver (works in a nested VM); it is stopped when "$@" ends, however it ends.
+#   the overlay2 storage driver where the kernel and the data root's file system take it, else vfs (works in
+#   any nested VM, but copies a whole image per layer and per container); it is stopped when "$@" ends,
+#   however it ends. SAM_LOCAL_STORAGE_DRIVER=vfs (or overlay2) chooses one.
 # - Otherwise: a message saying what is missing, and exit 69 (EX_UNAVAILABLE), before anything starts.
 set -euo pipefail
 
@@ -87,17 +89,23 @@ stop_dockerd
 bridge_existed=0
 ip link show docker0 >/dev/null 2>&1 && bridge_existed=1
 mkdir -p "$state"
-dockerd --bip "$BRIDGE_CIDR" --iptables=false --ip-masq=false --ip-forward=false --storage-driver vfs \
-	--data-root "$state/data" --exec-root "$state/exec" --pidfile "$pidfile" -H "unix://$socket" \
-	>"$state/dockerd.log" 2>&1 &
-dockerd_pid=$!
+dockerd_pid=
+
+start_dockerd() {
+	dockerd --bip "$BRIDGE_CIDR" --iptables=false --ip-masq=false --ip-forward=false --storage-driver "$1" \
+		--data-root "$state/data" --exec-root "$state/exec" --pidfile "$pidfile" -H "unix://$socket" \
+		>"$state/dockerd.log" 2>&1 &
+	dockerd_pid=$!
+}
 
 finish() {
 	local code=$?
-	echo "stopping the Docker engine this run started (dockerd pid $dockerd_pid)"
-	stop_dockerd
-	kill -0 "$dockerd_pid" 2>/dev/null && kill -KILL "$dockerd_pid" 2>/dev/null
-	wait "$dockerd_pid" 2>/dev/null || true
+	if [ -n "$dockerd_pid" ]; then
+		echo "stopping the Docker engine this run started (dockerd pid $dockerd_pid)"
+		stop_dockerd
+		kill -0 "$dockerd_pid" 2>/dev/null && kill -KILL "$dockerd_pid" 2>/dev/null
+		wait "$dockerd_pid" 2>/dev/null || true
+	fi
 	if [ "$bridge_existed" -eq 0 ] && ip link show docker0 >/dev/null 2>&1; then
 		ip link delete docker0 || true
 	fi
@@ -108,15 +116,42 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 export DOCKER_HOST=unix://$socket
-for _ in $(seq 1 120); do
-	engine_answers && break
-	if ! kill -0 "$dockerd_pid" 2>/dev/null; then
-		echo "make sam-local: dockerd did not start; the end of $state/dockerd.log:" >&2
-		tail -n 20 "$state/dockerd.log" >&2
+
+# 0: the engine answers; 1: dockerd exited (the driver refused, say); 2: no answer within 60 s.
+await_engine() {
+	for _ in $(seq 1 120); do
+		engine_answers && return 0
+		kill -0 "$dockerd_pid" 2>/dev/null || return 1
+		sleep 0.5
+	done
+	engine_answers && return 0
+	return 2
+}
+
+# overlay2 shares image layers between builds and containers; vfs copies them, which makes each
+# `sam local invoke` (SAM rebuilds its image on every invoke, the template having a layer of its own) slower.
+drivers=${SAM_LOCAL_STORAGE_DRIVER:-overlay2 vfs}
+driver=
+for candidate in $drivers; do
+	start_dockerd "$candidate"
+	if await_engine; then
+		driver=$candidate
+		break
+	else
+		outcome=$?
+	fi
+	if [ "$outcome" -eq 2 ]; then
+		echo "make sam-local: dockerd did not answer within 60 s" >&2
 		exit 1
 	fi
-	sleep 0.5
+	wait "$dockerd_pid" 2>/dev/null || true
+	echo "Docker engine: dockerd would not start with the $candidate storage driver; the end of its log:"
+	tail -n 1 "$state/dockerd.log" | sed 's/^/  /'
+	dockerd_pid=
 done
-engine_answers || { echo "make sam-local: dockerd did not answer within 60 s" >&2; exit 1; }
-echo "Docker engine: started dockerd (pid $dockerd_pid, bridge $BRIDGE_CIDR, vfs, no iptables; $DOCKER_HOST)"
+if [ -z "$driver" ]; then
+	echo "make sam-local: dockerd did not start (storage drivers tried: $drivers); see $state/dockerd.log" >&2
+	exit 1
+fi
+echo "Docker engine: started dockerd (pid $dockerd_pid, bridge $BRIDGE_CIDR, $driver storage, no iptables; $DOCKER_HOST)"
 "$@"
