@@ -84,7 +84,18 @@ stop_dockerd() {
 	kill -KILL "$pid" 2>/dev/null || true
 	rm -f "$pidfile"
 }
+
+# dockerd bind-mounts its data root onto itself and does not always undo it (a daemon that failed to start,
+# one killed): left, the mount keeps .sam-local/ from being removed.
+unmount_state() {
+	local target
+	command -v findmnt >/dev/null 2>&1 || return 0
+	findmnt -rn -o TARGET | grep -F -- "$state/" | sort -r | while read -r target; do
+		umount "$target" 2>/dev/null || umount -l "$target" 2>/dev/null || true
+	done
+}
 stop_dockerd
+unmount_state
 
 bridge_existed=0
 ip link show docker0 >/dev/null 2>&1 && bridge_existed=1
@@ -106,6 +117,7 @@ finish() {
 		kill -0 "$dockerd_pid" 2>/dev/null && kill -KILL "$dockerd_pid" 2>/dev/null
 		wait "$dockerd_pid" 2>/dev/null || true
 	fi
+	unmount_state
 	if [ "$bridge_existed" -eq 0 ] && ip link show docker0 >/dev/null 2>&1; then
 		ip link delete docker0 || true
 	fi
@@ -145,6 +157,7 @@ for candidate in $drivers; do
 		exit 1
 	fi
 	wait "$dockerd_pid" 2>/dev/null || true
+	unmount_state
 	echo "Docker engine: dockerd would not start with the $candidate storage driver; the end of its log:"
 	tail -n 1 "$state/dockerd.log" | sed 's/^/  /'
 	dockerd_pid=
