@@ -90,7 +90,7 @@ stop_dockerd() {
 unmount_state() {
 	local target
 	command -v findmnt >/dev/null 2>&1 || return 0
-	findmnt -rn -o TARGET | grep -F -- "$state/" | sort -r | while read -r target; do
+	findmnt -rn -o TARGET | { grep -F -- "$state/" || true; } | sort -r | while read -r target; do
 		umount "$target" 2>/dev/null || umount -l "$target" 2>/dev/null || true
 	done
 }
