@@ -9,7 +9,9 @@
 #   any nested VM, but copies a whole image per layer and per container); it is stopped when "$@" ends,
 #   however it ends. SAM_LOCAL_STORAGE_DRIVER=vfs (or overlay2) chooses one.
 # - Otherwise: a message saying what is missing, and exit 69 (EX_UNAVAILABLE), before anything starts.
-set -euo pipefail
+set -Eeuo pipefail
+# A command that fails ends the run; say which, rather than make's bare "Error 1".
+trap 'code=$?; echo "make sam-local: ${0##*/} line $LINENO: \"$BASH_COMMAND\" failed (exit $code)" >&2' ERR
 
 EXIT_NO_ENGINE=69
 BRIDGE_CIDR=198.18.0.1/24
@@ -167,4 +169,5 @@ if [ -z "$driver" ]; then
 	exit 1
 fi
 echo "Docker engine: started dockerd (pid $dockerd_pid, bridge $BRIDGE_CIDR, $driver storage, no iptables; $DOCKER_HOST)"
-"$@"
+# Its own exit code (1 a check failed, 2 a setup step failed), which its own output explains.
+"$@" || exit $?
