@@ -148,11 +148,11 @@ drivers=${SAM_LOCAL_STORAGE_DRIVER:-overlay2 vfs}
 driver=
 for candidate in $drivers; do
 	start_dockerd "$candidate"
-	if await_engine; then
+	outcome=0
+	await_engine || outcome=$?
+	if [ "$outcome" -eq 0 ]; then
 		driver=$candidate
 		break
-	else
-		outcome=$?
 	fi
 	if [ "$outcome" -eq 2 ]; then
 		echo "make sam-local: dockerd did not answer within 60 s" >&2
