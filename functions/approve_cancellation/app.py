@@ -54,10 +54,9 @@ def lambda_handler(event: Any, context: LambdaContext | None) -> Any:
 def _handle(event: Any, context: LambdaContext) -> Any:
     source = event_source(event)
     logger.append_keys(trigger=source)
-    # Each trigger imports its own adapter only, at its first event: Powertools' event handler (with its
-    # OpenAPI and validation machinery) serves the API alone, batch processing and asyncio SQS alone, so a
-    # cold start of one trigger does not pay for the others. A container serves one function's triggers in
-    # any mix; whichever comes first imports its adapter once.
+    # Each trigger imports its own adapter only, at its first event: batch processing and asyncio serve
+    # SQS alone, so a cold start of one trigger does not pay for the others. A container serves one
+    # function's triggers in any mix; whichever comes first imports its adapter once.
     if source == "api":
         from approval.handlers import api  # noqa: PLC0415
 

@@ -291,10 +291,29 @@ def test_repeated_query_keys(invoke: Invoke, emulator: TikTokEmulator, single, m
 )
 def test_a_malformed_api_envelope_still_answers_json(invoke: Invoke, emulator: TikTokEmulator, change: dict):
     response = invoke({**api_event(PENDING[0]), **change})
-    # 400 where Powertools cannot route the event at all, 500 where it fails inside our route's parsing.
-    assert response["statusCode"] in (400, 500)
-    assert body(response)["data"]["success"] is False
+    assert response["statusCode"] == 400
+    assert header(response, "Content-Type") == "application/json"
+    assert body(response)["message"] == "malformed API Gateway event"
+    assert body(response)["data"] == {"success": False, "status": "INVALID_REQUEST"}
     assert emulator.recorder.count() == 0
+
+
+def test_a_percent_encoded_id_is_approved_decoded(invoke: Invoke, emulator: TikTokEmulator):
+    # REST APIs hand the path over as the caller encoded it; a digit d encoded is %3d.
+    event = api_event(PENDING[0])
+    event["path"] = "/cancellations/" + PENDING[0][:-1] + "%3" + PENDING[0][-1] + "/approve"
+    response = invoke(event)
+    assert response["statusCode"] == 200, response["body"]
+    assert emulator.cancellation_state(PENDING[0]) == "approved"
+
+
+def test_the_key_header_is_read_in_any_case_from_either_map(invoke: Invoke, emulator: TikTokEmulator):
+    event = api_event(PENDING[0])
+    event["multiValueHeaders"] = {**event["multiValueHeaders"], "idempotency-key": ["lower-case-key"]}
+    response = invoke(event)
+    assert response["statusCode"] == 200, response["body"]
+    [call] = emulator.recorder.calls
+    assert call.query["idempotency_key"] == "lower-case-key"
 
 
 @pytest.mark.parametrize("bad_token", [" sekrit-9", "sekrit-9\n", "sekrit-9\r", "sekrit-\u20ac9"])

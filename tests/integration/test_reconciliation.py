@@ -54,7 +54,7 @@ def approve_via(trigger: str, invoke: Invoke, aws: Aws, cancel_id: str) -> Seen:
         try:
             return Seen("ok", invoke({"cancel_id": cancel_id}))
         except ApprovalError as error:
-            return Seen(type(error).__name__, error.to_result(0).model_dump(mode="json"))
+            return Seen(type(error).__name__, error.to_result(0).to_dict())
     response = invoke(sqs_event(json.dumps({"cancel_id": cancel_id})))
     if response["batchItemFailures"]:
         return Seen("redelivered")

@@ -25,7 +25,7 @@ from support.fault_matrix import Trigger
 from support.lambda_context import FakeLambdaContext
 
 # Imported once in the fork server, so that each worker forks with them loaded instead of importing.
-_PRELOAD = ["boto3", "botocore.session", "requests", "pydantic", "aws_lambda_powertools"]
+_PRELOAD = ["boto3", "botocore.session", "requests", "aws_lambda_powertools"]
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,28 @@ def test_bad_idempotency_keys_are_refused(client: TikTokShopClient, key: object,
         client.return_refund.approve_cancellation(cancel_id="1", query={"idempotency_key": key})  # type: ignore[dict-item]
 
 
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (None, "null"),
+        (True, "true"),
+        (False, "false"),
+        (576, "a number"),
+        (5.76, "a number"),
+        ({"id": "1"}, "an object"),
+        (["1"], "a list"),
+        (b"1", "a value that is not JSON"),
+        ("1/2", "'1/2'"),
+    ],
+)
+def test_a_refused_value_is_described_in_json_words_not_python_types(value: object, shown: str):
+    """The messages reach API callers and queue producers, who sent JSON: 'NoneType' or 'dict' mean nothing."""
+    with pytest.raises(TikTokValidationError) as raised:
+        tiktok_shop.validation.validate_cancel_id(value)
+    assert str(raised.value).endswith(f"(got {shown})")
+    assert tiktok_shop.validation.describe_kind("1/2") == "text"
+
+
 def test_unknown_query_parameters_are_refused(client: TikTokShopClient):
     with pytest.raises(TikTokValidationError, match="page_size"):
         client.return_refund.approve_cancellation(cancel_id="1", query={"page_size": "10"})

@@ -1,96 +1,93 @@
-"""The request every trigger turns into, and the result every trigger answers with (the seed SDK's shapes)."""
+"""The request every trigger turns into, and the result every trigger answers with (the seed SDK's shapes).
+
+Plain frozen dataclasses: request_parsing.py checks what comes in, `to_dict()` writes what goes out.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
-
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    SerializerFunctionWrapHandler,
-    field_validator,
-    model_serializer,
-)
-from tiktok_shop.validation import validate_cancel_id, validate_idempotency_key, validate_shop_id
 
 APPROVED_STATUS = "CANCELLATION_APPROVED"
 
 
-class ApprovalQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+@dataclass(frozen=True, slots=True)
+class ApprovalQuery:
     idempotency_key: str | None = None
 
-    @field_validator("idempotency_key")
-    @classmethod
-    def _check_key(cls, value: str | None) -> str | None:
-        return None if value is None else validate_idempotency_key(value)
 
-
-class ApprovalRequest(BaseModel):
+@dataclass(frozen=True, slots=True)
+class ApprovalRequest:
     """`{"shop_id": "...", "cancel_id": "...", "query": {"idempotency_key": "..."}}`, `shop_id` and `query`
-    optional. Without `shop_id`, the default shop (the TIKTOK_CREDENTIALS_SECRET secret's) is meant."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    optional. Without `shop_id`, the default shop (the TIKTOK_CREDENTIALS_SECRET secret's) is meant.
+    Built by request_parsing.parse_approval_request, which holds the rules a request must keep."""
 
     cancel_id: str
     shop_id: str | None = None
-    query: ApprovalQuery = Field(default_factory=ApprovalQuery)
-
-    @field_validator("shop_id", mode="before")
-    @classmethod
-    def _check_shop_id(cls, value: Any) -> str:
-        # An explicit null is refused: a producer that failed to fill it must not reach the default shop.
-        if value is None:
-            raise ValueError("shop_id must be a string; leave it out for the default shop")
-        return validate_shop_id(value)
-
-    @field_validator("query", mode="before")
-    @classmethod
-    def _absent_query(cls, value: Any) -> Any:
-        return {} if value is None else value
-
-    @field_validator("cancel_id", mode="before")
-    @classmethod
-    def _check_cancel_id(cls, value: Any) -> str:
-        return validate_cancel_id(value)
+    query: ApprovalQuery = field(default_factory=ApprovalQuery)
 
     @property
     def idempotency_key(self) -> str | None:
         return self.query.idempotency_key
 
 
-class ResultData(BaseModel):
+@dataclass(frozen=True, slots=True)
+class ResultData:
     """The seed's `{"success", "status"}`, plus two fields that appear only when they say something:
     `already_approved` (TikTok had approved before this call: Search Cancellations said so) and
     `cancel_status` (TikTok's state of a cancellation that could not be approved)."""
-
-    model_config = ConfigDict(frozen=True)
 
     success: bool
     status: str
     already_approved: bool | None = None
     cancel_status: str | None = None
 
-    @model_serializer(mode="wrap")
-    def _omit_absent_markers(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        data: dict[str, Any] = handler(self)
-        for name in ("already_approved", "cancel_status"):
-            if data.get(name) is None:
-                data.pop(name, None)
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"success": self.success, "status": self.status}
+        if self.already_approved is not None:
+            data["already_approved"] = self.already_approved
+        if self.cancel_status is not None:
+            data["cancel_status"] = self.cancel_status
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ResultData:
+        return cls(
+            success=data["success"],
+            status=data["status"],
+            already_approved=data.get("already_approved"),
+            cancel_status=data.get("cancel_status"),
+        )
 
-class ApprovalResult(BaseModel):
+
+@dataclass(frozen=True, slots=True)
+class ApprovalResult:
     """`{"code": 0, "message": "Success", "request_id": "...", "data": {"success": true, "status": ...}}`."""
-
-    model_config = ConfigDict(frozen=True)
 
     code: int
     message: str
     request_id: str | None
     data: ResultData
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object every trigger answers with, in the seed's field order."""
+        return {
+            # int(): an HTTPStatus stands in for TikTok's code in our own failures; the answer is a number.
+            "code": int(self.code),
+            "message": self.message,
+            "request_id": self.request_id,
+            "data": self.data.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, result: dict[str, Any]) -> ApprovalResult:
+        """A result `to_dict()` wrote, read back (the idempotency store returns its keys sorted)."""
+        return cls(
+            code=result["code"],
+            message=result["message"],
+            request_id=result.get("request_id"),
+            data=ResultData.from_dict(result["data"]),
+        )
 
     @classmethod
     def approved(cls, envelope: dict[str, Any]) -> ApprovalResult:
@@ -125,10 +122,9 @@ class ApprovalResult(BaseModel):
         return cls(code=code, message=message, request_id=request_id, data=data)
 
 
-class ApprovalOutcome(BaseModel):
+@dataclass(frozen=True, slots=True)
+class ApprovalOutcome:
     """What the service returns: the result, and whether it is a stored one replayed."""
-
-    model_config = ConfigDict(frozen=True)
 
     result: dict[str, Any]
     replayed: bool

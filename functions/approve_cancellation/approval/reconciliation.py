@@ -55,7 +55,7 @@ def reconcile(
     if found is None:
         raise from_tiktok(attempt_error)
     if found.approved:
-        return ApprovalResult.found_approved(request_id=search_request_id).model_dump(mode="json")
+        return ApprovalResult.found_approved(request_id=search_request_id).to_dict()
     if found.cancel_status == CancelStatus.PENDING:
         raise _still_pending(attempt_error)
     raise CancellationConflict(

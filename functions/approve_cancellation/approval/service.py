@@ -181,9 +181,9 @@ class ApprovalService:
 
         replayed = isinstance(stored_or_new, _Replayed)
         # Through the model either way: the store sorts keys, the answer keeps the seed's field order.
-        result = ApprovalResult.model_validate(
+        result = ApprovalResult.from_dict(
             stored_or_new.result if isinstance(stored_or_new, _Replayed) else stored_or_new
-        ).model_dump(mode="json")
+        ).to_dict()
         metrics.add_metric(
             name="ApprovalReplayed" if replayed else "CancellationApproved", unit=MetricUnit.Count, value=1
         )
@@ -235,7 +235,7 @@ class ApprovalService:
             if not reconciliation.needs_reconciliation(error):
                 raise from_tiktok(error) from None
             return self._reconcile(shop, cancel_id, error, deadline)
-        return ApprovalResult.approved(envelope).model_dump(mode="json")
+        return ApprovalResult.approved(envelope).to_dict()
 
     def _approve_with_current_credentials(
         self, shop: ShopAccess, credentials: Credentials, cancel_id: str, key: str, deadline: float | None

@@ -61,8 +61,28 @@ def credential_text_problem(value: str) -> str | None:
     return None
 
 
+# What a JSON value is called in an error message: a sender knows JSON's words, not Python's type names.
+_KIND_WORDS: tuple[tuple[type | tuple[type, ...], str], ...] = (
+    (type(None), "null"),
+    ((int, float), "a number"),
+    (str, "text"),
+    (dict, "an object"),
+    ((list, tuple), "a list"),
+)
+
+
+def describe_kind(value: object) -> str:
+    """What kind of JSON value `value` is, in plain words ("null", "a number", "an object", ...)."""
+    if isinstance(value, bool):  # before numbers: a bool is an int to Python
+        return "true" if value else "false"
+    for kinds, word in _KIND_WORDS:
+        if isinstance(value, kinds):
+            return word
+    return "a value that is not JSON"
+
+
 def _describe(value: object) -> str:
     if isinstance(value, str):
         shown = value if len(value) <= 70 else value[:67] + "..."
         return repr(shown)
-    return type(value).__name__
+    return describe_kind(value)

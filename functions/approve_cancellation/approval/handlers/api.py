@@ -1,5 +1,11 @@
 """API Gateway (REST, proxy integration): `POST /cancellations/{cancel_id}/approve` for the default shop,
-`POST /shops/{shop_id}/cancellations/{cancel_id}/approve` for a shop of the directory."""
+`POST /shops/{shop_id}/cancellations/{cancel_id}/approve` for a shop of the directory.
+
+Routed by hand: two routes do not need Powertools' event handler, whose imports (and, with validation,
+pydantic's) cost the API's every cold start tens of milliseconds. The path, the Idempotency-Key header and
+the idempotency_key query parameter become the same request object SQS and direct callers send, checked by
+the one parser; each failure becomes its row's HTTP status (errors.OUTCOMES) with the result as the body.
+"""
 
 from __future__ import annotations
 
@@ -7,27 +13,24 @@ import json
 import math
 import re
 from http import HTTPStatus
-from typing import Annotated, Any
+from typing import Any
+from urllib.parse import unquote
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import dependencies
 from ..deadline import api_request_deadline, earliest, invocation_deadline
-from ..errors import (
-    ApprovalError,
-    ApprovalInProgress,
-    InvalidApprovalRequest,
-)
+from ..errors import ApprovalError, ApprovalInProgress, InvalidApprovalRequest
 from ..models import ApprovalResult
 from ..observability import logger
 from ..request_parsing import parse_approval_request
 from ..service import record_failure
+from .rest_event import MalformedEvent, RestRequest
 
-APPROVE_ROUTE = re.compile(r"^(/shops/[^/]+)?/cancellations/[^/]+/approve/?$")
+# Any segment, not only a valid id: a bad id on our path is a 400 that says why, not a 404.
+APPROVE_ROUTE = re.compile(r"^(?:/shops/(?P<shop_id>[^/]+))?/cancellations/(?P<cancel_id>[^/]+)/approve/?$")
+KEY_HEADER = "Idempotency-Key"
+KEY_PARAMETER = "idempotency_key"
 # Seconds to wait: a duplicate in progress ends within one TikTok call; an outage lasts longer.
 RETRY_AFTER_IN_PROGRESS = "2"
 RETRY_AFTER_UNAVAILABLE = "30"
@@ -36,42 +39,44 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 # lost): the same as data.already_approved in the body.
 ALREADY_APPROVED_HEADER = "Already-Approved"
 
-app = APIGatewayRestResolver(enable_validation=True)
+
+def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    try:
+        return _answer(RestRequest.from_event(event), context)
+    except MalformedEvent as error:
+        logger.warning("malformed API Gateway event", extra={"reason": str(error)})
+        return _failure(HTTPStatus.BAD_REQUEST, "INVALID_REQUEST", "malformed API Gateway event")
+    except ApprovalError as error:
+        return _error_response(error)
+    except Exception:
+        # Logged with its stack for us; the caller gets the result shape, not an opaque 502 from API Gateway.
+        logger.exception("unexpected error while approving")
+        return _failure(HTTPStatus.INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "internal error; retry later")
 
 
-@app.post("/cancellations/<cancel_id>/approve")
-def approve_cancellation(
-    cancel_id: str,
-    header_key: Annotated[str | None, Header(alias="idempotency-key")] = None,
-    # A list: API Gateway passes every value of a repeated query parameter.
-    query_keys: Annotated[list[str] | None, Query(alias="idempotency_key")] = None,
-) -> Response[str]:
-    return _approve({"cancel_id": cancel_id}, header_key, query_keys or [])
+def _answer(request: RestRequest, context: LambdaContext) -> dict[str, Any]:
+    route = APPROVE_ROUTE.match(request.path)
+    if route is None:
+        return _failure(HTTPStatus.NOT_FOUND, "ROUTE_NOT_FOUND", f"no route {request.path}")
+    if request.method.upper() != "POST":
+        message = f"method {request.method} not allowed; use POST"
+        return _failure(HTTPStatus.METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", message, {"Allow": "POST"})
+    # Decoded per segment, as a router would: an encoded '/' stays inside its id (and is refused there).
+    ids = {name: unquote(value) for name, value in route.groupdict().items() if value is not None}
+    return _approve(request, context, {**ids, "query": {KEY_PARAMETER: _one_key(request)}})
 
 
-@app.post("/shops/<shop_id>/cancellations/<cancel_id>/approve")
-def approve_shop_cancellation(
-    shop_id: str,
-    cancel_id: str,
-    header_key: Annotated[str | None, Header(alias="idempotency-key")] = None,
-    query_keys: Annotated[list[str] | None, Query(alias="idempotency_key")] = None,
-) -> Response[str]:
-    return _approve({"shop_id": shop_id, "cancel_id": cancel_id}, header_key, query_keys or [])
-
-
-def _approve(ids: dict[str, str], header_key: str | None, query_keys: list[str]) -> Response[str]:
-    request = parse_approval_request({**ids, "query": {"idempotency_key": _one_key(header_key, query_keys)}})
+def _approve(request: RestRequest, context: LambdaContext, data: dict[str, Any]) -> dict[str, Any]:
+    approval = parse_approval_request(data)
     settings = dependencies.settings()
     service = dependencies.approval_service()
-    service.register_lambda_context(app.lambda_context)
+    service.register_lambda_context(context)
     # Whichever comes first: this invocation's end, or API Gateway giving up on the caller.
     deadline = earliest(
-        invocation_deadline(app.lambda_context, settings.deadline_margin_seconds),
-        api_request_deadline(
-            app.current_event.request_context.request_time_epoch, settings.deadline_margin_seconds
-        ),
+        invocation_deadline(context, settings.deadline_margin_seconds),
+        api_request_deadline(request.request_time_epoch_ms, settings.deadline_margin_seconds),
     )
-    outcome = service.approve(request, deadline=deadline)
+    outcome = service.approve(approval, deadline=deadline)
     headers = {}
     if outcome.replayed:
         headers[REPLAYED_HEADER] = "true"
@@ -80,35 +85,23 @@ def _approve(ids: dict[str, str], header_key: str | None, query_keys: list[str])
     return _json(HTTPStatus.OK, outcome.result, headers)
 
 
-def _one_key(header_key: str | None, query_keys: list[str]) -> str | None:
-    if len(set(query_keys)) > 1:
-        raise record_failure(
-            InvalidApprovalRequest(
-                "the idempotency_key query parameter is given twice, with different values"
-            )
-        )
-    query_key = query_keys[0] if query_keys else None
-    if header_key is not None and query_key is not None and header_key != query_key:
-        raise record_failure(
-            InvalidApprovalRequest(
-                "the Idempotency-Key header and the idempotency_key query parameter differ"
-            )
-        )
-    return header_key if header_key is not None else query_key
+def _one_key(request: RestRequest) -> str | None:
+    header_keys = set(request.header_values(KEY_HEADER))
+    query_keys = set(request.query_values(KEY_PARAMETER))
+    if len(header_keys) > 1:
+        raise _refused("the Idempotency-Key header is given twice, with different values")
+    if len(query_keys) > 1:
+        raise _refused("the idempotency_key query parameter is given twice, with different values")
+    if header_keys and query_keys and header_keys != query_keys:
+        raise _refused("the Idempotency-Key header and the idempotency_key query parameter differ")
+    return next(iter(header_keys or query_keys), None)
 
 
-@app.exception_handler(ApprovalError)
-def approval_failed(error: ApprovalError) -> Response[str]:
-    return _error_response(error)
+def _refused(reason: str) -> ApprovalError:
+    return record_failure(InvalidApprovalRequest(reason))
 
 
-@app.exception_handler(RequestValidationError)
-def malformed_request(error: RequestValidationError) -> Response[str]:
-    details = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
-    return _error_response(record_failure(InvalidApprovalRequest(f"invalid request: {details}")))
-
-
-def _error_response(error: ApprovalError) -> Response[str]:
+def _error_response(error: ApprovalError) -> dict[str, Any]:
     status = error.outcome.http_status
     headers = {}
     if error.retryable:
@@ -117,62 +110,21 @@ def _error_response(error: ApprovalError) -> Response[str]:
         )
         known = error.retry_after
         headers["Retry-After"] = str(math.ceil(known)) if known is not None else default
-    return _json(status, error.to_result(fallback_code=status).model_dump(mode="json"), headers)
-
-
-@app.not_found
-def unknown_route(error: NotFoundError) -> Response[str]:
-    event = app.current_event
-    if not APPROVE_ROUTE.match(event.path):
-        return _failure(HTTPStatus.NOT_FOUND, "ROUTE_NOT_FOUND", f"no route {event.path}")
-    if event.http_method.upper() == "POST":
-        # Our path with an id Powertools' route pattern would not even match (quotes, '#', emoji).
-        ids = "shop_id and cancel_id" if event.path.startswith("/shops/") else "cancel_id"
-        return _error_response(
-            record_failure(InvalidApprovalRequest(f"{ids} must be 1 to 64 letters, digits, '_' or '-'"))
-        )
-    message = f"method {event.http_method} not allowed; use POST"
-    return _failure(HTTPStatus.METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", message, {"Allow": "POST"})
-
-
-@app.exception_handler(Exception)
-def unexpected(error: Exception) -> Response[str]:
-    # Logged with its stack for us; the caller gets the result shape, not an opaque 502 from API Gateway.
-    logger.exception("unexpected error while approving")
-    return _failure(HTTPStatus.INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "internal error; retry later")
-
-
-def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    try:
-        return app.resolve(event, context)
-    except Exception:
-        # An envelope Powertools cannot even route (API Gateway never sends one): still a JSON answer.
-        logger.exception("malformed API Gateway event")
-        result = ApprovalResult.failed(
-            code=HTTPStatus.BAD_REQUEST,
-            message="malformed API Gateway event",
-            request_id=None,
-            status="INVALID_REQUEST",
-        )
-        return {
-            "statusCode": HTTPStatus.BAD_REQUEST,
-            "headers": {"Content-Type": content_types.APPLICATION_JSON},
-            "body": json.dumps(result.model_dump(mode="json"), separators=(",", ":")),
-            "isBase64Encoded": False,
-        }
+    return _json(status, error.to_result(fallback_code=status).to_dict(), headers)
 
 
 def _failure(
     status: HTTPStatus, result_status: str, message: str, headers: dict[str, str] | None = None
-) -> Response[str]:
+) -> dict[str, Any]:
     result = ApprovalResult.failed(code=status, message=message, request_id=None, status=result_status)
-    return _json(status, result.model_dump(mode="json"), headers or {})
+    return _json(status, result.to_dict(), headers or {})
 
 
-def _json(status: HTTPStatus, body: dict[str, Any], headers: dict[str, str]) -> Response[str]:
-    return Response(
-        status_code=status,
-        content_type=content_types.APPLICATION_JSON,
-        body=json.dumps(body, separators=(",", ":")),
-        headers=headers,
-    )
+def _json(status: HTTPStatus, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+    """A REST proxy response. Single-valued `headers`: every header here has one value."""
+    return {
+        "statusCode": int(status),
+        "headers": {"Content-Type": "application/json", **headers},
+        "body": json.dumps(body, separators=(",", ":")),
+        "isBase64Encoded": False,
+    }
