@@ -21,10 +21,13 @@ include mk/sam-local.mk
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml layers/tiktok_shop/requirements.txt
+# The layers' pins too: the tests run the code with what the layers ship.
+LAYER_REQUIREMENTS := layers/tiktok_shop/requirements.txt layers/powertools/requirements.txt
+
+$(STAMP): pyproject.toml $(LAYER_REQUIREMENTS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet ".[dev]" -r layers/tiktok_shop/requirements.txt
+	$(BIN)/python -m pip install --quiet ".[dev]" $(addprefix -r ,$(LAYER_REQUIREMENTS))
 	@touch $@
 
 venv: $(STAMP) ## Create .venv and install the pinned dependencies

@@ -22,7 +22,7 @@ SAM_OFFLINE_ENV := env -u AWS_PROFILE -u AWS_DEFAULT_PROFILE AWS_DEFAULT_REGION=
 	AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN=testing \
 	AWS_EC2_METADATA_DISABLED=true SAM_CLI_TELEMETRY=0
 
-# The Lambda runtime sam build must find as python3.13 on PATH (template.yaml: Runtime python3.13).
+# The Lambda runtime packaging/Makefile must find as python3.13 on PATH (template.yaml: Runtime python3.13).
 SAM_BUILD_PYTHON_MINOR := 3.13
 
 SAM_BUILD_REQUIRED ?=
@@ -41,16 +41,13 @@ sam-venv: $(SAM_STAMP) ## Create .venv-sam with the pinned AWS SAM CLI
 validate: $(SAM_STAMP) ## sam validate --lint (SAM schema and cfn-lint), offline
 	$(SAM_OFFLINE_ENV) $(SAM) validate --lint --template-file template.yaml
 
-# Then the build is compiled to bytecode with that same interpreter: Lambda's /var/task and /opt are
-# read-only, so a module shipped without its .pyc is compiled again at every cold start. Hash-based and
-# unchecked (PEP 552): a zip does not keep the sources' mtimes exactly, which would void timestamp-based
-# .pyc files, and deployed sources never change under their bytecode. `make bench` checks the result.
-#
-# sam build needs the runtime's interpreter (python3.13). With pyenv, the newest installed 3.13.x is added
-# to PYENV_VERSION after the current version(s); otherwise python3.13 must already be on PATH. Without one,
-# the build is skipped (exit 0) with the reason, so `make` on a machine without 3.13 still succeeds.
-# SAM_BUILD_REQUIRED=yes (make deploy) makes that skip a failure.
-build: $(SAM_STAMP) ## sam build into .aws-sam/, then bytecode (needs python3.13, via pyenv when present)
+# sam build packages every function and layer with packaging/Makefile (BuildMethod: makefile), which
+# compiles them to bytecode with the runtime's interpreter (python3.13) inside the build itself: a plain
+# `sam build && sam deploy` ships the same bytecode as `make deploy`. With pyenv, the newest installed
+# 3.13.x is added to PYENV_VERSION after the current version(s); otherwise python3.13 must already be on
+# PATH. Without one, the build is skipped (exit 0) with the reason, so `make` on a machine without 3.13
+# still succeeds. SAM_BUILD_REQUIRED=yes (make deploy) makes that skip a failure.
+build: $(SAM_STAMP) ## sam build into .aws-sam/ (packaging/Makefile; needs python3.13, via pyenv when present)
 	@minor='$(SAM_BUILD_PYTHON_MINOR)'; \
 	if command -v pyenv >/dev/null 2>&1; then \
 		found=$$(pyenv versions --bare 2>/dev/null \
@@ -63,15 +60,13 @@ build: $(SAM_STAMP) ## sam build into .aws-sam/, then bytecode (needs python3.13
 	fi; \
 	if ! python$$minor -c 'import sys' >/dev/null 2>&1; then \
 		echo "sam build SKIPPED: no python$$minor interpreter (neither on PATH nor in pyenv)."; \
-		echo "  SAM's python builder needs the runtime's own interpreter (Runtime: python$$minor in template.yaml)."; \
+		echo "  packaging/Makefile compiles the bytecode with the runtime's own interpreter (Runtime: python$$minor)."; \
 		echo "  Install it, e.g. 'pyenv install $$minor', and run 'make build' again."; \
 		if [ -n "$(SAM_BUILD_REQUIRED)" ]; then echo "  make deploy stops here: it deploys only a fresh build."; exit 1; fi; \
 		exit 0; \
 	fi; \
 	echo "sam build with $$(python$$minor --version) ($$(command -v python$$minor))"; \
-	$(SAM_OFFLINE_ENV) $(SAM) build --template-file template.yaml --build-dir .aws-sam/build; \
-	echo "bytecode: compiling .aws-sam/build with python$$minor (unchecked-hash .pyc)"; \
-	python$$minor -m compileall -q -j 0 --invalidation-mode unchecked-hash .aws-sam/build
+	$(SAM_OFFLINE_ENV) $(SAM) build --template-file template.yaml --build-dir .aws-sam/build
 
 $(IAC_STAMP):
 	@test -x $(IAC_VENV)/bin/python || $(PYTHON) -m venv $(IAC_VENV)

@@ -1,5 +1,5 @@
 """`python -m sam_local` (PYTHONPATH=local; run by mk/sam-local.mk once local/sam_local/with_docker_engine.sh
-found or started a Docker engine): the base image, the Powertools layer cache, `sam build`, the local stack
+found or started a Docker engine): the base image, `sam build` (every layer included), the local stack
 on the address SAM's containers reach, then every check, printed step by step; everything started is
 stopped."""
 
@@ -18,7 +18,6 @@ from local_stack.__main__ import Interrupted, interruptible, say
 from local_stack.processes import StartupError
 from local_stack.runtime import find_runtime_python
 from local_stack.stack import LocalStack, log_tails, sam_env_vars
-from local_stack.template import load_template
 
 from sam_local.base_image import BaseImageError, ensure_base_image
 from sam_local.checks import SamLocalScenario
@@ -31,8 +30,7 @@ from sam_local.docker_engine import (
     sam_containers,
 )
 from sam_local.paths import ENV_VARS, EVENTS_DIR, LOGS, WORK_DIR
-from sam_local.powertools_layer import LayerError, ensure_layer_cache, powertools_layer_arn
-from sam_local.sam_cli import REGION, SamError, SamLocal, sam_environment, sam_log_tails
+from sam_local.sam_cli import SamError, SamLocal, sam_environment, sam_log_tails
 
 EXIT_FAILED: Final = 1
 EXIT_SETUP: Final = 2
@@ -61,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Interrupted as interrupted:
         say(f"interrupted ({interrupted}); everything started was stopped")
         return 128 + interrupted.signum
-    except (BaseImageError, LayerError, SamError, EngineError, StartupError) as error:
+    except (BaseImageError, SamError, EngineError, StartupError) as error:
         say(f"make sam-local FAILED: {error}")
         return EXIT_SETUP
     say(
@@ -93,11 +91,6 @@ def run(architecture: str, base: str) -> bool:
     if image is None:
         say("base image: AWS's python3.13 image, pulled by SAM (SAM_LOCAL_BASE=aws)")
     timed("base image", since)
-
-    since = time.perf_counter()
-    arn = powertools_layer_arn(load_template(), architecture, REGION)
-    ensure_layer_cache(arn, architecture, say)
-    timed("Powertools layer cache", since)
 
     sam = SamLocal(architecture, image)
     since = time.perf_counter()
@@ -142,7 +135,7 @@ def run(architecture: str, base: str) -> bool:
 
 
 def build_environment() -> dict[str, str]:
-    """SAM's python builder needs the runtime's interpreter (python3.13) on PATH: from PATH or pyenv."""
+    """packaging/Makefile needs the runtime's interpreter (python3.13) on PATH: from PATH or pyenv."""
     environment = sam_environment()
     python = find_runtime_python("3.13")
     if python is None:

@@ -13,30 +13,22 @@ from pathlib import Path
 from typing import Final
 
 from local_stack.paths import DEV_VENV, RUNTIME_REQUIREMENTS
-from packaging.requirements import Requirement
 
 from sam_local.docker_engine import image_exists
 from sam_local.paths import BASE_IMAGE_SCRIPT, LOGS, WORK_DIR
 
 REPOSITORY: Final = "tiktok-approver/lambda-python-standin"
-RUNTIME_PACKAGES: Final = ("awslambdaric", "boto3")
-"""What Lambda's python runtime itself provides; the rest of local/runtime-requirements.txt (Powertools) is
-the public layer's (see powertools_layer.py)."""
 
 
 class BaseImageError(RuntimeError):
     pass
 
 
-def requirement_lines(requirements: Path = RUNTIME_REQUIREMENTS) -> list[str]:
-    """The pins of local/runtime-requirements.txt, the file .venv-runtime is made from."""
+def runtime_pins(requirements: Path = RUNTIME_REQUIREMENTS) -> list[str]:
+    """The python runtime's own packages, for /var/runtime: the pins of local/runtime-requirements.txt, the
+    file .venv-runtime is made from (everything else comes from the functions' built layers)."""
     lines = (line.split("#", 1)[0].strip() for line in requirements.read_text(encoding="utf-8").splitlines())
     return [line for line in lines if line]
-
-
-def runtime_pins() -> list[str]:
-    """The python runtime's own packages, for /var/runtime."""
-    return [line for line in requirement_lines() if Requirement(line).name in RUNTIME_PACKAGES]
 
 
 def image_tag(architecture: str) -> str:

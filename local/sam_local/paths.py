@@ -10,8 +10,6 @@ from local_stack.paths import ROOT
 WORK_DIR: Final = ROOT / ".sam-local"
 BUILD_DIR: Final = WORK_DIR / "build"
 BUILT_TEMPLATE: Final = BUILD_DIR / "template.yaml"
-LAYER_CACHE: Final = WORK_DIR / "layers"
-"""`--layer-cache-basedir`: the public Powertools layer, laid out as SAM would have downloaded it."""
 LOGS: Final = WORK_DIR / "logs"
 EVENTS_DIR: Final = WORK_DIR / "events"
 """Events made during the run (the rotation steps, an approval for another cancel_id), for `-e`."""

@@ -1,6 +1,6 @@
 """Running the pinned SAM CLI the way make sam-local does: `sam build`, `sam local invoke`, and the
-`start-api` / `start-lambda` servers, each with the same options (template, parameters, env file, layer
-cache, base image), printed as a user would type them."""
+`start-api` / `start-lambda` servers, each with the same options (template, parameters, env file, base
+image), printed as a user would type them."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from local_stack.invoke import Invocation
 from local_stack.paths import ROOT, SAM_VENV, TEMPLATE
 from local_stack.processes import ManagedProcess, StartupError, accepts_connections, redact, spawn, stop, tail
 
-from sam_local.paths import BUILD_DIR, BUILT_TEMPLATE, ENV_VARS, EVENTS_DIR, LAYER_CACHE, LOGS
+from sam_local.paths import BUILD_DIR, BUILT_TEMPLATE, ENV_VARS, EVENTS_DIR, LOGS
 
 SAM: Final = SAM_VENV / "bin" / "sam"
 REGION: Final = "us-east-1"
@@ -86,8 +86,6 @@ class SamLocal:
             str(ENV_VARS),
             "--region",
             REGION,
-            "--layer-cache-basedir",
-            str(LAYER_CACHE),
         ]
         if self.invoke_image:
             argv += ["--invoke-image", self.invoke_image, "--skip-pull-image"]

@@ -22,7 +22,6 @@ from support.cfn_template import (
 
 FUNCTION = "ApproveCancellationFunction"
 API_PATH = "/cancellations/{cancel_id}/approve"
-POWERTOOLS_LAYER = "017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-${Architecture}:"
 
 
 @pytest.fixture(scope="module")
@@ -99,32 +98,52 @@ def test_architecture_is_a_parameter_deployed_as_arm64(template: dict[str, Any])
     assert parameter["AllowedValues"] == ["arm64", "x86_64"]
 
 
-def test_layer_builds_for_python313_on_the_architecture(template: dict[str, Any]):
-    layer = template["Resources"]["TikTokShopLayer"]
-    assert layer["Properties"]["ContentUri"].rstrip("/") == "layers/tiktok_shop"
+PACKAGED_BY_MAKEFILE = {"BuildMethod": "makefile", "ContextPath": "packaging"}
+LAYERS = {"TikTokShopLayer": "layers/tiktok_shop", "PowertoolsLayer": "layers/powertools"}
+
+
+@pytest.mark.parametrize(("layer_id", "content"), LAYERS.items())
+def test_each_layer_is_packaged_by_the_makefile_for_python313_on_both_architectures(
+    template: dict[str, Any], layer_id: str, content: str
+):
+    layer = template["Resources"][layer_id]
+    assert layer["Type"] == "AWS::Serverless::LayerVersion"
+    assert layer["Properties"]["ContentUri"].rstrip("/") == content
     assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
-    assert layer["Properties"]["CompatibleArchitectures"] == [{"Ref": "Architecture"}]
-    assert layer["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": {"Ref": "Architecture"}}
+    # Pure Python (packaging/Makefile installs pure wheels only): one build serves both.
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64", "x86_64"]
+    assert layer["Metadata"] == PACKAGED_BY_MAKEFILE
+    assert (ROOT / content / "requirements.txt").is_file()
+
+
+@pytest.mark.parametrize("function_id", ["ApproveCancellationFunction", "RotateCredentialsFunction"])
+def test_each_function_is_packaged_by_the_makefile_with_both_layers(
+    template: dict[str, Any], function_id: str
+):
+    resource = template["Resources"][function_id]
+    assert {key: resource["Metadata"][key] for key in PACKAGED_BY_MAKEFILE} == PACKAGED_BY_MAKEFILE
+    assert resource["Properties"]["Layers"] == [{"Ref": "PowertoolsLayer"}, {"Ref": "TikTokShopLayer"}]
+
+
+def test_the_makefile_has_a_target_for_every_resource_it_packages(template: dict[str, Any]):
+    makefile = (ROOT / "packaging/Makefile").read_text(encoding="utf-8")
+    packaged = [
+        logical_id
+        for logical_id, resource in template["Resources"].items()
+        if resource.get("Metadata", {}).get("BuildMethod") == "makefile"
+    ]
+    assert sorted(packaged) == sorted([*LAYERS, "ApproveCancellationFunction", "RotateCredentialsFunction"])
+    for logical_id in packaged:
+        assert re.search(rf"^[^#\n]*\bbuild-{logical_id}\b[^\n]*:", makefile, re.MULTILINE), logical_id
+
+
+def test_no_public_layer_arn_is_left(template: dict[str, Any]):
+    assert "017000801446" not in json.dumps(template)
+    assert "PowertoolsLayerVersion" not in template["Parameters"]
 
 
 def test_layer_source_has_what_sam_build_needs():
-    assert (ROOT / "layers/tiktok_shop/requirements.txt").is_file()
     assert (ROOT / "layers/tiktok_shop/tiktok_shop/__init__.py").is_file()
-
-
-def test_function_uses_powertools_layer_and_own_layer(template: dict[str, Any]):
-    layers = properties(template, FUNCTION)["Layers"]
-    assert {"Ref": "TikTokShopLayer"} in layers
-    powertools = [
-        layer
-        for layer in layers
-        if isinstance(layer, dict) and POWERTOOLS_LAYER in str(layer.get("Fn::Sub", ""))
-    ]
-    assert len(powertools) == 1, layers
-    arn = powertools[0]["Fn::Sub"]
-    assert arn.startswith("arn:${AWS::Partition}:lambda:${AWS::Region}:")
-    version = arn.rsplit(":", 1)[1]
-    assert version.isdigit() or (version.startswith("${") and version[2:-1] in template["Parameters"])
 
 
 def test_function_environment_names(template: dict[str, Any]):
