@@ -1,9 +1,5 @@
-"""What gets deployed, as `make build` left it: zipped sizes, and whether every module ships its bytecode.
-
-Lambda's /var/task and /opt are read-only: a module without a usable .pyc there is compiled again at every
-cold start. Usable means the runtime's cache tag (cpython-313) and, since a zip does not keep mtimes
-exactly, a hash-based pyc that is not checked against its source (PEP 552 "unchecked-hash").
-"""
+"""What gets deployed, as `make build` left it: zipped sizes, and whether every module ships its bytecode
+(local_stack/bytecode.py says what usable bytecode is)."""
 
 from __future__ import annotations
 
@@ -14,8 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-# The flags word of a pyc header (PEP 552): bit 0 hash-based, bit 1 check the source.
-_UNCHECKED_HASH = 0b01
+from local_stack.bytecode import modules_without_bytecode
 
 
 @dataclass(frozen=True)
@@ -31,17 +26,9 @@ class Artefact:
 
 
 def inspect(name: str, root: Path, cache_tag: str) -> Artefact:
-    modules = sorted(root.rglob("*.py"))
-    compiled = sum(1 for module in modules if _usable_pyc(module, cache_tag))
-    return Artefact(name, _zipped_size(root), len(modules), compiled)
-
-
-def _usable_pyc(module: Path, cache_tag: str) -> bool:
-    pyc = module.parent / "__pycache__" / f"{module.stem}.{cache_tag}.pyc"
-    if not pyc.is_file():
-        return False
-    header = pyc.read_bytes()[:8]
-    return int.from_bytes(header[4:8], "little") == _UNCHECKED_HASH
+    modules = len(list(root.rglob("*.py")))
+    missing = len(modules_without_bytecode(root, cache_tag))
+    return Artefact(name, _zipped_size(root), modules, modules - missing)
 
 
 def _zipped_size(root: Path) -> int:

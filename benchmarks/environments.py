@@ -4,7 +4,8 @@ environments (`lambda_process.py` in the runtime's Python) with the function's d
 Everything is built from what the local stack (`make run`) and the tests already use: the template's own
 resources provisioned in moto, the function's environment resolved from the template, Lambda's reserved
 variables. Only two things differ from `make run`: tracing stays on, as deployed (Tracing: Active), with a
-trace header per invocation and a UDP sink as the daemon; and the code is `make build`'s output.
+trace header per invocation and a UDP sink as the daemon; and the code is `make build`'s output in a
+read-only copy (deployed.py), with our Powertools layer or AWS's public one.
 """
 
 from __future__ import annotations
@@ -14,17 +15,19 @@ import os
 import secrets
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
+from deployed import Deployment, deployment
 from local_stack.paths import ROOT
 from local_stack.provision import provision
-from local_stack.runtime import CodeLayout, RuntimeVenv, ensure_runtime_venv, source_layout
+from local_stack.runtime import CodeLayout, RuntimeVenv, ensure_runtime_venv
 from local_stack.stack import lambda_environment
 from local_stack.template import load_template
 from local_stack.template_env import FunctionSpec, Resolver, function_spec, resolve_environment
@@ -65,13 +68,18 @@ def trace_header() -> str:
     return f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};Sampled=1"
 
 
+Layer = Literal["ours", "public"]
+"""Which Powertools layer the function runs with: the project's (compiled) or AWS's public one."""
+
+
 @dataclass
 class World:
     emulator: TikTokEmulator
     xray: XRaySink
     runtime: RuntimeVenv
     code: CodeLayout
-    environment: dict[str, str]
+    deployed: Deployment
+    environments: dict[Layer, dict[str, str]]
 
     def seed(self, cancel_ids: list[str]) -> None:
         self.emulator.seed(dict.fromkeys(cancel_ids, "pending"))
@@ -85,7 +93,7 @@ def world(say: Any = print) -> Iterator[World]:
     template = load_template()
     spec = function_spec(template)
     runtime = ensure_runtime_venv(spec.python_minor, say=say)
-    code = _code(spec, template, runtime, say)
+    code = _code(spec, runtime)
     # TikTok's rate limit is not what this measures: the emulator does not enforce it, and the limiter's
     # pace is set so high that it never waits, while its reservation (one UpdateItem) is still paid.
     with serialized_moto_server() as moto_url, TikTokEmulator(rate_limit=None) as emulator:
@@ -98,25 +106,33 @@ def world(say: Any = print) -> Iterator[World]:
                 {"TikTokApiBaseUrl": emulator.url, "TikTokRateLimitPerSecond": UNREACHED_RATE_LIMIT},
             )
             function_env = {**resolve_environment(spec, resolver), "AWS_ENDPOINT_URL": moto_url}
-            environment = lambda_environment(spec, code, runtime, function_env)
-            # Deployed, not `sam local`: Powertools' Tracer is on (it turns itself off under AWS_SAM_LOCAL).
-            del environment["AWS_SAM_LOCAL"]
-            environment["AWS_XRAY_DAEMON_ADDRESS"] = xray.address
-            yield World(emulator, xray, runtime, code, environment)
+            with (
+                tempfile.TemporaryDirectory(prefix="bench-deployed-") as work,
+                deployment(code, spec.layer_ids, runtime, Path(work), say) as deployed,
+            ):
+                environments: dict[Layer, dict[str, str]] = {}
+                for layer, layout in (("ours", deployed.ours), ("public", deployed.public)):
+                    environment = lambda_environment(spec, layout, runtime, function_env)
+                    # Deployed, not `sam local`: Powertools' Tracer is on (it is off under AWS_SAM_LOCAL).
+                    del environment["AWS_SAM_LOCAL"]
+                    environment["AWS_XRAY_DAEMON_ADDRESS"] = xray.address
+                    environments[layer] = environment
+                yield World(emulator, xray, runtime, code, deployed, environments)
         finally:
             xray.close()
 
 
-def _code(spec: FunctionSpec, template: dict[str, Any], runtime: RuntimeVenv, say: Any) -> CodeLayout:
+def _code(spec: FunctionSpec, runtime: RuntimeVenv) -> CodeLayout:
     function_dir = BUILD_DIR / spec.logical_id
     layers = tuple(BUILD_DIR / layer_id / "python" for layer_id in spec.layer_ids)
     if runtime.minor == spec.python_minor and function_dir.is_dir() and all(p.is_dir() for p in layers):
         return CodeLayout("build", function_dir, layers)
-    say(
-        f"NOTE: no `make build` output for python{spec.python_minor} in {BUILD_DIR.relative_to(ROOT)}: "
-        "measuring the source layout (no bytecode check)"
+    # Measuring anything else would measure what nobody deploys.
+    raise SystemExit(
+        f"make bench: no `make build` output for python{spec.python_minor} in "
+        f"{BUILD_DIR.relative_to(ROOT)} (the runtime venv has Python {runtime.python_version}): "
+        f"install python{spec.python_minor} (pyenv install {spec.python_minor}) and run make bench again"
     )
-    return source_layout(spec, template)
 
 
 class Environment:
@@ -127,6 +143,7 @@ class Environment:
         world: World,
         mode: str,
         *,
+        layer: Layer = "ours",
         overrides: Mapping[str, str] | None = None,
         python_options: tuple[str, ...] = (),
         stderr: IO[str] | None = None,
@@ -139,7 +156,7 @@ class Environment:
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,  # the function's logs and metrics, as CloudWatch would take them
             stderr=self._log if stderr is None else stderr,
-            env={**world.environment, **(overrides or {})},
+            env={**world.environments[layer], **(overrides or {})},
             pass_fds=(writer,),
             text=True,
         )

@@ -1,0 +1,108 @@
+"""What `sam build` packages (packaging/Makefile), checked on the build the local stack runs: every module of
+both functions and both layers ships bytecode for the runtime, and a cold start of each trigger, as Lambda
+runs it, imports nothing heavy that the function does not need."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import textwrap
+from typing import Any
+
+import pytest
+from e2e_helpers import RUNTIME_VENV_PATH
+from local_stack.bytecode import modules_without_bytecode
+from local_stack.paths import BUILD_DIR
+from local_stack.runtime import CodeLayout, ensure_runtime_venv
+from local_stack.stack import StackInfo, lambda_environment
+from local_stack.template import load_template
+from local_stack.template_env import function_spec
+from local_stack.tiktok_admin import TikTokAdmin
+from support.approvals import api_event, sqs_event
+
+SPEC = function_spec(load_template())
+PACKAGED = ("ApproveCancellationFunction", "RotateCredentialsFunction", "PowertoolsLayer", "TikTokShopLayer")
+# Each costs tens of milliseconds of every cold start, and none is needed to approve.
+HEAVY = (
+    "pydantic",
+    "pydantic_core",
+    "aws_lambda_powertools.event_handler",
+    "aws_lambda_powertools.utilities.parser",
+    "aws_lambda_powertools.utilities.validation",
+    "fastjsonschema",
+)
+# Runs in the runtime's Python with the function's environment: one invocation, then what got imported.
+PROBE = textwrap.dedent(
+    """
+    import json, os, sys
+    sys.path.insert(0, os.environ["LAMBDA_TASK_ROOT"])
+    event = json.loads(sys.stdin.read())
+    import app
+    result = app.lambda_handler(event, None)
+    print(json.dumps({"result": result, "modules": sorted(sys.modules)}))
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def built(stack: StackInfo) -> StackInfo:
+    # CI's machine kind has python3.13: the stack must run the build, never fall back to the source layout.
+    assert stack.layout == "build", "the local stack did not run the sam build output (no python3.13?)"
+    return stack
+
+
+@pytest.mark.parametrize("resource", PACKAGED)
+def test_every_module_of_the_build_ships_bytecode_for_the_runtime(built: StackInfo, resource: str):
+    root = BUILD_DIR / resource
+    modules = list(root.rglob("*.py"))
+    assert modules, f"{resource} was not built"
+    cache_tag = "cpython-" + SPEC.python_minor.replace(".", "")
+    assert modules_without_bytecode(root, cache_tag) == []
+    # Nothing of another Python, nor timestamp-based bytecode from a developer's tree, is shipped.
+    assert {pyc.name.split(".")[-2] for pyc in root.rglob("*.pyc")} == {cache_tag}
+
+
+def _cold_start(stack: StackInfo, event: Any) -> dict[str, Any]:
+    runtime = ensure_runtime_venv(SPEC.python_minor, venv=RUNTIME_VENV_PATH, say=lambda _: None)
+    code = CodeLayout(
+        "build", BUILD_DIR / SPEC.logical_id, tuple(BUILD_DIR / layer / "python" for layer in SPEC.layer_ids)
+    )
+    done = subprocess.run(
+        [str(runtime.python), "-c", PROBE],
+        input=json.dumps(event),
+        capture_output=True,
+        text=True,
+        env=lambda_environment(SPEC, code, runtime, stack.function_env),
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("trigger", ["api", "sqs", "direct"])
+def test_a_cold_start_of_each_trigger_imports_nothing_heavy(
+    built: StackInfo, tiktok: TikTokAdmin, trigger: str
+):
+    cancel_id = {"api": "5760077000000000001", "sqs": "5760077000000000002", "direct": "5760077000000000003"}[
+        trigger
+    ]
+    tiktok.seed({cancel_id: "pending"})
+    event = {
+        "api": lambda: api_event(cancel_id),
+        "sqs": lambda: sqs_event(json.dumps({"cancel_id": cancel_id})),
+        "direct": lambda: {"cancel_id": cancel_id},
+    }[trigger]()
+    seen = _cold_start(built, event)
+    result = seen["result"]
+    if trigger == "api":
+        assert result["statusCode"] == 200, result["body"]
+    elif trigger == "sqs":
+        assert result == {"batchItemFailures": []}
+    else:
+        assert result["data"]["success"] is True
+    assert tiktok.cancellations()[cancel_id] == "approved"
+    imported = set(seen["modules"])
+    assert [name for name in HEAVY if name in imported] == []
+    # The probe really ran the deployed code: Powertools from the built layer, the tracer with it.
+    assert {"aws_lambda_powertools", "aws_xray_sdk", "tiktok_shop", "approval.service"} <= imported
