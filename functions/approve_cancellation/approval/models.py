@@ -11,12 +11,12 @@ from typing import Any
 APPROVED_STATUS = "CANCELLATION_APPROVED"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ApprovalQuery:
     idempotency_key: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ApprovalRequest:
     """`{"shop_id": "...", "cancel_id": "...", "query": {"idempotency_key": "..."}}`, `shop_id` and `query`
     optional. Without `shop_id`, the default shop (the TIKTOK_CREDENTIALS_SECRET secret's) is meant.
@@ -31,7 +31,7 @@ class ApprovalRequest:
         return self.query.idempotency_key
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ResultData:
     """The seed's `{"success", "status"}`, plus two fields that appear only when they say something:
     `already_approved` (TikTok had approved before this call: Search Cancellations said so) and
@@ -60,7 +60,7 @@ class ResultData:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ApprovalResult:
     """`{"code": 0, "message": "Success", "request_id": "...", "data": {"success": true, "status": ...}}`."""
 
@@ -122,7 +122,7 @@ class ApprovalResult:
         return cls(code=code, message=message, request_id=request_id, data=data)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ApprovalOutcome:
     """What the service returns: the result, and whether it is a stored one replayed."""
 

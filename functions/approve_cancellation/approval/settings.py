@@ -14,7 +14,7 @@ __all__ = ["DEFAULT_IDEMPOTENCY_EXPIRY_SECONDS", "Settings", "SettingsError"]
 DEFAULT_IDEMPOTENCY_EXPIRY_SECONDS = 48 * 3600  # TikTok auto-approves after 48 h: no later duplicate matters
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Settings:
     # The default shop's secret, for requests without shop_id; the shop directory serves those with one.
     # A deployment has either or both.

@@ -14,7 +14,7 @@ __all__ = ["DEFAULT_REFRESH_TOKEN_WARNING_DAYS", "Settings", "SettingsError"]
 DEFAULT_REFRESH_TOKEN_WARNING_DAYS = 14
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Settings:
     tiktok_api_base_url: str = DEFAULT_BASE_URL
     tiktok_auth_base_url: str = DEFAULT_AUTH_BASE_URL

@@ -11,6 +11,7 @@ Written for the Lambda functions, without pydantic: the functions' cold start do
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 import typing
@@ -36,7 +37,7 @@ class SettingsError(RuntimeError):
         self.problems = tuple(problems)
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(frozen=True)
 class _Bounds:
     at_least: float | None = None
     at_most: float | None = None
@@ -55,24 +56,46 @@ def variable(
     return dataclasses.field(default=default, metadata={_BOUNDS: bounds})
 
 
+class _Variable(typing.NamedTuple):
+    field: str
+    name: str
+    kind: type
+    bounds: _Bounds
+    required: bool
+
+
+@functools.cache
+def _variables(settings: type[DataclassInstance]) -> tuple[_Variable, ...]:
+    """What each field reads, worked out once per class: the functions read their settings at every
+    invocation (a changed environment is honoured), and resolving the annotations costs about 1 ms."""
+    types = typing.get_type_hints(settings)
+    return tuple(
+        _Variable(
+            field=field.name,
+            name=field.name.upper(),
+            kind=_value_type(types[field.name]),  # a field it cannot read fails even when unset
+            bounds=field.metadata.get(_BOUNDS, _Bounds()),
+            required=field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING,
+        )
+        for field in dataclasses.fields(settings)
+    )
+
+
 def read_environment(settings: type[SettingsT], environ: Mapping[str, str]) -> SettingsT:
     """The `settings` dataclass from `environ`. Checks that involve several variables belong in the
     dataclass's `__post_init__`, raising SettingsError: they run once every variable is well-formed."""
     values: dict[str, Any] = {}
     problems: list[str] = []
-    types = typing.get_type_hints(settings)
-    for field in dataclasses.fields(settings):
-        name = field.name.upper()
-        kind = _value_type(types[field.name])  # first: a field it cannot read fails even when unset
-        text = environ.get(name)
+    for spec in _variables(settings):
+        text = environ.get(spec.name)
         if not text:
-            if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
-                problems.append(f"{name}: must be set")
+            if spec.required:
+                problems.append(f"{spec.name}: must be set")
             continue
         try:
-            values[field.name] = _read(text, kind, field.metadata.get(_BOUNDS, _Bounds()))
+            values[spec.field] = _read(text, spec.kind, spec.bounds)
         except ValueError as error:
-            problems.append(f"{name}: {error} (got {json.dumps(text, ensure_ascii=False)})")
+            problems.append(f"{spec.name}: {error} (got {json.dumps(text, ensure_ascii=False)})")
     if problems:
         raise SettingsError(problems)
     return settings(**values)

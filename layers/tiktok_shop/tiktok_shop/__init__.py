@@ -3,9 +3,9 @@
 Knows TikTok and nothing of AWS events; usable as a plain library.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
-from .auth import TokenGrant
-from .authorization import AuthorizedShop
 from .cancellations import Cancellation, CancellationPage, CancelStatus, NextAction
 from .client import DEFAULT_AUTH_BASE_URL, DEFAULT_BASE_URL, TikTokShopClient
 from .codes import ErrorCategory, TikTokCode
@@ -22,6 +22,22 @@ from .rate_limit import RateLimiter, RequestSlotUnavailable
 from .retry import RetryPolicy
 from .shop_directory import ShopEntry
 from .signing import sign
+
+if TYPE_CHECKING:
+    from .auth import TokenGrant
+    from .authorization import AuthorizedShop
+
+# Imported at first use: the token and shop-list APIs serve the rotation and the scripts, not an approval.
+_LAZY = {"TokenGrant": ".auth", "AuthorizedShop": ".authorization"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib  # noqa: PLC0415
+
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_AUTH_BASE_URL",

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import time
 from collections.abc import Collection, Mapping
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
 import requests
 import urllib3
 
 from ._version import USER_AGENT_PRODUCT, __version__
-from .auth import AuthApi
-from .authorization import AuthorizationApi
 from .errors import TikTokAPIError, TikTokTransportError, TikTokValidationError
 from .rate_limit import RateLimiter
 from .responses import parse_envelope
@@ -23,6 +22,10 @@ from .retry import RetryPolicy
 from .return_refund import ReturnRefundApi
 from .signing import sign
 from .validation import require_text
+
+if TYPE_CHECKING:
+    from .auth import AuthApi
+    from .authorization import AuthorizationApi
 
 DEFAULT_BASE_URL = "https://open-api.tiktokglobalshop.com"
 # The token endpoints (get, refresh) live on a host of their own.
@@ -75,8 +78,20 @@ class TikTokShopClient:
         self._session = session or requests.Session()
         self._session.headers["User-Agent"] = USER_AGENT
         self.return_refund = ReturnRefundApi(self)
-        self.auth = AuthApi(self)
-        self.authorization = AuthorizationApi(self)
+
+    # The token and shop-list APIs serve the rotation and the operator's scripts, never an approval: an
+    # approval's cold start does not import them.
+    @functools.cached_property
+    def auth(self) -> AuthApi:
+        from .auth import AuthApi  # noqa: PLC0415
+
+        return AuthApi(self)
+
+    @functools.cached_property
+    def authorization(self) -> AuthorizationApi:
+        from .authorization import AuthorizationApi  # noqa: PLC0415
+
+        return AuthorizationApi(self)
 
     def set_access_token(self, token: str) -> None:
         self._access_token = token

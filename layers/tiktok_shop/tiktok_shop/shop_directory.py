@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .authorization import AuthorizedShop
 from .errors import TikTokValidationError
 from .validation import validate_shop_id
+
+if TYPE_CHECKING:
+    from .authorization import AuthorizedShop
 
 REQUIRED_ATTRIBUTES = ("shop_id", "shop_cipher", "secret_id")
 

@@ -20,7 +20,7 @@ class MalformedEvent(ValueError):
     """Not a REST proxy event: API Gateway never sends one, but a hand-written or test event may."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RestRequest:
     method: str
     path: str  # as API Gateway gives it: percent-encoded
