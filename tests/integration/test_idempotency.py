@@ -6,12 +6,22 @@ import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from support.approvals import PENDING, Aws, Invoke, api_event, body, expire_in_progress, header
+from support.approvals import (
+    PENDING,
+    Aws,
+    Invoke,
+    api_event,
+    body,
+    expire_in_progress,
+    forget_this_environment,
+    header,
+)
 from tiktok_emulator import Fault, TikTokEmulator
 
 
 def expire_the_only_record(aws: Aws) -> None:
-    """As if the idempotency window had passed (DynamoDB's TTL deletes lazily; Powertools checks itself)."""
+    """As if the idempotency window had passed (DynamoDB's TTL deletes lazily; Powertools checks itself).
+    The local cache's copy expires at the same time: here, by starting afresh."""
     [record] = aws.idempotency_records()
     aws.dynamodb.update_item(
         TableName="IdempotencyTable",
@@ -19,6 +29,7 @@ def expire_the_only_record(aws: Aws) -> None:
         UpdateExpression="SET expiration = :past",
         ExpressionAttributeValues={":past": {"N": str(int(time.time()) - 10)}},
     )
+    forget_this_environment()
 
 
 def test_sequential_duplicates_call_tiktok_once(invoke: Invoke, emulator: TikTokEmulator, aws: Aws):
@@ -130,3 +141,21 @@ def test_the_record_stores_the_result_returned(invoke: Invoke, emulator: TikTokE
     response = invoke(api_event(PENDING[0]))
     [record] = aws.idempotency_records()
     assert json.loads(record["data"]["S"]) == body(response)
+
+
+def test_a_replay_in_the_same_environment_comes_from_its_local_cache(
+    invoke: Invoke, emulator: TikTokEmulator, aws: Aws
+):
+    """Powertools' local cache (completed records only): the record gone from DynamoDB, this environment
+    still replays it; a new environment reads DynamoDB, finds nothing, and asks TikTok with the same key."""
+    first = invoke(api_event(PENDING[0], header_key="cache-1"))
+    [record] = aws.idempotency_records()
+    aws.dynamodb.delete_item(TableName="IdempotencyTable", Key={"id": record["id"]})
+    again = invoke(api_event(PENDING[0], header_key="cache-1"))
+    assert header(again, "Idempotent-Replayed") == "true"
+    assert again["body"] == first["body"]
+    assert emulator.recorder.count() == 1
+    forget_this_environment()
+    elsewhere = invoke(api_event(PENDING[0], header_key="cache-1"))
+    assert header(elsewhere, "Idempotent-Replayed") is None
+    assert [call.query["idempotency_key"] for call in emulator.recorder.calls] == ["cache-1", "cache-1"]

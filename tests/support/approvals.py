@@ -78,6 +78,15 @@ def expire_in_progress(aws: Aws) -> None:
             "validation": record["validation"],
         },
     )
+    forget_this_environment()
+
+
+def forget_this_environment() -> None:
+    """The next invocation runs in a new execution environment: a killed invocation's is gone, and with
+    it the records Powertools' local cache held (completed ones, until their own expiry)."""
+    from approval import dependencies
+
+    dependencies.reset()
 
 
 Invoke = Callable[..., Any]

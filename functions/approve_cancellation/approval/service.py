@@ -88,6 +88,11 @@ def idempotency_config(expires_after_seconds: int) -> IdempotencyConfig:
         raise_on_no_idempotency_key=True,
         expires_after_seconds=expires_after_seconds,
         response_hook=_mark_replayed,
+        # A replay in the environment that approved needs no DynamoDB call. Powertools caches completed
+        # records only (an approval is final at TikTok), still validates the payload against them, and
+        # drops them at the record's own expiry. A record deleted from the table by hand is still replayed
+        # by the environments that cached it, until they are recycled: re-run with a new key instead.
+        use_local_cache=True,
     )
 
 
