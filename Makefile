@@ -57,7 +57,7 @@ error-table: $(STAMP) ## Regenerate README.md's error table from approval/errors
 	PYTHONPATH=functions/approve_cancellation:layers/tiktok_shop $(BIN)/python scripts/error_table.py --write
 
 # Measures what `make build` produced, in the runtime venv's Python (python3.13 where one exists).
-bench: $(STAMP) $(RUNTIME_STAMP) build ## Cold start, warm path, replay, SQS batch and package size, each beside its I/O floor
+bench: $(STAMP) $(RUNTIME_STAMP) build ## Cold start (ours and the public layer), warm, replay, X-Ray, SQS batch, each beside its floor; exit 2: a goal missed
 	$(BIN)/python benchmarks/performance.py $(BENCH_ARGS)
 
 clean: clean-sam clean-local clean-sam-local ## Remove the virtual environments, build output and caches

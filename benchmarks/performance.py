@@ -151,6 +151,8 @@ def xray(w: World, cold_rounds: int, warm_rounds: int) -> list[Pair]:
     (POWERTOOLS_TRACE_DISABLED). The SDK is imported either way; its import time is in the profile below."""
     cold = Pair("cold start, traced", None, "the same, tracing off")
     warm_pair = Pair("warm approval, traced", None, "the same, tracing off")
+    # Each replays what the other approved: another environment's replay, a DynamoDB read.
+    replay = Pair("replay, traced", None, "the same, tracing off")
     for n in range(cold_rounds):
         ids = [new_id(), new_id()]
         w.seed(ids)
@@ -170,9 +172,15 @@ def xray(w: World, cold_rounds: int, warm_rounds: int) -> list[Pair]:
                 lambda i=ids[0]: traced.run("invoke", "approved", event=event_for("direct", i)),
                 lambda i=ids[1]: untraced.run("invoke", "approved", event=event_for("direct", i)),
             )
+            replayed = interleaved(
+                n,
+                lambda i=ids[1]: traced.run("invoke", "approved", event=event_for("direct", i)),
+                lambda i=ids[0]: untraced.run("invoke", "approved", event=event_for("direct", i)),
+            )
             if n >= 2:  # the cold start and the first warm one are not counted
                 warm_pair.add(*seconds)
-    return [cold, warm_pair]
+                replay.add(*replayed)
+    return [cold, warm_pair, replay]
 
 
 def _untraced_once(w: World, cancel_id: str) -> float:

@@ -32,7 +32,10 @@ from ..request_parsing import parse_json_request
 
 # SQS limits a message attribute value to the message size, but short reasons read better in the console.
 MAX_ATTRIBUTE_LENGTH = 1024
-_NOT_SQS_TEXT = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# What SQS refuses in message text: everything but #x9, #xA, #xD, #x20-#xD7FF, #xE000-#xFFFD and
+# #x10000-#x10FFFF. Spelled as the few ranges refused: the negated class of the allowed ones takes about
+# 6 ms to compile, on every cold start of the SQS trigger.
+_NOT_SQS_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class DeadLetterQueueUnavailable(RuntimeError):
