@@ -86,13 +86,13 @@ def test_another_method_on_an_approval_path_is_405(path: str, method: str):
 )
 def test_ids_are_percent_decoded_before_they_are_checked(path: str, shown: str):
     message = refused(with_path(path), 400, "INVALID_REQUEST")
-    assert message.startswith("invalid approval request: cancel_id: ")
+    assert message.startswith("invalid approval request: cancel_id ")
     assert message.endswith(f"(got {shown})")
 
 
 def test_the_shop_id_comes_from_the_shop_route():
     message = refused(with_path(f"/shops/shop%201/cancellations/{CANCEL_ID}/approve"), 400, "INVALID_REQUEST")
-    assert message.startswith("invalid approval request: shop_id: ")
+    assert message.startswith("invalid approval request: shop_id ")
     assert message.endswith("(got 'shop 1')")
 
 

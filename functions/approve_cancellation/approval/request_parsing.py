@@ -44,7 +44,7 @@ def parse_approval_request(data: Any) -> ApprovalRequest:
     if "shop_id" in data:
         if data["shop_id"] is None:
             # A producer that failed to fill it in must not reach the default shop.
-            problems.append("shop_id: shop_id must be a string; leave it out for the default shop")
+            problems.append("shop_id must be a string; leave it out for the default shop")
         else:
             shop_id = _checked(problems, "shop_id", validate_shop_id, data["shop_id"])
     query = _query(problems, data.get("query"))
@@ -90,5 +90,10 @@ def _checked(problems: list[str], where: str, validate: Callable[[object], str],
     try:
         return validate(value)
     except TikTokValidationError as error:
-        problems.append(f"{where}: {error}")
+        # The layer's reasons start with the field's own name ("cancel_id must be ..."): say it once.
+        reason = str(error)
+        leaf = where.rsplit(".", 1)[-1]
+        problems.append(
+            f"{where}{reason[len(leaf) :]}" if reason.startswith(f"{leaf} ") else f"{where}: {reason}"
+        )
         return ""
