@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 from typing import Any, cast
 
+from approval.errors import InvalidApprovalRequest
 from approval.observability import logger, metrics, tracer
+from approval.other_services import NOT_OUR_EVENT, other_service
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -29,14 +31,16 @@ class NoLambdaContext:
 
 
 def event_source(event: Any) -> str:
-    """ "api", "sqs" or "direct": by the shape each AWS trigger gives its events."""
+    """ "api", "sqs" or "direct": by the shape each AWS trigger gives its events. An event of another
+    service raises InvalidApprovalRequest, counted as a refused request, that says what it looks like."""
+    other = other_service(event)
+    if other is not None:
+        from approval.service import record_failure  # noqa: PLC0415  # the service, only when refusing
+
+        logger.append_keys(trigger="other")
+        raise record_failure(InvalidApprovalRequest(f"{NOT_OUR_EVENT} (this looks like {other.looks_like})"))
     if isinstance(event, dict):
-        records = event.get("Records")
-        if (
-            isinstance(records, list)
-            and records
-            and all(isinstance(r, dict) and r.get("eventSource") == "aws:sqs" for r in records)
-        ):
+        if isinstance(event.get("Records"), list):  # other_service let it through: SQS records only
             return "sqs"
         if "httpMethod" in event and "requestContext" in event:
             return "api"
@@ -52,7 +56,15 @@ def lambda_handler(event: Any, context: LambdaContext | None) -> Any:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def _handle(event: Any, context: LambdaContext) -> Any:
-    source = event_source(event)
+    try:
+        source = event_source(event)
+    except InvalidApprovalRequest as error:
+        other = other_service(event)
+        if other is not None and other.answers_http:
+            from approval.handlers import api  # noqa: PLC0415
+
+            return api.error_response(error)
+        raise
     logger.append_keys(trigger=source)
     # Each trigger imports its own adapter only, at its first event: batch processing and asyncio serve
     # SQS alone, so a cold start of one trigger does not pay for the others. A container serves one

@@ -64,7 +64,7 @@ def check_start_lambda(sam: SamLocal, step: Step, tiktok: TikTokAdmin) -> None:
         step.expect(
             isinstance(payload, dict)
             and payload.get("errorType") == CONFLICT_ERROR
-            and "code=25001045" in str(payload.get("errorMessage")),
+            and "TikTok code 25001045" in str(payload.get("errorMessage")),
             f"a shipped order: the error object, errorType {CONFLICT_ERROR}, TikTok's code 25001045",
         )
         # AWS answers FunctionError "Unhandled" here. SAM's start-lambda decides by the payload's keys

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -11,6 +12,9 @@ from support.approvals import PENDING, SHIPPED, UNKNOWN, Aws, Invoke, api_event,
 from tiktok_emulator import Fault, TikTokEmulator
 from tiktok_shop import sign
 
+# A type name where a caller expects words (JSON's null is `null` in the body, never in the message).
+PYTHON_TYPE_NAMES = re.compile(r"\b(None|NoneType|dict|int|str|float|bool|tuple)\b")
+
 
 def assert_failure(response: dict, status: int, code: int, result_status: str) -> dict:
     assert response["statusCode"] == status, response["body"]
@@ -18,6 +22,7 @@ def assert_failure(response: dict, status: int, code: int, result_status: str) -
     assert payload["code"] == code
     assert payload["data"] == {"success": False, "status": result_status}
     assert payload["message"]
+    assert not PYTHON_TYPE_NAMES.search(payload["message"]), payload["message"]
     return payload
 
 
@@ -294,6 +299,7 @@ def test_a_malformed_api_envelope_still_answers_json(invoke: Invoke, emulator: T
     assert response["statusCode"] == 400
     assert header(response, "Content-Type") == "application/json"
     assert body(response)["message"] == "malformed API Gateway event"
+    assert not PYTHON_TYPE_NAMES.search(response["body"])
     assert body(response)["data"] == {"success": False, "status": "INVALID_REQUEST"}
     assert emulator.recorder.count() == 0
 
@@ -326,3 +332,28 @@ def test_an_unsendable_token_is_a_configuration_error_that_shows_nothing(
     assert "'access_token'" in payload["message"]
     assert "sekrit" not in response["body"]
     assert emulator.recorder.count() == 0
+
+
+@pytest.mark.parametrize("field", ["cancel_id", "shop_id"])
+def test_pathparameters_disagreeing_with_the_path_approve_nothing(
+    invoke: Invoke, emulator: TikTokEmulator, field: str
+):
+    # A hand-made event whose pathParameters alone were edited: the path still names PENDING[0].
+    event = api_event(PENDING[0])
+    event["pathParameters"][field] = PENDING[1] if field == "cancel_id" else "7000000000000000102"
+    payload = assert_failure(invoke(event), 400, 400, "INVALID_REQUEST")
+    assert payload["message"].startswith(f"the event's pathParameters.{field} is '")
+    assert f"/cancellations/{PENDING[0]}/approve" in payload["message"]
+    assert emulator.recorder.count() == 0
+    assert emulator.cancellation_state(PENDING[0]) == "pending"
+    assert emulator.cancellation_state(PENDING[1]) == "pending"
+
+
+def test_a_hand_made_event_without_pathparameters_approves_its_paths_cancellation(
+    invoke: Invoke, emulator: TikTokEmulator
+):
+    event = api_event(PENDING[2])
+    event["pathParameters"] = None
+    response = invoke(event)
+    assert response["statusCode"] == 200, response["body"]
+    assert emulator.cancellation_state(PENDING[2]) == "approved"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from approval.errors import (
     CancellationConflict,
@@ -11,6 +13,9 @@ from approval.errors import (
 )
 from support.approvals import PENDING, SHIPPED, UNKNOWN, Invoke, load_event
 from tiktok_emulator import Fault, TikTokEmulator
+
+# Lambda's errorMessage is str(error): words, never Python's (`None`, `code=None`, type names).
+PYTHON_WORDS = re.compile(r"\b(None|NoneType|dict|int|str|float|bool|tuple)\b|code=|request_id=")
 
 
 def test_direct_event_returns_the_result(invoke: Invoke, emulator: TikTokEmulator):
@@ -39,6 +44,10 @@ def test_business_failures_raise_typed_errors(
         invoke({"cancel_id": cancel_id})
     assert raised.value.request_id
     assert raised.value.code in (25001045, 25007006)
+    # What Lambda puts in errorMessage: TikTok's message, then its code and request id in words.
+    assert str(raised.value) == (
+        f"{raised.value.message} (TikTok code {raised.value.code}, request {raised.value.request_id})"
+    )
 
 
 def test_transient_failure_raises_a_retryable_type(invoke: Invoke, emulator: TikTokEmulator):
@@ -66,9 +75,12 @@ def test_transient_failure_raises_a_retryable_type(invoke: Invoke, emulator: Tik
 def test_malformed_events_raise_invalid_request(
     invoke: Invoke, emulator: TikTokEmulator, event, mentions: str
 ):
-    with pytest.raises(InvalidApprovalRequest, match=mentions):
+    with pytest.raises(InvalidApprovalRequest, match=mentions) as raised:
         invoke(event)
     assert emulator.recorder.count() == 0
+    # Nothing known of TikTok: the message alone, with no "(code=None, request_id=None)".
+    assert str(raised.value) == raised.value.message
+    assert not PYTHON_WORDS.search(str(raised.value)), str(raised.value)
 
 
 def test_a_caller_without_a_lambda_context_is_served(function_env: None, emulator: TikTokEmulator):

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
+import pytest
+from approval.errors import InvalidApprovalRequest
 from support.approvals import PENDING, SHIPPED, Aws, Invoke, load_event, sqs_event
 from tiktok_emulator import Fault, TikTokEmulator
+
+# A type name where whoever reads the dead-letter queue expects words.
+PYTHON_TYPE_NAMES = re.compile(r"\b(None|NoneType|dict|int|str|float|bool|tuple)\b")
 
 
 def request(cancel_id: str, key: str | None = None) -> str:
@@ -39,6 +45,8 @@ def test_the_sample_batch_approves_good_records_and_parks_bad_ones(
         reason = attributes(message)
         assert reason["error_type"] == "InvalidApprovalRequest"
         assert reason["error_message"]
+        assert not PYTHON_TYPE_NAMES.search(reason["error_message"]), reason["error_message"]
+        assert set(reason) == {"error_type", "error_message", "source_message_id"}  # no empty code etc.
         assert reason["source_message_id"] in {r["messageId"] for r in bad}
     assert emulator.recorder.count() == 2
 
@@ -137,3 +145,19 @@ def test_query_null_means_no_query(invoke: Invoke, emulator: TikTokEmulator):
         "batchItemFailures": []
     }
     assert emulator.cancellation_state(PENDING[0]) == "approved"
+
+
+def test_records_of_sqs_mixed_with_another_source_are_refused_whole(
+    invoke: Invoke, emulator: TikTokEmulator, aws: Aws
+):
+    event = sqs_event(request(PENDING[0]))
+    sns = {"EventSource": "aws:sns", "Sns": {"Message": request(PENDING[1])}}
+    event["Records"].append(sns)
+    with pytest.raises(InvalidApprovalRequest) as raised:
+        invoke(event)
+    assert str(raised.value) == (
+        "not an event this function takes: API Gateway REST, SQS or a direct request "
+        "(this looks like records of several sources: aws:sns, aws:sqs)"
+    )
+    assert emulator.recorder.count() == 0
+    assert aws.dead_letters() == []

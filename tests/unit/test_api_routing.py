@@ -7,6 +7,7 @@ of real approvals are in tests/integration/test_approval_api.py.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -17,6 +18,8 @@ from support.approvals import api_event, body, header, load_event
 from support.lambda_context import FakeLambdaContext
 
 CANCEL_ID = "5760001000000000001"
+# A type name where a sender expects words: no answer may hold one (JSON's null is `null` in the body).
+PYTHON_TYPE_NAMES = re.compile(r"\b(None|NoneType|dict|int|str|float|bool|tuple)\b")
 
 
 def answer(event: dict[str, Any]) -> dict[str, Any]:
@@ -37,13 +40,16 @@ def refused(event: dict[str, Any], status: int, result_status: str) -> str:
     assert payload["request_id"] is None
     assert payload["data"] == {"success": False, "status": result_status}
     message: str = payload["message"]
+    assert not PYTHON_TYPE_NAMES.search(message), message
     return message
 
 
 def with_path(path: str, method: str = "POST") -> dict[str, Any]:
+    """A hand-made event for `path`: without pathParameters, which the path decides anyway."""
     event = api_event(CANCEL_ID)
     event["path"] = event["requestContext"]["path"] = path
     event["httpMethod"] = event["requestContext"]["httpMethod"] = method
+    event["pathParameters"] = None
     return event
 
 
@@ -168,8 +174,76 @@ def test_a_key_given_twice_with_different_values_is_400(change: dict[str, Any], 
         {"headers": {"Idempotency-Key": 5}},
         {"queryStringParameters": ["idempotency_key=x"]},
         {"multiValueQueryStringParameters": {"idempotency_key": [None]}},
+        {"pathParameters": ["cancel_id"]},
     ],
 )
 def test_an_event_that_is_not_a_rest_proxy_event_is_a_json_400(change: dict[str, Any]):
     event = {**api_event(CANCEL_ID), **change}
     assert refused(event, 400, "INVALID_REQUEST") == "malformed API Gateway event"
+
+
+# --- pathParameters: the path decides, and an event whose pathParameters say otherwise is refused --------
+
+EDIT_PATH = "the path decides what is approved: edit path (and pathParameters to match)"
+
+
+def test_pathparameters_naming_another_cancellation_are_refused():
+    event = api_event(CANCEL_ID)
+    event["pathParameters"]["cancel_id"] = "5760001000000000002"  # edited, the path left as it was
+    assert refused(event, 400, "INVALID_REQUEST") == (
+        "the event's pathParameters.cancel_id is '5760001000000000002' but its path "
+        f"/cancellations/{CANCEL_ID}/approve says '{CANCEL_ID}'; {EDIT_PATH}"
+    )
+
+
+def test_pathparameters_naming_another_shop_are_refused():
+    event = api_event(CANCEL_ID, shop_id="7000000000000000102")
+    event["pathParameters"]["shop_id"] = "7000000000000000103"
+    assert refused(event, 400, "INVALID_REQUEST") == (
+        "the event's pathParameters.shop_id is '7000000000000000103' but its path "
+        f"/shops/7000000000000000102/cancellations/{CANCEL_ID}/approve says '7000000000000000102'; {EDIT_PATH}"
+    )
+
+
+def test_a_shop_in_pathparameters_but_not_in_the_path_is_refused():
+    # It would otherwise approve for the default shop, not the one the event seems to name.
+    event = api_event(CANCEL_ID)
+    event["pathParameters"]["shop_id"] = "7000000000000000102"
+    assert refused(event, 400, "INVALID_REQUEST") == (
+        "the event's pathParameters.shop_id is '7000000000000000102' but its path "
+        f"/cancellations/{CANCEL_ID}/approve names no shop; {EDIT_PATH}"
+    )
+
+
+def test_a_pathparameter_that_is_not_text_is_said_in_words():
+    event = api_event(CANCEL_ID)
+    event["pathParameters"]["cancel_id"] = 5760001000000000001
+    assert refused(event, 400, "INVALID_REQUEST") == (
+        f"the event's pathParameters.cancel_id is a number but its path /cancellations/{CANCEL_ID}/approve "
+        f"says '{CANCEL_ID}'; {EDIT_PATH}"
+    )
+
+
+@pytest.mark.parametrize(
+    "path_parameters",
+    [
+        None,  # a hand-made event may leave them out or null
+        {},
+        {"cancel_id": "has%20space"},  # as a REST API gives them: percent-encoded, as the path
+        {"cancel_id": "has space"},  # decoded, as other tools give them
+    ],
+    ids=["null", "empty", "encoded", "decoded"],
+)
+def test_pathparameters_that_agree_or_are_absent_let_the_path_decide(path_parameters: Any):
+    event = with_path("/cancellations/has%20space/approve")
+    event["pathParameters"] = path_parameters
+    # Past the check: the path's own cancel_id is what the parser refuses.
+    message = refused(event, 400, "INVALID_REQUEST")
+    assert message.startswith("invalid approval request: cancel_id ")
+    assert message.endswith("(got 'has space')")
+
+
+def test_the_sample_events_pathparameters_agree_with_their_paths():
+    # api_bad_cancel_id.json carries them percent-encoded, as API Gateway REST does.
+    message = refused(load_event("api_bad_cancel_id.json"), 400, "INVALID_REQUEST")
+    assert message.startswith("invalid approval request: cancel_id ")

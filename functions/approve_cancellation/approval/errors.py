@@ -64,10 +64,24 @@ class ApprovalError(Exception):
         )
 
     def __str__(self) -> str:
-        details = [f"code={self.code}", f"request_id={self.request_id}"]
-        if self.cancel_status is not None:
-            details.append(f"cancel_status={self.cancel_status}")
-        return f"{self.message} ({', '.join(details)})"
+        """The message, then what is known of TikTok's answer, in words: `... (TikTok code 25001045,
+        request 2026...)`, or the message alone. Lambda makes it a direct caller's errorMessage (Step
+        Functions: the error's cause); the class name is the errorType, which a Retry or Catch matches."""
+        known = self._known_details()
+        return f"{self.message} ({', '.join(known)})" if known else self.message
+
+    def _known_details(self) -> list[str]:
+        """What the message does not say already."""
+        details = []
+        if self.code is not None:
+            # The layer's code is the HTTP status when TikTok's body had none; TikTok's own have 6+ digits.
+            details.append(f"HTTP {self.code}" if 100 <= self.code <= 599 else f"TikTok code {self.code}")
+        if self.request_id:
+            details.append(f"request {self.request_id}")
+        details = [detail for detail in details if detail not in self.message]
+        if self.cancel_status and self.cancel_status not in self.message:
+            details.append(f"cancellation status {self.cancel_status}")
+        return details
 
 
 class InvalidApprovalRequest(ApprovalError):
@@ -139,7 +153,8 @@ OUTCOMES: Final[dict[type[ApprovalError], Outcome]] = {
         reason="InvalidRequest",
         when=(
             "malformed cancel_id, shop_id or key, conflicting keys; no shop_id where the deployment "
-            "has no default shop"
+            "has no default shop; an API event whose `pathParameters` disagree with its `path`; an event of "
+            "another AWS service (HTTP API, EventBridge, SNS, S3, a stream)"
         ),
     ),
     ApprovalForbidden: Outcome(

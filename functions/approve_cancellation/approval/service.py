@@ -167,7 +167,8 @@ class ApprovalService:
                 ApprovalInProgress("an approval with this idempotency key is in progress; retry shortly"),
                 shop_id=request.shop_id,
             ) from None
-        except (IdempotencyPersistenceLayerError, IdempotencyInconsistentStateError) as error:
+        except (IdempotencyPersistenceLayerError, IdempotencyInconsistentStateError):
+            # Logged with the error's class and stack, for us; the caller is told in words.
             logger.exception("idempotency store failed", extra={"cancel_id": request.cancel_id})
             if attempt.result is not None:
                 # TikTok approved; only the record stays INPROGRESS until this invocation's end. A repeat
@@ -178,7 +179,7 @@ class ApprovalService:
                 raise record_failure(attempt.error, shop_id=request.shop_id) from None
             else:
                 raise record_failure(
-                    TikTokUnavailable(f"idempotency store unavailable ({type(error).__name__})"),
+                    TikTokUnavailable("the idempotency store could not be used just now; retry later"),
                     shop_id=request.shop_id,
                 ) from None
         except ApprovalError as error:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from .errors import CredentialsError, CredentialsUnavailableError
-from .validation import credential_text_problem
+from .validation import credential_text_problem, describe_kind
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parameters import SecretsProvider
@@ -74,7 +74,7 @@ class Credentials:
         except (ValueError, UnicodeDecodeError):
             raise CredentialsError(f"{source} is not valid JSON") from None  # the cause quotes the text
         if not isinstance(secret, dict):
-            raise CredentialsError(f"{source} is not a JSON object (found {type(secret).__name__})")
+            raise CredentialsError(f"{source} is not a JSON object (found {describe_kind(secret)})")
         return cls.from_mapping(secret, source=source)
 
 

@@ -16,7 +16,7 @@ def validate_cancel_id(cancel_id: object) -> str:
     if not isinstance(cancel_id, str) or not CANCEL_ID_PATTERN.fullmatch(cancel_id):
         raise TikTokValidationError(
             "cancel_id must be 1 to 64 characters of letters, digits, '_' or '-'"
-            f" (got {_describe(cancel_id)})"
+            f" (got {describe_value(cancel_id)})"
         )
     return cancel_id
 
@@ -24,14 +24,15 @@ def validate_cancel_id(cancel_id: object) -> str:
 def validate_shop_id(shop_id: object) -> str:
     if not isinstance(shop_id, str) or not SHOP_ID_PATTERN.fullmatch(shop_id):
         raise TikTokValidationError(
-            f"shop_id must be 1 to 64 characters of letters, digits, '_' or '-' (got {_describe(shop_id)})"
+            "shop_id must be 1 to 64 characters of letters, digits, '_' or '-'"
+            f" (got {describe_value(shop_id)})"
         )
     return shop_id
 
 
 def validate_idempotency_key(key: object) -> str:
     if not isinstance(key, str) or not key:
-        raise TikTokValidationError(f"idempotency_key must be a non-empty string (got {_describe(key)})")
+        raise TikTokValidationError(f"idempotency_key must be a non-empty string (got {describe_value(key)})")
     if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
         raise TikTokValidationError(
             f"idempotency_key must be at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters (got {len(key)})"
@@ -81,7 +82,8 @@ def describe_kind(value: object) -> str:
     return "a value that is not JSON"
 
 
-def _describe(value: object) -> str:
+def describe_value(value: object) -> str:
+    """A value as an error message shows it: text quoted (cut after 70 characters), anything else by kind."""
     if isinstance(value, str):
         shown = value if len(value) <= 70 else value[:67] + "..."
         return repr(shown)

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from tiktok_shop.validation import describe_value
 
 from .. import dependencies
 from ..deadline import api_request_deadline, earliest, invocation_deadline
@@ -47,7 +48,7 @@ def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.warning("malformed API Gateway event", extra={"reason": str(error)})
         return _failure(HTTPStatus.BAD_REQUEST, "INVALID_REQUEST", "malformed API Gateway event")
     except ApprovalError as error:
-        return _error_response(error)
+        return error_response(error)
     except Exception:
         # Logged with its stack for us; the caller gets the result shape, not an opaque 502 from API Gateway.
         logger.exception("unexpected error while approving")
@@ -61,6 +62,7 @@ def _answer(request: RestRequest, context: LambdaContext) -> dict[str, Any]:
     if request.method.upper() != "POST":
         message = f"method {request.method} not allowed; use POST"
         return _failure(HTTPStatus.METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", message, {"Allow": "POST"})
+    _path_parameters_agree(request, route)
     # Decoded per segment, as a router would: an encoded '/' stays inside its id (and is refused there).
     ids = {name: unquote(value) for name, value in route.groupdict().items() if value is not None}
     return _approve(request, context, {**ids, "query": {KEY_PARAMETER: _one_key(request)}})
@@ -85,6 +87,28 @@ def _approve(request: RestRequest, context: LambdaContext, data: dict[str, Any])
     return _json(HTTPStatus.OK, outcome.result, headers)
 
 
+def _path_parameters_agree(request: RestRequest, route: re.Match[str]) -> None:
+    """Refuse an event whose pathParameters name another cancellation or shop than its path: the path is
+    what is approved, and API Gateway fills both alike, so only a hand-edited event disagrees, and whoever
+    edited pathParameters alone expects the other cancellation. Either form of a value agrees: REST APIs
+    leave pathParameters percent-encoded, as the path; other tools decode them."""
+    given = request.path_parameters
+    for name in ("shop_id", "cancel_id"):
+        if name not in given:
+            continue
+        said, segment = given[name], route.group(name)
+        if segment is None:
+            path_says = "names no shop"
+        elif said in (segment, unquote(segment)):
+            continue
+        else:
+            path_says = f"says {describe_value(unquote(segment))}"
+        raise _refused(
+            f"the event's pathParameters.{name} is {describe_value(said)} but its path {request.path} "
+            f"{path_says}; the path decides what is approved: edit path (and pathParameters to match)"
+        )
+
+
 def _one_key(request: RestRequest) -> str | None:
     header_keys = set(request.header_values(KEY_HEADER))
     query_keys = set(request.query_values(KEY_PARAMETER))
@@ -101,7 +125,9 @@ def _refused(reason: str) -> ApprovalError:
     return record_failure(InvalidApprovalRequest(reason))
 
 
-def _error_response(error: ApprovalError) -> dict[str, Any]:
+def error_response(error: ApprovalError) -> dict[str, Any]:
+    """The error's row of errors.OUTCOMES as an HTTP answer (also for an HTTP API or load balancer event,
+    which the entry handler refuses: their payload takes the same answer)."""
     status = error.outcome.http_status
     headers = {}
     if error.retryable:

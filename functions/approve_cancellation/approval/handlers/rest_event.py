@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 # The event's maps of names to values; null when the request had none.
-_MAPS = ("headers", "multiValueHeaders", "queryStringParameters", "multiValueQueryStringParameters")
+_MAPS = (
+    "headers",
+    "multiValueHeaders",
+    "queryStringParameters",
+    "multiValueQueryStringParameters",
+    "pathParameters",
+)
 
 
 class MalformedEvent(ValueError):
@@ -39,6 +45,13 @@ class RestRequest:
         # Absent from a hand-written event: then only the invocation's own deadline applies.
         known_epoch = epoch if isinstance(epoch, int) and not isinstance(epoch, bool) else None
         return cls(method=method, path=path, request_time_epoch_ms=known_epoch, _event=event)
+
+    @property
+    def path_parameters(self) -> dict[str, Any]:
+        """What `pathParameters` says of the path: API Gateway fills it from the path; a hand-made event may
+        leave it out or null (empty then). The path decides; this only tells whether the event agrees."""
+        parameters: dict[str, Any] = self._event.get("pathParameters") or {}
+        return parameters
 
     def header_values(self, name: str) -> list[str]:
         """Every value of header `name`, in any case (HTTP header names are case-insensitive)."""
