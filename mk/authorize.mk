@@ -11,8 +11,12 @@
 # app_key and app_secret come from TIKTOK_APP_KEY / TIKTOK_APP_SECRET, else from the secret, else a prompt.
 # The seller commands find the shop directory, the secret prefix and the rotation function in SHOPS_TABLE,
 # SELLER_SECRET_PREFIX and ROTATE_CREDENTIALS_FUNCTION_ARN, else in the outputs of the stack samconfig.toml
-# records. AWS access is boto3's usual (AWS_PROFILE, AWS_REGION). The recipes are not echoed: CODE is a
-# credential.
+# records. AWS access (scripts/aws_access.py, the same for every one of these commands): the region from
+# AWS_REGION or AWS_DEFAULT_REGION (AWS_REGION wins when they differ), else the one samconfig.toml saved;
+# the profile from AWS_PROFILE, else samconfig.toml's. Without a region or credentials a command stops with
+# one line that says how to set them (the script's exit 3; make shows it as "Error 3"). Every failure is one
+# line and an exit code, never a traceback (scripts/operator_common.py). The recipes are not echoed: CODE is
+# a credential.
 #
 # LOCAL=1: the same commands against the running local stack (make local-up): its moto and TikTok emulator,
 # never AWS; a seller's rotation stays off there (--no-rotation: the local stack has no Lambda service for

@@ -8,8 +8,10 @@
 #   DRY_RUN=1 on any of them prints the sam command instead of running it (no credentials, no build).
 #
 # The first deploy is guided (sam asks, then saves stack_name, region and the answers into samconfig.toml);
-# later ones run from samconfig.toml without questions. AWS access is the SAM CLI's usual (AWS_PROFILE,
-# AWS_REGION, ...); without credentials each target stops before building or sending anything.
+# later ones run from samconfig.toml without questions. AWS access is the SAM CLI's usual (AWS_PROFILE, ...);
+# logs and outputs use the region samconfig.toml saved, else AWS_REGION or AWS_DEFAULT_REGION (handed to sam
+# as --region: it reads only AWS_DEFAULT_REGION). Without credentials (exit 2), or for logs and outputs without
+# a region (exit 4), each target stops with one line before building or sending anything.
 
 GUIDED ?=
 TAIL ?=

@@ -19,7 +19,9 @@ the access token fresh.
 
 app_key and app_secret come from TIKTOK_APP_KEY and TIKTOK_APP_SECRET, else from the secret when it already
 holds real ones, else from a prompt (the secret one without echo). Nothing secret is ever printed. AWS access
-is boto3's usual (profile, AWS_REGION, AWS_ENDPOINT_URL for a local emulator).
+(aws_access.py, as every operator command): the region from AWS_REGION or AWS_DEFAULT_REGION, else the one
+samconfig.toml saved; the profile from AWS_PROFILE, else samconfig.toml's; AWS_ENDPOINT_URL for a local
+emulator. Without a region or credentials it stops with one line that says how to set them (exit 3).
 """
 
 from __future__ import annotations
@@ -33,9 +35,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import boto3
+import aws_access
 import seller_mode
 from botocore.exceptions import BotoCoreError, ClientError
+from deployed_stack import SAMCONFIG, read_samconfig
 from operator_common import (
     EXIT_CHOICE_NEEDED,
     OperatorError,
@@ -45,6 +48,7 @@ from operator_common import (
     describe_shop,
     read_secret_object,
     required,
+    run,
     setting,
 )
 from tiktok_shop import (
@@ -62,19 +66,16 @@ AuthorizationFailed = OperatorError  # the name this script has always raised
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_arguments(argv)
-    try:
-        if seller_mode.seller_mode(args):
-            # Imported here: the single-secret mode needs only the layer on PYTHONPATH, as it always has.
-            import seller_onboarding  # noqa: PLC0415
+    return run("authorize", lambda: _authorize_in_its_mode(args))
 
-            summary = seller_onboarding.onboard(args)
-        else:
-            summary = authorize(args)
-    except AuthorizationFailed as failure:
-        print(f"authorize: {failure}", file=sys.stderr)
-        return failure.exit_code
-    print(summary)
-    return 0
+
+def _authorize_in_its_mode(args: argparse.Namespace) -> str:
+    if seller_mode.seller_mode(args):
+        # Imported here: the single-secret mode needs only the layer on PYTHONPATH, as it always has.
+        import seller_onboarding  # noqa: PLC0415
+
+        return seller_onboarding.onboard(args)
+    return authorize(args)
 
 
 def authorize(args: argparse.Namespace) -> str:
@@ -84,7 +85,8 @@ def authorize(args: argparse.Namespace) -> str:
             "no secret: pass --secret-id (the stack output TikTokCredentialsSecretArn), or --seller [NAME] "
             "for a seller's own secret and the shop directory"
         )
-    secrets = boto3.client("secretsmanager")
+    # The region and profile every operator command uses (aws_access.py); credentials checked first.
+    secrets = aws_access.session(read_samconfig(args.config_file or SAMCONFIG)).client("secretsmanager")
     existing = _current_secret(secrets, secret_id)
     app_key = setting("TIKTOK_APP_KEY", existing.get("app_key")) or ask("TikTok app_key: ")
     app_secret = setting("TIKTOK_APP_SECRET", existing.get("app_secret")) or _ask_secret(
@@ -114,7 +116,9 @@ def authorize(args: argparse.Namespace) -> str:
         secrets.put_secret_value(SecretId=secret_id, SecretString=json.dumps(secret))
         abandoned = abandon_rotation_in_progress(secrets, secret_id)
     except (BotoCoreError, ClientError) as error:
-        raise AuthorizationFailed(f"cannot write secret {secret_id}: {error}") from None
+        raise AuthorizationFailed(
+            f"cannot write secret {secret_id}: {aws_access.describe_error(error)}"
+        ) from None
     return _summary(secret_id, grant, shop, abandoned)
 
 
@@ -209,10 +213,11 @@ def _parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         type=int,
         help=f"days between rotations (default: {seller_mode.DEFAULT_ROTATION_DAYS})",
     )
-    seller.add_argument(
+    parser.add_argument(
         "--config-file",
         type=Path,
-        help="the samconfig.toml that records the deployed stack (default: the repository's)",
+        help="the samconfig.toml that records the deployed stack, its region and profile (default: the "
+        "repository's)",
     )
     parser.add_argument(
         "--auth-base-url",

@@ -8,8 +8,11 @@ An operator's tool, never deployed.
 
 The first deploy is guided (`sam deploy --guided`: it asks, then saves stack_name, region and the answers
 into samconfig.toml); every later one runs from what was saved, without questions. logs and outputs name the
-saved stack and region. Before anything reaches AWS, AWS credentials must be there (boto3's usual chain:
-environment, AWS_PROFILE, SSO, instance role); otherwise the command stops at once and says how to get them.
+saved stack and region; where samconfig.toml saves no region, the environment's (AWS_REGION, else
+AWS_DEFAULT_REGION: aws_access.py), which is handed to the SAM CLI since it reads only AWS_DEFAULT_REGION.
+Before anything reaches AWS, AWS credentials must be there (boto3's usual chain: environment, AWS_PROFILE,
+SSO, instance role), and for logs and outputs a region; otherwise the command stops at once with one line
+that says how to get them.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+import aws_access
+
 ROOT: Final = Path(__file__).resolve().parents[1]
 SAMCONFIG: Final = ROOT / "samconfig.toml"
 SAM: Final = ROOT / ".venv-sam" / "bin" / "sam"
@@ -35,6 +40,7 @@ FUNCTION: Final = "ApproveCancellationFunction"
 SAVED_BY_GUIDED: Final = ("stack_name", "region")
 EXIT_NO_CREDENTIALS: Final = 2
 EXIT_NOT_BUILT: Final = 3
+EXIT_NO_REGION: Final = 4
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,10 @@ class SavedDeploy:
 
 def read_samconfig(path: Path) -> SavedDeploy:
     """Reads `[default.deploy.parameters]` (and `[default.global.parameters]` for what it lacks)."""
-    config: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    try:
+        config: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except tomllib.TOMLDecodeError as error:  # a hand edit gone wrong: said in one line, not a traceback
+        raise SystemExit(f"{_relative(path)} is not valid TOML ({error}): fix it, or `git diff` it") from None
     environment = config.get(CONFIG_ENV, {})
     deploy: Mapping[str, Any] = environment.get("deploy", {}).get("parameters", {})
     common: Mapping[str, Any] = environment.get("global", {}).get("parameters", {})
@@ -86,8 +95,9 @@ def stack_command(
     if saved.stack_name is None:
         raise SystemExit(f"{_relative(config_file)} names no stack_name: run `make deploy` first")
     command = [str(sam), *verb, "--config-file", str(config_file), "--stack-name", saved.stack_name]
-    if saved.region:
-        command += ["--region", saved.region]
+    region = saved.region or _environment_region()
+    if region:
+        command += ["--region", region]
     if saved.profile:
         command += ["--profile", saved.profile]
     return [*command, *extra]
@@ -100,20 +110,34 @@ def logs_command(
     return stack_command(sam, config_file, saved, ["logs"], options)
 
 
-def missing_credentials(saved: SavedDeploy) -> str | None:
-    """Why boto3 (as the SAM CLI uses it) would find no credentials, or None when it finds some."""
-    import boto3  # noqa: PLC0415 - only the commands that reach AWS need it
-    from botocore.exceptions import BotoCoreError  # noqa: PLC0415
+def _environment_region() -> str | None:
+    found = aws_access.region_from_environment()
+    return found.name if found else None
 
-    profile = saved.profile or os.environ.get("AWS_PROFILE")
+
+def missing_credentials(saved: SavedDeploy) -> str | None:
+    """Why boto3 (as the SAM CLI uses it, with samconfig.toml's profile) would find no credentials, and what
+    to do; None when it finds some."""
+    return aws_access.missing_credentials(saved.profile)
+
+
+def check_access(saved: SavedDeploy, purpose: str) -> int:
+    """Credentials, and for logs and outputs a region: 0, or one line on stderr and the exit code."""
+    nothing_done = "nothing was built or deployed" if purpose == "deploy" else "nothing was sent to AWS"
+    problem = missing_credentials(saved)
+    if problem is not None:
+        print(f"make {purpose}: {problem}; {nothing_done}", file=sys.stderr)
+        return EXIT_NO_CREDENTIALS
+    if purpose == "deploy":  # the guided deploy asks for the region; the later ones have it saved
+        return 0
     try:
-        credentials = boto3.Session(profile_name=saved.profile).get_credentials()
-    except BotoCoreError as error:  # an unknown profile, an expired SSO session, ...
-        return f"{type(error).__name__}: {error}"
-    if credentials is None:
-        where = f"profile {profile!r}" if profile else "the environment, ~/.aws, SSO or an instance role"
-        return f"no AWS credentials found (looked in {where})"
-    return None
+        region = aws_access.resolve_region(saved, saved.profile)
+    except aws_access.AwsSetupError as problem_found:
+        print(f"make {purpose}: {problem_found}; {nothing_done}", file=sys.stderr)
+        return EXIT_NO_REGION
+    if region.note and not saved.region:
+        print(f"note: {region.note}", file=sys.stderr)
+    return 0
 
 
 def _relative(path: Path) -> str:
@@ -143,18 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     saved = read_samconfig(args.config_file)
     if args.command == "check-credentials":
-        problem = missing_credentials(saved)
-        if problem is None:
-            return 0
-        print(
-            f"make {args.purpose}: {problem}.\n"
-            "  Give the SAM CLI credentials for the target account first, e.g.\n"
-            "  `export AWS_PROFILE=<profile>` (after `aws configure` or `aws sso login`), or\n"
-            f"  AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; then run make {args.purpose} again.\n"
-            "  Nothing was built or deployed.",
-            file=sys.stderr,
-        )
-        return EXIT_NO_CREDENTIALS
+        return check_access(saved, args.purpose)
     extra = list(args.extra)
     if args.command == "deploy":
         if not args.dry_run and not BUILT_TEMPLATE.exists():
@@ -179,7 +192,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--config-file", type=lambda value: Path(value).resolve(), default=SAMCONFIG)
     parser.add_argument("--sam", type=Path, default=SAM, help="the SAM CLI (default: .venv-sam/bin/sam)")
     commands = parser.add_subparsers(dest="command", required=True)
-    check = commands.add_parser("check-credentials", help="exit 2 with a message when boto3 finds none")
+    check = commands.add_parser(
+        "check-credentials",
+        help="exit 2 with a message when boto3 finds no credentials; 4 when logs or outputs have no region",
+    )
     check.add_argument("--for", dest="purpose", default="deploy", help="the make target, for the message")
     for name, text in (
         ("deploy", "sam deploy of the build (guided the first time)"),

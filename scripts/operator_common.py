@@ -1,5 +1,6 @@
-"""What the operator's scripts (authorize, shops) share: exit codes, the failure they end with, prompts for
-the app credentials, and how they show a shop and a time. Nothing here prints a secret value."""
+"""What the operator's scripts (authorize, shops) share: exit codes, the failure they end with and how it is
+told (one line, never a traceback), prompts for the app credentials, and how they show a shop and a time.
+Nothing here prints a secret value."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import datetime
 import getpass
 import json
 import os
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
+import aws_access
 from botocore.exceptions import BotoCoreError, ClientError
 from tiktok_shop import AuthorizedShop
 
@@ -17,9 +20,12 @@ PLACEHOLDER: Final = "REPLACE_ME"  # what template.yaml puts in every field of a
 
 EXIT_FAILED: Final = 1  # TikTok or AWS refused, or something is half done (the message says what)
 EXIT_CHOICE_NEEDED: Final = 2  # several shops and no --shop-cipher (single-secret mode)
-EXIT_NOT_CONFIGURED: Final = 3  # the shop directory, the secret prefix or the rotation function is unknown
+# The shop directory, the secret prefix or the rotation function is unknown; or AWS is: no region, no
+# credentials, an unknown profile (aws_access.AwsSetupError).
+EXIT_NOT_CONFIGURED: Final = 3
 EXIT_BAD_INPUT: Final = 4  # a flag's value or a combination of flags is refused
 EXIT_NOT_FOUND: Final = 5  # no such seller
+EXIT_INTERRUPTED: Final = 130  # Ctrl-C, as a shell reports it
 
 
 class OperatorError(Exception):
@@ -28,6 +34,31 @@ class OperatorError(Exception):
     def __init__(self, message: str, exit_code: int = EXIT_FAILED) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+def run(prog: str, command: Callable[[], str]) -> int:
+    """Runs a script's command: its summary on stdout and 0, or one line `<prog>: <why>` on stderr and the
+    exit code that says why. An AWS error nothing caught before is told by its error code and what to do."""
+    try:
+        summary = command()
+    except OperatorError as failure:
+        return _failed(prog, str(failure), failure.exit_code)
+    except aws_access.AwsSetupError as problem:
+        return _failed(prog, f"{problem}; nothing done", EXIT_NOT_CONFIGURED)
+    except (BotoCoreError, ClientError) as error:
+        return _failed(prog, aws_access.describe_error(error), EXIT_FAILED)
+    except EOFError:  # a prompt with nothing to read: no terminal
+        unanswered = "a question went unanswered (no terminal): set TIKTOK_APP_KEY and TIKTOK_APP_SECRET"
+        return _failed(prog, unanswered, EXIT_FAILED)
+    except KeyboardInterrupt:
+        return _failed(prog, "interrupted", EXIT_INTERRUPTED)
+    print(summary)
+    return 0
+
+
+def _failed(prog: str, message: str, exit_code: int) -> int:
+    print(f"{prog}: {message}", file=sys.stderr)
+    return exit_code
 
 
 def setting(variable: str, from_secret: object) -> str | None:
@@ -56,7 +87,7 @@ def read_secret_object(secrets: Any, secret_id: str) -> dict[str, Any]:
     try:
         text = secrets.get_secret_value(SecretId=secret_id).get("SecretString")
     except (BotoCoreError, ClientError) as error:
-        raise OperatorError(f"cannot read secret {secret_id}: {error}") from None
+        raise OperatorError(f"cannot read secret {secret_id}: {aws_access.describe_error(error)}") from None
     try:
         value = json.loads(text) if text else {}
     except ValueError:

@@ -3,7 +3,8 @@ pieces, and the checks they make before anything is spent or written.
 
 Each setting comes from its flag, else its environment variable, else the output of the deployed stack that
 samconfig.toml records (CloudFormation DescribeStacks, asked once and only when something is still missing);
-without any of them the command stops and names every way to give it.
+without any of them the command stops and names every way to give it. The AWS session (region, profile,
+credentials) is aws_access.py's, as for every operator command.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-import boto3
+import aws_access
 from botocore.exceptions import BotoCoreError, ClientError
 from deployed_stack import SAMCONFIG, SavedDeploy, read_samconfig
 from operator_common import EXIT_BAD_INPUT, EXIT_NOT_CONFIGURED, OperatorError
@@ -70,10 +71,17 @@ class StackOutputs:
         if self._saved.stack_name is None:
             self.problem = "samconfig.toml records no deployed stack"
             return {}
+        cloudformation: Any = None
         try:
-            stacks = self._cloudformation().describe_stacks(StackName=self._saved.stack_name)["Stacks"]
+            cloudformation = self._cloudformation()
+            stacks = cloudformation.describe_stacks(StackName=self._saved.stack_name)["Stacks"]
         except (BotoCoreError, ClientError) as error:
-            self.problem = f"the stack {self._saved.stack_name} (samconfig.toml) could not be read: {error}"
+            region = getattr(getattr(cloudformation, "meta", None), "region_name", None)
+            self.problem = (
+                f"the stack {self._saved.stack_name} (samconfig.toml) could not be read"
+                + (f" in {region}" if region else "")
+                + f": {aws_access.describe_error(error)}"
+            )
             return {}
         outputs = stacks[0].get("Outputs", []) if stacks else []
         return {str(output["OutputKey"]): str(output.get("OutputValue", "")) for output in outputs}
@@ -118,11 +126,10 @@ def resolve(
 
 
 def aws_session(saved: SavedDeploy) -> Any:
-    """boto3's usual configuration; samconfig.toml's profile and region only where the environment names
-    none, so that the secrets and the directory are looked for where the recorded stack lives."""
-    profile = None if os.environ.get("AWS_PROFILE") else saved.profile
-    region = None if os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") else saved.region
-    return boto3.Session(profile_name=profile, region_name=region)
+    """aws_access.session(): the environment's region (AWS_REGION or AWS_DEFAULT_REGION), else
+    samconfig.toml's, so that the secrets and the directory are looked for where the recorded stack lives;
+    AWS_PROFILE, else samconfig.toml's profile; credentials checked (aws_access.AwsSetupError without)."""
+    return aws_access.session(saved)
 
 
 def saved_deploy(config_file: Path | None) -> SavedDeploy:
@@ -181,9 +188,13 @@ def check_directory_table(dynamodb: Any, table_name: str) -> None:
                 "ShopsTableName); nothing done",
                 EXIT_NOT_CONFIGURED,
             ) from None
-        raise OperatorError(f"cannot read the shop directory table {table_name}: {error}") from None
+        raise OperatorError(
+            f"cannot read the shop directory table {table_name}: {aws_access.describe_error(error)}"
+        ) from None
     except BotoCoreError as error:
-        raise OperatorError(f"cannot read the shop directory table {table_name}: {error}") from None
+        raise OperatorError(
+            f"cannot read the shop directory table {table_name}: {aws_access.describe_error(error)}"
+        ) from None
     indexes = {index.get("IndexName") for index in table.get("GlobalSecondaryIndexes", [])}
     if BY_SECRET_INDEX not in indexes:
         raise OperatorError(

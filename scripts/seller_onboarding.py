@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+import aws_access
 import seller_config
 from botocore.exceptions import BotoCoreError, ClientError
 from operator_common import (
@@ -232,9 +233,9 @@ def _seller_secret(secrets: Any, name: str) -> SellerSecret:
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
             return SellerSecret(name=name, arn=None, value={}, deleted=False)
-        raise OperatorError(f"cannot read secret {name}: {error}") from None
+        raise OperatorError(f"cannot read secret {name}: {aws_access.describe_error(error)}") from None
     except BotoCoreError as error:
-        raise OperatorError(f"cannot read secret {name}: {error}") from None
+        raise OperatorError(f"cannot read secret {name}: {aws_access.describe_error(error)}") from None
     deleted = described.get("DeletedDate") is not None
     # A secret scheduled for deletion cannot be read.
     value = {} if deleted else read_secret_object(secrets, name)
@@ -245,9 +246,8 @@ def _restore(secrets: Any, secret: SellerSecret) -> SellerSecret:
     try:
         secrets.restore_secret(SecretId=secret.arn)
     except (BotoCoreError, ClientError) as error:
-        raise OperatorError(
-            f"cannot restore secret {secret.name} (scheduled for deletion): {error}"
-        ) from None
+        why = aws_access.describe_error(error)
+        raise OperatorError(f"cannot restore secret {secret.name} (scheduled for deletion): {why}") from None
     return _seller_secret(secrets, secret.name)
 
 
@@ -314,7 +314,9 @@ def _store(
         secrets.put_secret_value(SecretId=secret.arn, SecretString=text)
         return secret.arn, False, abandon_rotation_in_progress(secrets, secret.arn)
     except (BotoCoreError, ClientError) as error:
-        raise OperatorError(f"cannot write secret {secret.name}: {error}") from None
+        raise OperatorError(
+            f"cannot write secret {secret.name}: {aws_access.describe_error(error)}"
+        ) from None
 
 
 def _turn_rotation_on(secrets: Any, arn: str, function_arn: str, days: int) -> str | None:

@@ -7,8 +7,9 @@ removing a seller. An operator's tool, never deployed.
     ... scripts/shops.py remove-seller <name> [--recovery-days N | --force]
 
 The table and the secret prefix come from --shops-table / --secret-prefix, else $SHOPS_TABLE /
-$SELLER_SECRET_PREFIX, else the deployed stack's outputs (seller_config.py). Secrets are read only for their
-expiry times (GetSecretValue); no value is ever printed.
+$SELLER_SECRET_PREFIX, else the deployed stack's outputs (seller_config.py); the AWS region and profile as for
+every operator command (aws_access.py). Secrets are read only for their expiry times (GetSecretValue); no
+value is ever printed. Every failure ends in one line on stderr and an exit code (operator_common.py).
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+import aws_access
 import seller_config
 from botocore.exceptions import BotoCoreError, ClientError
-from operator_common import EXIT_BAD_INPUT, EXIT_NOT_FOUND, OperatorError, date
+from operator_common import EXIT_BAD_INPUT, EXIT_NOT_FOUND, OperatorError, date, run
 from rotation.shop_directory import ShopDirectoryError, ShopDirectoryWriter
 from seller_config import SECRET_PREFIX, SHOPS_TABLE
 from tiktok_shop import ShopEntry
@@ -53,19 +55,17 @@ class Context:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    return run("shops", lambda: _command(args))
+
+
+def _command(args: argparse.Namespace) -> str:
     try:
         if args.command == "list":
-            print(list_shops(_context(args)))
-        else:
-            recovery_days = _recovery_days(args)  # refused before AWS is asked anything
-            print(remove_seller(_context(args), args.seller, recovery_days))
-    except OperatorError as failure:
-        print(f"shops: {failure}", file=sys.stderr)
-        return failure.exit_code
+            return list_shops(_context(args))
+        recovery_days = _recovery_days(args)  # refused before AWS is asked anything
+        return remove_seller(_context(args), args.seller, recovery_days)
     except ShopDirectoryError as error:
-        print(f"shops: {error}", file=sys.stderr)
-        return 1
-    return 0
+        raise OperatorError(str(error)) from None
 
 
 def _context(args: argparse.Namespace) -> Context:
@@ -135,9 +135,8 @@ def _secret_state(secrets: Any, secret_id: str) -> SecretState:
         code = error.response.get("Error", {}).get("Code", "error")
         return SecretState(name=_name_from_arn(secret_id), problem=f"secret unreadable: {code}")
     except BotoCoreError as error:
-        return SecretState(
-            name=_name_from_arn(secret_id), problem=f"secret unreadable: {type(error).__name__}"
-        )
+        said = " ".join(str(error).split()).rstrip(".")
+        return SecretState(name=_name_from_arn(secret_id), problem=f"secret unreadable: {said}")
     try:
         value = json.loads(answer.get("SecretString") or "")
     except ValueError:
@@ -191,7 +190,9 @@ def remove_seller(context: Context, seller: str, recovery_days: int | None) -> s
         try:
             context.secrets.cancel_rotate_secret(SecretId=arn)
         except (BotoCoreError, ClientError) as error:
-            raise OperatorError(f"nothing removed: cannot turn off the rotation of {name}: {error}") from None
+            raise OperatorError(
+                f"nothing removed: cannot turn off the rotation of {name}: {aws_access.describe_error(error)}"
+            ) from None
     removed = list(context.directory.remove_all(arn).removed)
     lines = [
         f"Removed seller {seller}: {len(removed)} shop(s) out of the directory: {', '.join(removed) or '-'}"
@@ -210,7 +211,9 @@ def remove_seller(context: Context, seller: str, recovery_days: int | None) -> s
                 f"(until then, make authorize CODE=... SELLER={seller} restores it)"
             )
     except (BotoCoreError, ClientError) as error:
-        raise OperatorError(f"its shops are out of the directory, but secret {name}: {error}") from None
+        raise OperatorError(
+            f"its shops are out of the directory, but secret {name}: {aws_access.describe_error(error)}"
+        ) from None
     return "\n".join(lines)
 
 
@@ -220,9 +223,9 @@ def _describe(secrets: Any, name: str) -> Mapping[str, Any] | None:
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
             return None
-        raise OperatorError(f"cannot read secret {name}: {error}") from None
+        raise OperatorError(f"cannot read secret {name}: {aws_access.describe_error(error)}") from None
     except BotoCoreError as error:
-        raise OperatorError(f"cannot read secret {name}: {error}") from None
+        raise OperatorError(f"cannot read secret {name}: {aws_access.describe_error(error)}") from None
     return described
 
 

@@ -46,6 +46,7 @@ def moto_env(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     reset_moto(moto_url)
     for name, value in {
         "AWS_ENDPOINT_URL": moto_url,
+        "AWS_REGION": "us-east-1",  # both, as Lambda sets them: a shell's own region never steers a test
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
