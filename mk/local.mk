@@ -9,9 +9,14 @@
 RUNTIME_VENV ?= .venv-runtime
 RUNTIME_STAMP := $(RUNTIME_VENV)/.installed
 LOCAL_STACK := PYTHONPATH=local $(BIN)/python -m local_stack --runtime-venv $(RUNTIME_VENV)
-# Extra options for run and local-up, e.g. LOCAL_STACK_ARGS="--layout source" or "--moto-port 5000".
+# Extra options for run and local-up, e.g. LOCAL_STACK_ARGS="--layout source", "--moto-port 5001" or
+# "--host docker" (listen on the Docker bridge, for sam local invoke's containers).
 LOCAL_STACK_ARGS ?=
 EVENT ?= events/direct_approve.json
+# make invoke CANCEL_ID=<id>: a direct invocation {"cancel_id": "<id>"} instead of EVENT.
+# make local-seed CANCEL_ID=<id>[,<id>...] [STATE=<state>]: seeds them (default pending) instead of SEED.
+CANCEL_ID ?=
+STATE ?= pending
 
 # The local stack needs Linux (see local_stack/platform_check.py): checked first, before any venv is made.
 LOCAL_PLATFORM := local-platform
@@ -34,7 +39,7 @@ runtime-venv: $(RUNTIME_STAMP) ## Create .venv-runtime (awslambdaric, Powertools
 run: $(LOCAL_PLATFORM) $(STAMP) $(SAM_STAMP) $(RUNTIME_STAMP) ## Build, run the function in the Lambda runtime emulator against local AWS and TikTok, stop
 	$(LOCAL_STACK) run $(LOCAL_STACK_ARGS)
 
-local-up: $(LOCAL_PLATFORM) $(STAMP) $(SAM_STAMP) $(RUNTIME_STAMP) ## Start the local stack in the background (ports in .local-stack/state.json)
+local-up: $(LOCAL_PLATFORM) $(STAMP) $(SAM_STAMP) $(RUNTIME_STAMP) ## Start the local stack in the background (moto and TikTok on env.json's ports 5000, 8765 when free; state in .local-stack/state.json)
 	$(LOCAL_STACK) up $(LOCAL_STACK_ARGS)
 
 local-down: $(STAMP) ## Stop the background local stack
@@ -43,14 +48,14 @@ local-down: $(STAMP) ## Stop the background local stack
 local-status: $(STAMP) ## Show the background local stack
 	$(LOCAL_STACK) status
 
-invoke: $(LOCAL_PLATFORM) $(STAMP) ## Invoke the background stack: make invoke EVENT=events/<file>.json; shows what it did
-	@$(LOCAL_STACK) invoke $(EVENT)
+invoke: $(LOCAL_PLATFORM) $(STAMP) ## Invoke the background stack (EVENT=events/<file>.json or CANCEL_ID=<id>), show what it did; exit 0 only if every approval asked was made (API 2xx, a direct result, no SQS message failed)
+	@$(LOCAL_STACK) invoke $(if $(CANCEL_ID),--cancel-id '$(CANCEL_ID)','$(EVENT)')
 
 local-show: $(LOCAL_PLATFORM) $(STAMP) ## The background stack's dead-letter queue and the TikTok calls it received
 	@$(LOCAL_STACK) show
 
-local-seed: $(LOCAL_PLATFORM) $(STAMP) ## Send the seed file (SEED=local/tiktok_emulator/seed.json) to the background stack
-	@$(LOCAL_STACK) seed $(SEED)
+local-seed: $(LOCAL_PLATFORM) $(STAMP) ## Seed the background stack's TikTok: CANCEL_ID=<id> [STATE=pending], or a seed file SEED=<file> (default local/tiktok_emulator/seed.json)
+	@$(LOCAL_STACK) seed $(if $(CANCEL_ID),--cancel-id '$(CANCEL_ID)' --state '$(STATE)','$(SEED)')
 
 local-auth-code: $(LOCAL_PLATFORM) $(STAMP) ## An authorization code from the background stack's emulator: make local-auth-code SELLER=<open_id>
 	@$(LOCAL_STACK) auth-code $(SELLER)

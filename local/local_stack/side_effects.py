@@ -91,12 +91,16 @@ class SideEffects:
     queue_url: str
     tiktok_url: str
 
+    def dead_letter_sources(self) -> list[str]:
+        """For each new dead letter, the SQS message it came from ("" when it names none)."""
+        return [letter.attributes.get("source_message_id", "") for letter in self.dead_letters]
+
     def describe(self) -> str:
         lines = [f"dead-letter queue: {counted(len(self.dead_letters), 'new message')}"]
         lines += [letter.describe() for letter in self.dead_letters]
         lines.append(f"TikTok calls (GET /__emulator/calls): {counted(len(self.tiktok_calls), 'call')}")
         lines += [f"  {describe_call(call)}" for call in self.tiktok_calls]
-        lines += unknown_cancellation_hints(self.tiktok_calls, self.tiktok_url)
+        lines += unknown_cancellation_hints(self.tiktok_calls)
         return "\n".join(lines)
 
 
@@ -127,7 +131,7 @@ def everything(info: StackInfo, last_calls: int = 50) -> str:
     earlier = f", the last {len(shown)} shown" if len(shown) < len(calls) else ""
     lines.append(f"TikTok emulator {info.tiktok_url}: {counted(len(calls), 'call')} received{earlier}")
     lines += [f"  {describe_call(call)}" for call in shown]
-    lines += unknown_cancellation_hints(shown, info.tiktok_url)
+    lines += unknown_cancellation_hints(shown)
     return "\n".join(lines)
 
 
@@ -140,8 +144,11 @@ def describe_call(call: Mapping[str, Any], *, hide: Sequence[str] = _HIDDEN_QUER
     return f"{call.get('method')} {target} -> HTTP {call.get('status')}, code {call.get('code')}"
 
 
-def unknown_cancellation_hints(calls: Sequence[Mapping[str, Any]], tiktok_url: str) -> list[str]:
-    """For each cancel_id TikTok did not know (25007006): where the emulator's cancellations come from."""
+def unknown_cancellation_hints(calls: Sequence[Mapping[str, Any]]) -> list[str]:
+    """For each cancel_id TikTok did not know (25007006): how to make it known to the running stack.
+    `make local-seed` is enough: it has the emulator forget its "not found" to that cancel_id's
+    idempotency_key, and the function stores no failure, so the next invocation reaches the new
+    cancellation."""
     unknown = sorted(
         {str(c["cancel_id"]) for c in calls if c.get("code") == ORDER_NOT_FOUND and c.get("cancel_id")}
     )
@@ -149,12 +156,11 @@ def unknown_cancellation_hints(calls: Sequence[Mapping[str, Any]], tiktok_url: s
         return []
     seed_file = SEED_FILE.relative_to(ROOT) if SEED_FILE.is_relative_to(ROOT) else SEED_FILE
     entries = ", ".join(f'"{cancel_id}": "pending"' for cancel_id in unknown)
-    # A restart, not only a seed: the running emulator replays its first answer (this not-found) to the
-    # same idempotency_key, and the function derives the same key for the same cancel_id.
     return [
         f"note: the TikTok emulator knows no cancellation {', '.join(unknown)} (code {ORDER_NOT_FOUND}): "
         "only the seeded ones exist locally.",
-        f'  add {{{entries}}} under "cancellations" in {seed_file}, then restart: make local-down local-up',
-        "  (make local-seed, or POST the seed file's JSON to "
-        f"{tiktok_url}/__emulator/seed, adds cancel_ids not asked for yet without a restart)",
+        f"  make local-seed CANCEL_ID={','.join(unknown)} seeds it, pending, in the running stack "
+        "(STATE=<state> for another: approved, shipped, ...); the next make invoke reaches it, no restart.\n"
+        f'  At every start instead: add {{{entries}}} under "cancellations" in {seed_file}; or put them in a '
+        "file of your own, for make local-seed SEED=<file>.",
     ]

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
+from urllib.parse import urlsplit
 
 import requests
 from tiktok_emulator.config import SEED_FILE
@@ -609,18 +610,38 @@ def load_state(path: Path = STATE_FILE) -> StackInfo | None:
 
 
 DOCKER_ENV_FILES: Final = ("env.json", "env.host-network.json")
+"""The `--env-vars` file `make local-up` writes, and one it wrote before (removed by `make local-down`)."""
+ENV_FILE: Final = ROOT / "env.json"
+"""sam local invoke's default `--env-vars` (samconfig.toml): what `make local-up` writes, on the ports it
+names (moto's and the emulator's), which `make local-up` takes when they are free."""
 
 
 def docker_env_files(info: StackInfo, directory: Path = WORK_DIR) -> list[Path]:
-    """Ready `--env-vars` files for `sam local invoke` against this stack: env.json reaches it through
-    host.docker.internal (Docker Desktop), env.host-network.json through 127.0.0.1 (with
-    `--docker-network host`, Linux)."""
-    written = []
-    for name, host in zip(DOCKER_ENV_FILES, (DOCKER_HOST, "127.0.0.1"), strict=True):
-        path = directory / name
-        path.write_text(json.dumps(sam_env_vars(info, host), indent=2) + "\n", encoding="utf-8")
-        written.append(path)
-    return written
+    """The ready `--env-vars` file for `sam local invoke` against this stack: its URLs reach it through
+    host.docker.internal, which Docker Desktop provides and `--add-host host.docker.internal:<address>`
+    maps to the address the stack listens on (`--host docker`: the Docker bridge's). SAM's containers join
+    Docker's bridge network (SAM 1.170's `--docker-network host` does not give them the host's network), so
+    127.0.0.1 inside one is the container itself."""
+    path = directory / DOCKER_ENV_FILES[0]
+    path.write_text(env_file_text(info), encoding="utf-8")
+    (directory / DOCKER_ENV_FILES[1]).unlink(missing_ok=True)
+    return [path]
+
+
+def env_file_text(info: StackInfo) -> str:
+    return json.dumps(sam_env_vars(info, DOCKER_HOST), indent=2) + "\n"
+
+
+def env_file_ports(path: Path = ENV_FILE) -> tuple[int, int]:
+    """The ports of moto (AWS_ENDPOINT_URL) and of the TikTok emulator (TIKTOK_API_BASE_URL) that an
+    `--env-vars` file names for the approval function; 0 for one it does not name."""
+    try:
+        variables = json.loads(path.read_text(encoding="utf-8"))["ApproveCancellationFunction"]
+        urls = (str(variables.get("AWS_ENDPOINT_URL", "")), str(variables.get("TIKTOK_API_BASE_URL", "")))
+        ports = tuple(urlsplit(url).port or 0 for url in urls)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return 0, 0
+    return ports[0], ports[1]
 
 
 def sam_env_vars(info: StackInfo, host: str) -> dict[str, dict[str, str]]:

@@ -42,6 +42,14 @@ class TikTokAdmin:
         answer: dict[str, str] = self._call("POST", "seed", payload)["cancellations"]
         return answer
 
+    def forget_not_found(self, cancel_ids: Sequence[str]) -> dict[str, int]:
+        """Forgets the emulator's stored "no such cancellation" answers for these cancel_ids' idempotency
+        keys (replay mode would repeat them); how many per cancel_id."""
+        answer: dict[str, int] = self._call("POST", "forget-not-found", {"cancel_ids": list(cancel_ids)})[
+            "forgotten"
+        ]
+        return answer
+
     def add_seller(
         self,
         open_id: str,

@@ -36,6 +36,8 @@ class Controls(Protocol):
 
     def cancellations(self) -> dict[str, CancellationState]: ...
 
+    def forget_not_found(self, cancel_ids: Sequence[str]) -> dict[str, int]: ...
+
     def inject_fault(self, fault: Fault, cancel_id: str | None = None, times: int | None = 1) -> None: ...
 
     def clear_faults(self) -> None: ...
@@ -281,6 +283,14 @@ def _reset(controls: Controls, payload: dict[str, object]) -> object:
     return {"reset": True}
 
 
+def _forget_not_found(controls: Controls, payload: dict[str, object]) -> object:
+    """{"cancel_ids": [...]}: forget the "not found" answers stored for their idempotency keys."""
+    cancel_ids = payload.get("cancel_ids")
+    if not isinstance(cancel_ids, list) or not all(isinstance(c, str) and c for c in cancel_ids):
+        raise ValueError('the body must be {"cancel_ids": ["<cancel_id>", ...]}')
+    return {"forgotten": controls.forget_not_found(cancel_ids)}
+
+
 def _calls(controls: Controls, payload: dict[str, object]) -> object:
     return [call.to_json() for call in controls.recorder.calls]
 
@@ -292,6 +302,7 @@ def _clear_calls(controls: Controls, payload: dict[str, object]) -> object:
 
 _ACTIONS: Final[dict[tuple[str, str], Callable[[Controls, dict[str, object]], object]]] = {
     ("POST", "seed"): _seed,
+    ("POST", "forget-not-found"): _forget_not_found,
     ("POST", "sellers"): _add_seller,
     ("GET", "sellers"): _sellers,
     ("GET", "cancellations"): _cancellations,

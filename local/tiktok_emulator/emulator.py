@@ -195,6 +195,13 @@ class TikTokEmulator:
                 raise ValueError(f"shop_cipher {shop_cipher!r} is no seller's shop")
             self._state.seed(valid, self._clock(), shop_cipher)
 
+    def forget_not_found(self, cancel_ids: Sequence[str]) -> dict[str, int]:
+        """Forgets the "no such cancellation" (25007006) answers stored for these cancel_ids' idempotency
+        keys: in replay mode the same key then reaches a cancellation seeded since, instead of the first
+        answer. Not something TikTok does; for a local stack whose user seeds a cancel_id already refused
+        (`make local-seed`). Returns how many answers were forgotten per cancel_id."""
+        return self._state.forget_not_found(cancel_ids)
+
     def withdraw(self, cancel_id: str) -> None:
         """The buyer withdraws the request: from now on it is CANCELLATION_REQUEST_CANCELLED."""
         self._state.set_cancellation_state(cancel_id, "cancelled", self._clock())

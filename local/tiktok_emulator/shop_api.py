@@ -162,7 +162,7 @@ class ShopApi:
             code, message = _OUTCOMES[current]
             answer = envelope(code, message, request_id, {} if code == codes.SUCCESS else None)
             if key is not None:
-                self.state.store_answer(shop_cipher, key, answer)
+                self.state.store_answer(shop_cipher, key, answer, cancel_id)
             return answer
 
 

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Final, Literal, TypeGuard, get_args
 
+from tiktok_emulator.codes import ORDER_NOT_FOUND
 from tiktok_emulator.sellers import DEFAULT_SELLER, CipherAccess, SellerDirectory, SellerProfile
 from tiktok_emulator.shops import AuthorizedShop
 from tiktok_emulator.wire import Answer
@@ -71,6 +72,9 @@ class ShopState:
         self.sellers = SellerDirectory(seller, access_token, shops)
         """Guarded by `lock`, as everything else here."""
         self._answers_by_key: dict[tuple[str, str], Answer] = {}
+        # The keys whose stored answer said "no such cancellation" (25007006), by cancel_id (see
+        # forget_not_found).
+        self._not_found_keys: dict[str, set[tuple[str, str]]] = {}
         # When each cancellation was seeded and last changed (emulator clock), and how many times an API
         # call approved it: the "exactly once" that tests and the soak check.
         self._created_at: dict[str, float] = {}
@@ -92,6 +96,7 @@ class ShopState:
             self._expiry_by_token = {}
             self.sellers = SellerDirectory(self._default_seller, access_token, shops)
             self._answers_by_key = {}
+            self._not_found_keys = {}
             self._created_at = {}
             self._updated_at = {}
             self._approvals = {}
@@ -232,6 +237,27 @@ class ShopState:
         with self.lock:
             return self._answers_by_key.get((shop_cipher, idempotency_key))
 
-    def store_answer(self, shop_cipher: str, idempotency_key: str, answer: Answer) -> None:
+    def forget_not_found(self, cancel_ids: Sequence[str]) -> dict[str, int]:
+        """Drops the stored "no such cancellation" (25007006) answers about these cancel_ids, so that their
+        keys, repeated, reach the cancellations seeded since; how many per cancel_id. Every other stored
+        answer stays."""
         with self.lock:
-            self._answers_by_key.setdefault((shop_cipher, idempotency_key), answer)
+            forgotten = {}
+            for cancel_id in cancel_ids:
+                keys = self._not_found_keys.pop(cancel_id, set())
+                for stored in keys:
+                    self._answers_by_key.pop(stored, None)
+                forgotten[cancel_id] = len(keys)
+            return forgotten
+
+    def store_answer(
+        self, shop_cipher: str, idempotency_key: str, answer: Answer, cancel_id: str | None = None
+    ) -> None:
+        """`cancel_id`: what the answer was about; a "not found" about it is forgotten when it is seeded."""
+        with self.lock:
+            stored = (shop_cipher, idempotency_key)
+            if stored in self._answers_by_key:
+                return
+            self._answers_by_key[stored] = answer
+            if cancel_id is not None and answer.code == ORDER_NOT_FOUND:
+                self._not_found_keys.setdefault(cancel_id, set()).add(stored)

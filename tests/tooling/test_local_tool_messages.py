@@ -37,14 +37,14 @@ def test_a_not_found_call_points_at_the_seed_file():
         {"cancel_id": "5760001000000000077", "code": 25007006},
     ]
 
-    hints = unknown_cancellation_hints(calls, "http://127.0.0.1:1")
+    hints = unknown_cancellation_hints(calls)
 
     assert hints[0].startswith("note: the TikTok emulator knows no cancellation 5760001000000000077 ")
     assert (
         'add {"5760001000000000077": "pending"} under "cancellations" in local/tiktok_emulator/seed.json'
         in (hints[1])
     )
-    assert unknown_cancellation_hints(calls[:1], "http://127.0.0.1:1") == []
+    assert unknown_cancellation_hints(calls[:1]) == []
 
 
 @pytest.mark.parametrize("platform", ["darwin", "win32"])
