@@ -30,17 +30,12 @@ SUCCESS = (
 )
 REDELIVERED = "batch item failure (redelivered)"
 PARKED = "dead-letter queue, with the reason"
-# The API adapter's own answers (approval/handlers/api.py), which no TikTok answer produces.
-ROUTING = [
+# API Gateway's own answer, before the function runs: the only row no code of ours decides.
+API_GATEWAY = (
     '| 403 | - (`{"message": "Missing Authentication Token"}`) | - | an unknown path, or a method other '
     "than POST: API Gateway's own answer, the function never runs (as `sam local start-api` answers, "
-    "checked by `make sam-local`) | - | no |",
-    "| 404 | `ROUTE_NOT_FOUND` | - | unknown path, in a hand-made API event only (API Gateway answers 403 "
-    "first) | - | no |",
-    "| 405 | `METHOD_NOT_ALLOWED` | - | not POST (header `Allow: POST`), in a hand-made API event only (API "
-    "Gateway answers 403 first) | - | no |",
-    "| 500 | `INTERNAL_ERROR` | (unexpected) | a bug: logged with its stack | - | yes |",
-]
+    "checked by `make sam-local`) | - | no |"
+)
 
 
 def tiktok_answers(kind: type[ApprovalError]) -> str:
@@ -61,15 +56,19 @@ def render() -> str:
     rows = [SUCCESS]
     for kind, outcome in OUTCOMES.items():
         answers = tiktok_answers(kind)
-        when = outcome.when + (f". {answers}" if answers else "")
-        sqs = (
-            "batch item failure (redelivered)" if outcome.retryable else "dead-letter queue, with the reason"
-        )
+        when = outcome.when
+        if outcome.retry_after is not None and "Retry-After" not in when:
+            when += f" (`Retry-After: {outcome.retry_after}`)"
+        when += f". {answers}" if answers else ""
+        if outcome.api_only:
+            direct, sqs = "-", "-"
+        else:
+            direct, sqs = f"`{kind.__name__}`", REDELIVERED if outcome.retryable else PARKED
         rows.append(
-            f"| {outcome.http_status.value} | `{outcome.status}` | `{kind.__name__}` | {when} | {sqs} | "
+            f"| {outcome.http_status.value} | `{outcome.status}` | {direct} | {when} | {sqs} | "
             f"{'yes' if outcome.retryable else 'no'} |"
         )
-    rows += ROUTING
+    rows.append(API_GATEWAY)
     rows.sort(key=lambda row: int(row.split("|")[1]))
     return "\n".join([START, *HEADER, *rows, END])
 

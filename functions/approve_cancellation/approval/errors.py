@@ -63,6 +63,10 @@ class ApprovalError(Exception):
             cancel_status=self.cancel_status,
         )
 
+    def answer_headers(self) -> dict[str, str]:
+        """Headers the API adds to this error's answer besides Retry-After (none by default)."""
+        return {}
+
     def __str__(self) -> str:
         """The message, then what is known of TikTok's answer, in words: `... (TikTok code 25001045,
         request 2026...)`, or the message alone. Lambda makes it a direct caller's errorMessage (Step
@@ -132,6 +136,27 @@ class TikTokTimeout(TikTokUnavailable):
     """TikTok did not answer in time."""
 
 
+class RouteNotFound(ApprovalError):
+    """An API event for a path this function does not serve (only a hand-made event reaches the function:
+    API Gateway answers an unknown path itself)."""
+
+
+class MethodNotAllowed(ApprovalError):
+    """An API event whose method is not the route's (hand-made only, as RouteNotFound)."""
+
+    def __init__(self, message: str, *, allow: str) -> None:
+        super().__init__(message)
+        self.allow = allow
+
+    def answer_headers(self) -> dict[str, str]:
+        return {"Allow": self.allow}
+
+
+class InternalError(ApprovalError):
+    """A bug: an exception no rule expected, answered over HTTP in the result's shape (logged with its
+    stack); a direct or SQS invocation raises the exception itself."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What one kind of failure is for every caller. `retryable`: asking again later may succeed (SQS
@@ -142,6 +167,10 @@ class Outcome:
     retryable: bool
     reason: str  # the ApprovalFailed metric's dimension
     when: str  # for the README's error table, besides the TikTok codes of the error's categories
+    # The API's Retry-After, in seconds, when the error itself knows no better (RateLimited does).
+    retry_after: int | None = None
+    # Only the API adapter answers it (an API event's route or method, a bug): no SQS or direct row.
+    api_only: bool = False
 
 
 # THE table: each trigger, the metrics and the README's error table read it (scripts/error_table.py).
@@ -153,7 +182,8 @@ OUTCOMES: Final[dict[type[ApprovalError], Outcome]] = {
         reason="InvalidRequest",
         when=(
             "malformed cancel_id, shop_id or key, conflicting keys; no shop_id where the deployment "
-            "has no default shop; an API event whose `pathParameters` disagree with its `path`; an event of "
+            "has no default shop; a malformed API Gateway event, or one whose `pathParameters` disagree "
+            "with its `path`; an event of "
             "another AWS service (HTTP API, EventBridge, SNS, S3, a stream)"
         ),
     ),
@@ -194,7 +224,8 @@ OUTCOMES: Final[dict[type[ApprovalError], Outcome]] = {
         http_status=HTTPStatus.CONFLICT,
         retryable=True,
         reason="InProgress",
-        when="the same key is being approved right now (`Retry-After: 2`)",
+        when="the same key is being approved right now",
+        retry_after=2,
     ),
     IdempotencyKeyReused: Outcome(
         status="IDEMPOTENCY_KEY_REUSED",
@@ -228,8 +259,9 @@ OUTCOMES: Final[dict[type[ApprovalError], Outcome]] = {
         when=(
             "TikTok kept failing transiently until the retries or the time ran out; an unclear answer "
             "that Search Cancellations still shows pending, or a failed search; the idempotency store, "
-            "Secrets Manager or the shop directory briefly unavailable (`Retry-After: 30`)"
+            "Secrets Manager or the shop directory briefly unavailable"
         ),
+        retry_after=30,
     ),
     RateLimited: Outcome(
         status="RATE_LIMITED",
@@ -240,13 +272,42 @@ OUTCOMES: Final[dict[type[ApprovalError], Outcome]] = {
             "the shop's shared request schedule had no slot before the deadline; nothing was sent "
             "(`Retry-After`: when it frees up)"
         ),
+        retry_after=30,
     ),
     TikTokTimeout: Outcome(
         status="UPSTREAM_TIMEOUT",
         http_status=HTTPStatus.GATEWAY_TIMEOUT,
         retryable=True,
         reason="Timeout",
-        when="TikTok did not answer in time (`Retry-After: 30`)",
+        when="TikTok did not answer in time",
+        retry_after=30,
+    ),
+    RouteNotFound: Outcome(
+        status="ROUTE_NOT_FOUND",
+        http_status=HTTPStatus.NOT_FOUND,
+        retryable=False,
+        reason="RouteNotFound",
+        when="unknown path, in a hand-made API event only (API Gateway answers 403 first)",
+        api_only=True,
+    ),
+    MethodNotAllowed: Outcome(
+        status="METHOD_NOT_ALLOWED",
+        http_status=HTTPStatus.METHOD_NOT_ALLOWED,
+        retryable=False,
+        reason="MethodNotAllowed",
+        when="not POST (header `Allow: POST`), in a hand-made API event only (API Gateway answers 403 first)",
+        api_only=True,
+    ),
+    InternalError: Outcome(
+        status="INTERNAL_ERROR",
+        http_status=HTTPStatus.INTERNAL_SERVER_ERROR,
+        retryable=True,
+        reason="InternalError",
+        when=(
+            "a bug: logged with its stack (a direct invocation raises the unexpected error itself, SQS "
+            "redelivers the message)"
+        ),
+        api_only=True,
     ),
 }
 

@@ -4,7 +4,8 @@
 Routed by hand: two routes do not need Powertools' event handler, whose imports (and, with validation,
 pydantic's) cost the API's every cold start tens of milliseconds. The path, the Idempotency-Key header and
 the idempotency_key query parameter become the same request object SQS and direct callers send, checked by
-the one parser; each failure becomes its row's HTTP status (errors.OUTCOMES) with the result as the body.
+the one parser. Every failure, the adapter's own (route, method, malformed event, a bug) included, is
+answered by its row of errors.OUTCOMES: HTTP status, Retry-After, the result as the body.
 """
 
 from __future__ import annotations
@@ -21,8 +22,13 @@ from tiktok_shop.validation import describe_value
 
 from .. import dependencies
 from ..deadline import api_request_deadline, earliest, invocation_deadline
-from ..errors import ApprovalError, ApprovalInProgress, InvalidApprovalRequest
-from ..models import ApprovalResult
+from ..errors import (
+    ApprovalError,
+    InternalError,
+    InvalidApprovalRequest,
+    MethodNotAllowed,
+    RouteNotFound,
+)
 from ..observability import logger
 from ..request_parsing import parse_approval_request
 from ..service import record_failure
@@ -32,9 +38,6 @@ from .rest_event import MalformedEvent, RestRequest
 APPROVE_ROUTE = re.compile(r"^(?:/shops/(?P<shop_id>[^/]+))?/cancellations/(?P<cancel_id>[^/]+)/approve/?$")
 KEY_HEADER = "Idempotency-Key"
 KEY_PARAMETER = "idempotency_key"
-# Seconds to wait: a duplicate in progress ends within one TikTok call; an outage lasts longer.
-RETRY_AFTER_IN_PROGRESS = "2"
-RETRY_AFTER_UNAVAILABLE = "30"
 REPLAYED_HEADER = "Idempotent-Replayed"
 # TikTok had approved before this request's call (Seller Center, or an earlier attempt whose answer was
 # lost): the same as data.already_approved in the body.
@@ -46,22 +49,21 @@ def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return _answer(RestRequest.from_event(event), context)
     except MalformedEvent as error:
         logger.warning("malformed API Gateway event", extra={"reason": str(error)})
-        return _failure(HTTPStatus.BAD_REQUEST, "INVALID_REQUEST", "malformed API Gateway event")
+        return error_response(InvalidApprovalRequest("malformed API Gateway event"))
     except ApprovalError as error:
         return error_response(error)
     except Exception:
         # Logged with its stack for us; the caller gets the result shape, not an opaque 502 from API Gateway.
         logger.exception("unexpected error while approving")
-        return _failure(HTTPStatus.INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "internal error; retry later")
+        return error_response(InternalError("internal error; retry later"))
 
 
 def _answer(request: RestRequest, context: LambdaContext) -> dict[str, Any]:
     route = APPROVE_ROUTE.match(request.path)
     if route is None:
-        return _failure(HTTPStatus.NOT_FOUND, "ROUTE_NOT_FOUND", f"no route {request.path}")
+        raise RouteNotFound(f"no route {request.path}")
     if request.method.upper() != "POST":
-        message = f"method {request.method} not allowed; use POST"
-        return _failure(HTTPStatus.METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", message, {"Allow": "POST"})
+        raise MethodNotAllowed(f"method {request.method} not allowed; use POST", allow="POST")
     _path_parameters_agree(request, route)
     # Decoded per segment, as a router would: an encoded '/' stays inside its id (and is refused there).
     ids = {name: unquote(value) for name, value in route.groupdict().items() if value is not None}
@@ -127,23 +129,15 @@ def _refused(reason: str) -> ApprovalError:
 
 def error_response(error: ApprovalError) -> dict[str, Any]:
     """The error's row of errors.OUTCOMES as an HTTP answer (also for an HTTP API or load balancer event,
-    which the entry handler refuses: their payload takes the same answer)."""
-    status = error.outcome.http_status
-    headers = {}
-    if error.retryable:
-        default = (
-            RETRY_AFTER_IN_PROGRESS if isinstance(error, ApprovalInProgress) else RETRY_AFTER_UNAVAILABLE
-        )
-        known = error.retry_after
-        headers["Retry-After"] = str(math.ceil(known)) if known is not None else default
-    return _json(status, error.to_result(fallback_code=status).to_dict(), headers)
-
-
-def _failure(
-    status: HTTPStatus, result_status: str, message: str, headers: dict[str, str] | None = None
-) -> dict[str, Any]:
-    result = ApprovalResult.failed(code=status, message=message, request_id=None, status=result_status)
-    return _json(status, result.to_dict(), headers or {})
+    which the entry handler refuses: their payload takes the same answer). Retry-After: what the error
+    knows, else its row's."""
+    outcome = error.outcome
+    headers = error.answer_headers()
+    retry_after = error.retry_after if error.retry_after is not None else outcome.retry_after
+    if outcome.retryable and retry_after is not None:
+        headers["Retry-After"] = str(math.ceil(retry_after))
+    body = error.to_result(fallback_code=outcome.http_status).to_dict()
+    return _json(outcome.http_status, body, headers)
 
 
 def _json(status: HTTPStatus, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
