@@ -19,7 +19,7 @@ from support.cfn_template import table_schema
 from support.lambda_context import FakeLambdaContext
 from support.powertools_output import captured_output
 from tiktok_emulator import TikTokEmulator
-from tiktok_shop import RequestSlotUnavailable
+from tiktok_shop import DeadlineReached, RequestSlotUnavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLE = "RateLimitTable"
@@ -92,6 +92,14 @@ def test_no_slot_before_the_deadline_is_refused_with_when_to_come_back(table: st
     with pytest.raises(RequestSlotUnavailable) as refused:  # the next would be at +1.05 s
         paced.acquire("app", "shop", deadline)
     assert refused.value.retry_after >= 1.0
+
+
+def test_a_deadline_too_close_for_any_call_is_not_blamed_on_the_schedule(table: str):
+    fake = FakeTime()
+    with pytest.raises(DeadlineReached):  # the call needs its MIN_CALL_SECONDS (1 s); 0.9 s are left
+        limiter(2, fake).acquire("app", "shop", fake.now + 0.9)
+    assert fake.slept == []
+    assert boto3.client("dynamodb").scan(TableName=TABLE)["Items"] == []  # no slot taken either
 
 
 def test_environments_in_separate_processes_share_one_pace(table: str, moto_env: str):
@@ -192,3 +200,19 @@ def test_no_slot_in_time_is_503_rate_limited_with_retry_after_and_nothing_sent(
     sqs = invoke(sqs_event(f'{{"cancel_id": "{PENDING[1]}"}}'), FakeLambdaContext(timeout_seconds=5))
     assert len(sqs["batchItemFailures"]) == 1  # redelivered later, not parked
     assert aws.dead_letters() == []
+
+
+def test_too_little_time_left_is_503_out_of_time_not_rate_limited_and_nothing_sent(
+    limited: None, invoke: Invoke, emulator: TikTokEmulator, aws: Aws
+):
+    # The schedule is empty; 3.5 s are left: 2 s of margin, up to 1 s of reconciliation reserve and the
+    # call's 1 s leave no time to send.
+    response = invoke(api_event(PENDING[0]), FakeLambdaContext(timeout_seconds=3.5))
+    assert response["statusCode"] == 503, response["body"]
+    assert body(response)["data"]["status"] == "OUT_OF_TIME"
+    assert header(response, "Retry-After") == "2"
+    assert emulator.recorder.count() == 0
+    sqs = invoke(sqs_event(f'{{"cancel_id": "{PENDING[1]}"}}'), FakeLambdaContext(timeout_seconds=3.5))
+    assert len(sqs["batchItemFailures"]) == 1  # redelivered, not parked
+    assert aws.dead_letters() == []
+    assert emulator.recorder.count() == 0

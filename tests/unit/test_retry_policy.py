@@ -1,7 +1,7 @@
 from collections.abc import Callable
 
 import pytest
-from tiktok_shop import ErrorCategory, RetryPolicy, TikTokAPIError, TikTokTransportError
+from tiktok_shop import DeadlineReached, ErrorCategory, RetryPolicy, TikTokAPIError, TikTokTransportError
 
 
 class FakeTime:
@@ -102,9 +102,31 @@ def test_the_deadline_stops_retries_before_a_sleep_would_cross_it():
 def test_an_expired_deadline_sends_nothing():
     fake = FakeTime(now=200.0)
     operation, budgets = failing([])
-    with pytest.raises(TikTokTransportError, match="deadline"):
+    with pytest.raises(DeadlineReached, match="deadline") as reached:
         policy(fake).call(operation, deadline=199.0)
     assert budgets == []
+    assert reached.value.timed_out
+    assert reached.value.attempts == 1
+
+
+def test_an_attempt_that_could_not_be_sent_is_not_retried():
+    fake = FakeTime(now=200.0)
+    operation, budgets = failing([DeadlineReached("no time left for a slot"), transient()])
+    with pytest.raises(DeadlineReached):
+        policy(fake).call(operation, deadline=210.0)
+    assert len(budgets) == 1
+    assert fake.sleeps == []
+
+
+def test_after_a_failed_attempt_an_unsendable_one_raises_what_tiktok_said():
+    # The first attempt may have reached TikTok: its error, not "nothing was sent", is the truth.
+    fake = FakeTime(now=200.0)
+    timed_out = TikTokTransportError("read timed out", timed_out=True)
+    operation, budgets = failing([timed_out, DeadlineReached("no time left for a slot")])
+    with pytest.raises(TikTokTransportError) as raised:
+        policy(fake).call(operation, deadline=210.0)
+    assert raised.value is timed_out
+    assert len(budgets) == 2
 
 
 def test_retry_after_lengthens_the_wait_within_the_cap():

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Final
 
-from tiktok_shop import ErrorCategory, TikTokAPIError, TikTokTransportError
+from tiktok_shop import DeadlineReached, ErrorCategory, TikTokAPIError, TikTokTransportError
 
 from .models import ApprovalResult
 
@@ -134,6 +134,11 @@ class RateLimited(TikTokUnavailable):
 
 class TikTokTimeout(TikTokUnavailable):
     """TikTok did not answer in time."""
+
+
+class OutOfTime(TikTokUnavailable):
+    """The invocation, or API Gateway's wait, was nearly over before TikTok could be called: nothing was
+    sent. Not TikTok's doing, nor the rate limit's."""
 
 
 class RouteNotFound(ApprovalError):
@@ -282,6 +287,17 @@ OUTCOMES: Final[dict[type[ApprovalError], Outcome]] = {
         when="TikTok did not answer in time",
         retry_after=30,
     ),
+    OutOfTime: Outcome(
+        status="OUT_OF_TIME",
+        http_status=HTTPStatus.SERVICE_UNAVAILABLE,
+        retryable=True,
+        reason="OutOfTime",
+        when=(
+            "the invocation's time, or API Gateway's 29 s, ran out before TikTok could be called (a batch "
+            "waiting long for its slots, a short function Timeout); nothing was sent"
+        ),
+        retry_after=2,
+    ),
     RouteNotFound: Outcome(
         status="ROUTE_NOT_FOUND",
         http_status=HTTPStatus.NOT_FOUND,
@@ -334,6 +350,8 @@ def outcome_of(kind: type[ApprovalError]) -> Outcome:
 
 def from_tiktok(error: TikTokAPIError) -> ApprovalError:
     kind = ERROR_BY_CATEGORY[error.category]
-    if isinstance(error, TikTokTransportError) and error.timed_out:
+    if isinstance(error, DeadlineReached):
+        kind = OutOfTime
+    elif isinstance(error, TikTokTransportError) and error.timed_out:
         kind = TikTokTimeout
     return kind(error.message, code=error.code, request_id=error.request_id)

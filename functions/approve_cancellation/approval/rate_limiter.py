@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import BotoCoreError, ClientError
-from tiktok_shop import RequestSlotUnavailable
+from tiktok_shop import DeadlineReached, RequestSlotUnavailable
 
 from .observability import logger, metrics
 
@@ -66,7 +66,8 @@ class DynamoDBRateLimiter:
         now = self._clock()
         latest = (deadline - MIN_CALL_SECONDS) if deadline is not None else now + MAX_WAIT_SECONDS
         if latest < now:
-            raise RequestSlotUnavailable("no time left to wait for a request slot", retry_after=1.0)
+            # Not the schedule's doing: the invocation (or API Gateway's wait) is nearly over.
+            raise DeadlineReached("no time left before the deadline to send the request")
         try:
             slot = self._reserve(key, _us(now), _us(latest))
         except (ClientError, BotoCoreError) as error:

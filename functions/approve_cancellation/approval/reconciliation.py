@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from tiktok_shop import Cancellation, CancelStatus, TikTokAPIError, TikTokCode, TikTokTransportError
+from tiktok_shop import (
+    Cancellation,
+    CancelStatus,
+    DeadlineReached,
+    TikTokAPIError,
+    TikTokCode,
+    TikTokTransportError,
+)
 
 from .errors import ApprovalError, CancellationConflict, TikTokTimeout, TikTokUnavailable, from_tiktok
 from .models import ApprovalResult
@@ -28,7 +35,10 @@ CANNOT_APPROVE_NOW: Final = frozenset(
 
 def outcome_unknown(error: TikTokAPIError) -> bool:
     """No usable answer after the request may have reached TikTok: a timeout, a dropped connection, or
-    TikTok's own gateway timing out (36009007). TikTok may or may not have approved."""
+    TikTok's own gateway timing out (36009007). TikTok may or may not have approved. Not when the deadline
+    came before anything was sent (DeadlineReached)."""
+    if isinstance(error, DeadlineReached):
+        return False
     if isinstance(error, TikTokTransportError):
         return error.retryable
     return error.code == TikTokCode.REQUEST_TIMEOUT

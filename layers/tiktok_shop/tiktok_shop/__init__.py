@@ -13,6 +13,7 @@ from .credentials import Credentials, CredentialsLoader
 from .errors import (
     CredentialsError,
     CredentialsUnavailableError,
+    DeadlineReached,
     TikTokAPIError,
     TikTokShopError,
     TikTokTransportError,
@@ -50,6 +51,7 @@ __all__ = [
     "CredentialsError",
     "CredentialsLoader",
     "CredentialsUnavailableError",
+    "DeadlineReached",
     "ErrorCategory",
     "NextAction",
     "RateLimiter",

@@ -81,3 +81,12 @@ class TikTokTransportError(TikTokAPIError):
             category=ErrorCategory.TRANSIENT if retryable else ErrorCategory.CONFIGURATION,
             attempts=attempts,
         )
+
+
+class DeadlineReached(TikTokTransportError):
+    """The deadline left no time to send the request: this attempt sent nothing. Never retried; after an
+    earlier failed attempt, that attempt's error is raised instead, since it says what TikTok may have
+    seen."""
+
+    def __init__(self, message: str, *, attempts: int = 1) -> None:
+        super().__init__(message, retryable=True, timed_out=True, attempts=attempts)

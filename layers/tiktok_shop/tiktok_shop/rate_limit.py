@@ -20,6 +20,7 @@ class RequestSlotUnavailable(TikTokShopError):
 
 class RateLimiter(Protocol):
     def acquire(self, app_key: str, shop_cipher: str, deadline: float | None) -> None:
-        """Return when this request may be sent (waiting if need be); raise RequestSlotUnavailable when it
-        could not be sent before `deadline` (a Unix time; None: no deadline)."""
+        """Return when this request may be sent (waiting if need be); raise RequestSlotUnavailable when the
+        schedule has no slot before `deadline` (a Unix time; None: no deadline), and DeadlineReached when
+        the deadline leaves the request no time at all, whatever the schedule."""
         ...

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from .codes import ErrorCategory
-from .errors import TikTokAPIError, TikTokTransportError
+from .errors import DeadlineReached, TikTokAPIError
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -63,17 +63,21 @@ class RetryPolicy:
         operation how long its own network wait may last (None: no deadline).
         """
         attempt = 0
+        previous: TikTokAPIError | None = None
         while True:
             attempt += 1
             time_left = None if deadline is None else deadline - self.clock()
-            if time_left is not None and time_left <= 0:
-                raise TikTokTransportError(
-                    "no time left before the deadline; request not sent", timed_out=True, attempts=attempt
-                )
             try:
+                if time_left is not None and time_left <= 0:
+                    raise DeadlineReached("no time left before the deadline; request not sent")
                 result = operation(time_left)
+            except DeadlineReached as error:
+                # Nothing sent this time: an earlier attempt's error is what is known of TikTok.
+                error.attempts = attempt
+                raise previous or error from None
             except TikTokAPIError as error:
                 error.attempts = attempt
+                previous = error
                 self._report(attempt, error)
                 if not self.should_retry(error, attempt):
                     raise
