@@ -7,6 +7,7 @@ from typing import Any
 
 import boto3
 import pytest
+from aws_lambda_powertools import Metrics
 from support.function_env import function_environment
 from support.lambda_context import FakeLambdaContext
 from support.moto_server import reset_moto, serialized_moto_server
@@ -18,6 +19,15 @@ from support.secret_rotation import (
     emulator_credentials,
 )
 from tiktok_emulator import TikTokEmulator
+
+
+@pytest.fixture(autouse=True)
+def no_metrics_left_over() -> Iterator[None]:
+    """Metrics a test adds without a handler to flush them are dropped (Powertools keeps them in one shared
+    buffer), so the next flush a test reads shows only its own."""
+    yield
+    Metrics().clear_metrics()
+
 
 # --- TikTok Shop emulator ------------------------------------------------------------------------------
 # A fake TikTok Shop on a free loopback port, with tiktok_emulator.DEFAULT_* credentials and no

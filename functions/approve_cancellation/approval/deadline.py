@@ -6,16 +6,15 @@ import time
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-# API Gateway REST answers 504 on its own after 29 s, counted from when it received the request.
-API_GATEWAY_TIMEOUT_SECONDS = 29.0
+from . import time_budget
 
 
 def api_request_deadline(request_time_epoch_ms: int | None, margin_seconds: float) -> float | None:
     """An absolute Unix time `margin_seconds` before API Gateway would stop waiting for this request."""
     if not request_time_epoch_ms:
         return None
-    gives_up_at = request_time_epoch_ms / 1000 + API_GATEWAY_TIMEOUT_SECONDS
-    if not 0 < gives_up_at - time.time() <= API_GATEWAY_TIMEOUT_SECONDS:
+    gives_up_at = request_time_epoch_ms / 1000 + time_budget.API_GATEWAY_TIMEOUT_SECONDS
+    if not 0 < gives_up_at - time.time() <= time_budget.API_GATEWAY_TIMEOUT_SECONDS:
         # No caller can still be waiting: a replayed or hand-written event (sam local, tests). Ignore it.
         return None
     return gives_up_at - margin_seconds

@@ -19,6 +19,7 @@ from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from botocore.config import Config
 from tiktok_shop import Credentials, CredentialsLoader, RetryPolicy, TikTokShopClient
 
+from . import time_budget
 from .rate_limiter import DynamoDBRateLimiter
 from .service import ApprovalService, idempotency_config, record_tiktok_attempt
 from .settings import Settings
@@ -69,7 +70,8 @@ def _approval_service(config: Settings, aws_environment: tuple[str | None, ...])
             base_url=config.tiktok_api_base_url,
             access_token=credentials.access_token,
             shop_cipher=credentials.shop_cipher,
-            retry_policy=RetryPolicy(on_attempt=record_tiktok_attempt),
+            timeout=time_budget.tiktok_timeout(),
+            retry_policy=tiktok_retry_policy(),
             rate_limiter=limiter,
         )
 
@@ -98,18 +100,32 @@ def _approval_service(config: Settings, aws_environment: tuple[str | None, ...])
     )
 
 
+def tiktok_retry_policy() -> RetryPolicy:
+    return RetryPolicy(
+        max_attempts=time_budget.TIKTOK_MAX_ATTEMPTS,
+        base_delay=time_budget.TIKTOK_BASE_DELAY_SECONDS,
+        max_delay=time_budget.TIKTOK_MAX_DELAY_SECONDS,
+        min_attempt_time=time_budget.TIKTOK_MIN_ATTEMPT_SECONDS,
+        on_attempt=record_tiktok_attempt,
+    )
+
+
 def _rate_limiter(config: Settings, session: boto3.session.Session) -> DynamoDBRateLimiter | None:
     if not config.rate_limited or config.rate_limit_table is None:
         return None
-    # A slow limiter store must not stall the approval: short timeouts, one retry, then it fails open.
-    store = session.client(
-        "dynamodb",
-        config=Config(connect_timeout=1, read_timeout=1, retries={"mode": "standard", "max_attempts": 2}),
-    )
     return DynamoDBRateLimiter(
         table_name=config.rate_limit_table,
         rate_per_second=config.tiktok_rate_limit_per_second,
-        dynamodb=store,
+        dynamodb=session.client("dynamodb", config=limiter_store_config()),
+    )
+
+
+def limiter_store_config() -> Config:
+    """A slow limiter store must not stall the approval: it gives up within the call's own time."""
+    return Config(
+        connect_timeout=time_budget.LIMITER_STORE_CONNECT_TIMEOUT_SECONDS,
+        read_timeout=time_budget.LIMITER_STORE_READ_TIMEOUT_SECONDS,
+        retries={"mode": "standard", "max_attempts": time_budget.LIMITER_STORE_ATTEMPTS},
     )
 
 

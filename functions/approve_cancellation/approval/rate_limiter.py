@@ -19,15 +19,12 @@ from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import BotoCoreError, ClientError
 from tiktok_shop import DeadlineReached, RequestSlotUnavailable
 
+from . import time_budget
 from .observability import logger, metrics
 
 # Pace a little under TikTok's limit: two environments' slots 1/rate apart can still arrive at TikTok
 # closer together (network and scheduling jitter), and TikTok's window is not documented.
 PACING_SHARE: Final = 0.95
-# No slot is reserved that leaves less than this before the deadline: the call itself needs the time.
-MIN_CALL_SECONDS: Final = 1.0
-# Without a deadline (a script), never wait longer than this for a slot.
-MAX_WAIT_SECONDS: Final = 10.0
 _MICROS: Final = 1_000_000
 
 
@@ -64,7 +61,12 @@ class DynamoDBRateLimiter:
     def acquire(self, app_key: str, shop_cipher: str, deadline: float | None) -> None:
         key = f"{app_key}#{shop_cipher}"
         now = self._clock()
-        latest = (deadline - MIN_CALL_SECONDS) if deadline is not None else now + MAX_WAIT_SECONDS
+        # No slot that leaves the call itself too little time; without a deadline (a script), a bounded wait.
+        latest = (
+            deadline - time_budget.LIMITER_MIN_CALL_SECONDS
+            if deadline is not None
+            else now + time_budget.LIMITER_MAX_WAIT_SECONDS
+        )
         if latest < now:
             # Not the schedule's doing: the invocation (or API Gateway's wait) is nearly over.
             raise DeadlineReached("no time left before the deadline to send the request")

@@ -38,7 +38,7 @@ from tiktok_shop import (
     TikTokValidationError,
 )
 
-from . import reconciliation
+from . import reconciliation, time_budget
 from .errors import (
     ApprovalError,
     ApprovalInProgress,
@@ -55,10 +55,6 @@ from .shop_access import ShopAccess, ShopResolver
 IDEMPOTENCY_KEY_PREFIX = "approve-cancellation"
 # Namespace for TikTok idempotency keys derived from shop and cancel_id (a UUID, as TikTok suggests).
 TIKTOK_KEY_NAMESPACE = uuid.UUID("6f1d3c8e-2b57-4f0a-9a43-5c1e0d7b9e21")
-
-# Kept back from the approval call for Search Cancellations, should the approval end without an answer:
-# up to this much, and never more than a third of the time left.
-RECONCILIATION_RESERVE_SECONDS = 1.0
 
 ClientFactory = Callable[[Credentials], TikTokShopClient]
 # Clients kept per credentials (a connection pool each): the shops one container serves, plus the
@@ -347,7 +343,11 @@ def _approval_deadline(deadline: float | None) -> float | None:
     if deadline is None:
         return None
     time_left = deadline - time.time()
-    return deadline - max(0.0, min(RECONCILIATION_RESERVE_SECONDS, time_left / 3))
+    # Kept back for Search Cancellations, should the approval end without an answer.
+    reserve = min(
+        time_budget.RECONCILIATION_RESERVE_SECONDS, time_left * time_budget.RECONCILIATION_RESERVE_SHARE
+    )
+    return deadline - max(0.0, reserve)
 
 
 def _count_reconciliation(found: str) -> None:

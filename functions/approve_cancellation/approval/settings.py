@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from function_environment import SettingsError, read_environment, variable
 from tiktok_shop import DEFAULT_BASE_URL
 
+from . import time_budget
+
 __all__ = ["DEFAULT_IDEMPOTENCY_EXPIRY_SECONDS", "Settings", "SettingsError"]
 
 DEFAULT_IDEMPOTENCY_EXPIRY_SECONDS = 48 * 3600  # TikTok auto-approves after 48 h: no later duplicate matters
@@ -29,7 +31,7 @@ class Settings:
     # A shop onboarded or removed takes effect in a warm container after at most this long.
     shops_cache_seconds: int = variable(60, at_least=0)
     # Leaves the function time to answer after TikTok gave up: the client's deadline is this much earlier.
-    deadline_margin_seconds: float = variable(2.0, at_least=0)
+    deadline_margin_seconds: float = variable(time_budget.DEADLINE_MARGIN_SECONDS, at_least=0)
     # TikTok's limit per app and shop (50 per second); with a table, every environment paces under it.
     # 0: no limiter (tests, scripts).
     tiktok_rate_limit_per_second: float = variable(0.0, at_least=0)
