@@ -22,6 +22,24 @@ from typing import Any
 Handler = Callable[[Any, Any], Any]
 
 
+class ScriptContext:
+    """Lambda's context as a script has none: the attributes Powertools reads, and Lambda's longest timeout."""
+
+    function_name = "ApproveCancellationFunction"
+    function_version = "$LATEST"
+    invoked_function_arn = ""
+    memory_limit_in_mb = 0
+    aws_request_id = ""
+    log_group_name = ""
+    log_stream_name = ""
+
+    def __init__(self) -> None:
+        self._ends_at = time.monotonic() + 900
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._ends_at - time.monotonic()) * 1000))
+
+
 class Function:
     """The deployed handler, imported lazily so that the first command pays for the import."""
 
@@ -37,8 +55,7 @@ class Function:
             self._handler = app.lambda_handler
         if command["kind"] == "sequential_batch":
             return self._sequential_batch(command["event"])
-        # No context: the entry handler's stand-in for scripts (Lambda's longest timeout).
-        return self._handler(command["event"], None)
+        return self._handler(command["event"], ScriptContext())
 
     @staticmethod
     def _sequential_batch(event: dict[str, Any]) -> Any:

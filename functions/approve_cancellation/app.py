@@ -2,32 +2,13 @@
 
 from __future__ import annotations
 
-import time
-from typing import Any, cast
+from typing import Any
 
 from approval.errors import InvalidApprovalRequest
 from approval.observability import logger, metrics, tracer
 from approval.other_services import NOT_OUR_EVENT, other_service
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
-
-class NoLambdaContext:
-    """Stands in for the context outside Lambda: the same attributes, and Lambda's longest timeout."""
-
-    function_name = "ApproveCancellationFunction"
-    function_version = "$LATEST"
-    invoked_function_arn = ""
-    memory_limit_in_mb = 0
-    aws_request_id = ""
-    log_group_name = ""
-    log_stream_name = ""
-
-    def __init__(self) -> None:
-        self._ends_at = time.monotonic() + 900
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._ends_at - time.monotonic()) * 1000))
 
 
 def event_source(event: Any) -> str:
@@ -47,15 +28,10 @@ def event_source(event: Any) -> str:
     return "direct"
 
 
-def lambda_handler(event: Any, context: LambdaContext | None) -> Any:
-    # Lambda always passes a context; a script or a test harness may not, and Powertools needs one.
-    return _handle(event, context if context is not None else cast(LambdaContext, NoLambdaContext()))
-
-
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
-def _handle(event: Any, context: LambdaContext) -> Any:
+def lambda_handler(event: Any, context: LambdaContext) -> Any:
     try:
         source = event_source(event)
     except InvalidApprovalRequest as error:

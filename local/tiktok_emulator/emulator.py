@@ -128,7 +128,7 @@ class TikTokEmulator:
         if self._server is not None:
             raise RuntimeError("the emulator is already running")
         self._stopping.clear()
-        self._server = EmulatorHTTPServer(self.host, self.port, self._respond)
+        self._server = EmulatorHTTPServer(self.host, self.port, self.respond)
         self.port = int(self._server.server_address[1])
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -425,7 +425,9 @@ class TikTokEmulator:
 
     # -- serving -----------------------------------------------------------------------------------------
 
-    def _respond(self, request: IncomingRequest) -> Answer | None:
+    def respond(self, request: IncomingRequest) -> Answer | None:
+        """One request's answer, as the HTTP server hands it over; None: close the connection unanswered.
+        Also how tests reach the emulator in-process, with no socket (tests/support/in_process_tiktok.py)."""
         if is_admin_path(request.path):
             return answer_admin(self, request)
         started = time.monotonic()

@@ -38,7 +38,11 @@ PROBE = textwrap.dedent(
     sys.path.insert(0, os.environ["LAMBDA_TASK_ROOT"])
     event = json.loads(sys.stdin.read())
     import app
-    result = app.lambda_handler(event, None)
+    class Context:  # what Lambda passes; the attributes Powertools reads
+        function_name, memory_limit_in_mb, invoked_function_arn, aws_request_id = "f", 512, "", "r"
+        def get_remaining_time_in_millis(self):
+            return 30_000
+    result = app.lambda_handler(event, Context())
     print(json.dumps({"result": result, "modules": sorted(sys.modules)}))
     """
 )

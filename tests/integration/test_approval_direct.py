@@ -81,11 +81,3 @@ def test_malformed_events_raise_invalid_request(
     # Nothing known of TikTok: the message alone, with no "(code=None, request_id=None)".
     assert str(raised.value) == raised.value.message
     assert not PYTHON_WORDS.search(str(raised.value)), str(raised.value)
-
-
-def test_a_caller_without_a_lambda_context_is_served(function_env: None, emulator: TikTokEmulator):
-    import app
-
-    result = app.lambda_handler({"cancel_id": PENDING[0]}, None)
-    assert result["data"] == {"success": True, "status": "CANCELLATION_APPROVED"}
-    assert emulator.cancellation_state(PENDING[0]) == "approved"

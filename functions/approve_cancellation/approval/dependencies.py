@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 import boto3
+import requests
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from botocore.config import Config
@@ -64,16 +65,7 @@ def _approval_service(config: Settings, aws_environment: tuple[str | None, ...])
     limiter = _rate_limiter(config, session)
 
     def client_for(credentials: Credentials) -> TikTokShopClient:
-        return TikTokShopClient(
-            app_key=credentials.app_key,
-            app_secret=credentials.app_secret,
-            base_url=config.tiktok_api_base_url,
-            access_token=credentials.access_token,
-            shop_cipher=credentials.shop_cipher,
-            timeout=time_budget.tiktok_timeout(),
-            retry_policy=tiktok_retry_policy(),
-            rate_limiter=limiter,
-        )
+        return tiktok_client(credentials, base_url=config.tiktok_api_base_url, rate_limiter=limiter)
 
     # Built here, before any SQS worker thread: a loader would otherwise build it at its first read,
     # which in a batch is several threads at once, each making a client. One provider (one cache) for
@@ -97,6 +89,27 @@ def _approval_service(config: Settings, aws_environment: tuple[str | None, ...])
         client_factory=client_for,
         persistence=DynamoDBPersistenceLayer(table_name=config.idempotency_table, boto3_session=session),
         config=idempotency_config(config.idempotency_expiry_seconds),
+    )
+
+
+def tiktok_client(
+    credentials: Credentials,
+    *,
+    base_url: str,
+    rate_limiter: DynamoDBRateLimiter | None,
+    session: requests.Session | None = None,
+) -> TikTokShopClient:
+    """One seller authorization's client, with the time budget's timeouts and retries."""
+    return TikTokShopClient(
+        app_key=credentials.app_key,
+        app_secret=credentials.app_secret,
+        base_url=base_url,
+        access_token=credentials.access_token,
+        shop_cipher=credentials.shop_cipher,
+        timeout=time_budget.tiktok_timeout(),
+        retry_policy=tiktok_retry_policy(),
+        rate_limiter=rate_limiter,
+        session=session,
     )
 
 
