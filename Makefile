@@ -10,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv lint typecheck test pytest unit integration bench fault-matrix-doc error-table clean
+.PHONY: help venv lint typecheck test test-python test-template pytest unit integration bench fault-matrix-doc error-table clean
 
 include mk/sam.mk
 include mk/deploy.mk
@@ -39,16 +39,26 @@ lint: $(STAMP) ## ruff (lint and format check)
 typecheck: $(STAMP) ## mypy, strict
 	$(BIN)/mypy
 
-test: lint typecheck pytest validate static-iac build ## Everything CI checks: lint, types, tests, template, build
+# Two lanes at once, which a fresh clone feels most: the Python checks (.venv, then lint, types, pytest) and
+# the template's (.venv-sam, then sam validate, checkov, sam build), so their installs overlap and checkov
+# runs beside pytest. Each step's output is printed whole when the step ends.
+test: ## Everything CI checks: lint, types, tests, template, build
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-python test-template
 
-pytest: $(STAMP) ## Every test suite under tests/ (pytest), without lint, types or the template checks
-	$(BIN)/pytest
+test-python: lint typecheck pytest
+test-template: validate static-iac build
+
+# -n auto: one pytest-xdist worker per CPU; each has its own moto server and emulators.
+PYTEST := $(BIN)/pytest -n auto
+
+pytest: $(STAMP) ## Every test suite under tests/ (pytest, one worker per CPU), without lint, types or the template checks
+	$(PYTEST)
 
 unit: $(STAMP) ## Unit tests only
-	$(BIN)/pytest tests/unit
+	$(PYTEST) tests/unit
 
 integration: $(STAMP) ## Integration tests only
-	$(BIN)/pytest tests/integration
+	$(PYTEST) tests/integration
 
 fault-matrix-doc: $(STAMP) ## Regenerate docs/fault-matrix.md from the fault matrix's table
 	PYTHONPATH=tests:local:layers/tiktok_shop $(BIN)/python tests/support/fault_matrix.py --write
