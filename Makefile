@@ -21,13 +21,17 @@ include mk/sam-local.mk
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
+# The tools' venvs get bytecode on first import, for the modules they use: pip would compile every module
+# up front, half of each install's time on a fresh clone. (What is deployed is compiled by packaging/Makefile.)
+PIP_NO_COMPILE := --no-compile
+
 # The layers' pins too: the tests run the code with what the layers ship.
 LAYER_REQUIREMENTS := layers/tiktok_shop/requirements.txt layers/powertools/requirements.txt
 
 $(STAMP): pyproject.toml $(LAYER_REQUIREMENTS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet ".[dev]" $(addprefix -r ,$(LAYER_REQUIREMENTS))
+	$(BIN)/python -m pip install --quiet $(PIP_NO_COMPILE) ".[dev]" $(addprefix -r ,$(LAYER_REQUIREMENTS))
 	@touch $@
 
 venv: $(STAMP) ## Create .venv and install the pinned dependencies

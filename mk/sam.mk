@@ -32,7 +32,7 @@ SAM_BUILD_REQUIRED ?=
 $(SAM_STAMP):
 	@test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(SAM_VENV)/bin/python -m pip install --quiet "aws-sam-cli==$(SAM_CLI_VERSION)"
+	$(SAM_VENV)/bin/python -m pip install --quiet $(PIP_NO_COMPILE) "aws-sam-cli==$(SAM_CLI_VERSION)"
 	@rm -f $(SAM_VENV)/.installed-*
 	@touch $@
 
@@ -71,7 +71,7 @@ build: $(SAM_STAMP) ## sam build into .aws-sam/ (packaging/Makefile; needs pytho
 $(IAC_STAMP):
 	@test -x $(IAC_VENV)/bin/python || $(PYTHON) -m venv $(IAC_VENV)
 	$(IAC_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(IAC_VENV)/bin/python -m pip install --quiet "checkov==$(CHECKOV_VERSION)"
+	$(IAC_VENV)/bin/python -m pip install --quiet $(PIP_NO_COMPILE) "checkov==$(CHECKOV_VERSION)"
 	@rm -f $(IAC_VENV)/.installed-*
 	@touch $@
 
