@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from approval.errors import InvalidApprovalRequest
-from approval.observability import logger, metrics, tracer
+from approval.observability import logger, metrics, record_failure, tracer
 from approval.other_services import NOT_OUR_EVENT, other_service
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -16,8 +16,6 @@ def event_source(event: Any) -> str:
     service raises InvalidApprovalRequest, counted as a refused request, that says what it looks like."""
     other = other_service(event)
     if other is not None:
-        from approval.service import record_failure  # noqa: PLC0415  # the service, only when refusing
-
         logger.append_keys(trigger="other")
         raise record_failure(InvalidApprovalRequest(f"{NOT_OUR_EVENT} (this looks like {other.looks_like})"))
     if isinstance(event, dict):

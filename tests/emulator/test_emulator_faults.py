@@ -88,13 +88,13 @@ def test_drop_closes_the_connection_without_answering_at_once(shop, tiktok_emula
 
 
 def test_read_timeout_makes_an_impatient_client_time_out(shop, tiktok_emulator):
-    tiktok_emulator.inject_fault(Fault(kind="read_timeout", delay=0.3))
+    tiktok_emulator.inject_fault(Fault(kind="read_timeout", delay=1.0))
 
     started = time.monotonic()
     with pytest.raises(socket.timeout):
         shop.approve(CANCEL_ID, timeout=0.1)
 
-    assert time.monotonic() - started < 0.3
+    assert time.monotonic() - started < 1.0  # gave up before the emulator's answer
     (call,) = tiktok_emulator.recorder.calls
     assert (call.status, call.code) == (0, None)
     assert shop.approve(CANCEL_ID).code == 0  # the fault is spent; the timed-out request changed nothing
@@ -122,7 +122,7 @@ def test_read_timeout_waits_five_seconds_by_default_yet_stop_is_prompt():
         started = time.monotonic()
         emulator.stop()
 
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 3.0  # not the fault's 5 s
 
 
 def test_times_counts_matching_requests_then_the_fault_is_gone(shop, tiktok_emulator):

@@ -7,7 +7,7 @@ import re
 import time
 
 import pytest
-from approval.service import tiktok_idempotency_key
+from approval.keys import tiktok_idempotency_key
 from support.approvals import PENDING, SHIPPED, UNKNOWN, Aws, Invoke, api_event, body, header, load_event
 from tiktok_emulator import Fault, TikTokEmulator
 from tiktok_shop import sign
@@ -262,7 +262,8 @@ def test_api_gateways_29_second_limit_bounds_the_tiktok_wait(invoke: Invoke, emu
     event["requestContext"]["requestTimeEpoch"] = int((time.time() - 26) * 1000)
     started = time.monotonic()
     response = invoke(event, FakeLambdaContext(timeout_seconds=30))
-    assert time.monotonic() - started < 1.5
+    # Answered while API Gateway still waits (unbounded, TikTok's 5 s silence would be waited out).
+    assert time.monotonic() - started < 3.0
     assert_failure(response, 504, 504, "UPSTREAM_TIMEOUT")
 
 

@@ -51,7 +51,7 @@ def start_process(function_env: None, function_log: IO[str]) -> Iterator[Callabl
         process.kill()
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:

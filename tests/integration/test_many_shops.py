@@ -339,7 +339,6 @@ def test_a_directory_shop_sends_tiktok_a_key_of_its_own_for_the_callers_key(
     emulator.seed({PENDING[3]: "pending"})
     invoke({"shop_id": UK.id, "cancel_id": PENDING[3], "query": {"idempotency_key": "k-stable"}})
     first = [c.query["idempotency_key"] for c in approval_calls(emulator) if c.cancel_id == PENDING[3]]
-    from approval.service import tiktok_key_for
-    from approval.shop_access import ShopAccess
+    from approval.keys import tiktok_key_for
 
-    assert first == [tiktok_key_for(ShopAccess(UK.id, loader=None), UK.cipher, PENDING[3], "k-stable")]
+    assert first == [tiktok_key_for(UK.id, UK.cipher, PENDING[3], "k-stable")]

@@ -17,8 +17,9 @@ from approval.errors import (
     TikTokUnavailable,
     UpstreamConfigurationError,
 )
+from approval.keys import tiktok_idempotency_key
 from approval.models import ApprovalOutcome, ApprovalQuery, ApprovalRequest
-from approval.service import ApprovalService, idempotency_config, tiktok_idempotency_key
+from approval.service import ApprovalService, idempotency_config
 from approval.shop_access import ShopResolver
 from approval.shop_directory import ShopDirectory
 from support.in_memory_stores import InMemoryPersistence, InMemorySecrets, InMemoryShopTable

@@ -21,8 +21,9 @@ from botocore.config import Config
 from tiktok_shop import Credentials, CredentialsLoader, RetryPolicy, TikTokShopClient
 
 from . import time_budget
+from .observability import record_tiktok_attempt
 from .rate_limiter import DynamoDBRateLimiter
-from .service import ApprovalService, idempotency_config, record_tiktok_attempt
+from .service import ApprovalService, idempotency_config
 from .settings import Settings
 from .shop_access import ShopResolver
 from .shop_directory import ShopDirectory

@@ -21,7 +21,7 @@ from tiktok_shop.validation import (
 
 from .errors import InvalidApprovalRequest
 from .models import ApprovalQuery, ApprovalRequest
-from .service import record_failure
+from .observability import record_failure
 
 REQUEST_FIELDS = ("cancel_id", "shop_id", "query")
 QUERY_FIELDS = ("idempotency_key",)

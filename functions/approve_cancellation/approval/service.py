@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import (
     BasePersistenceLayer,
     IdempotencyConfig,
@@ -38,7 +37,7 @@ from tiktok_shop import (
     TikTokValidationError,
 )
 
-from . import reconciliation, time_budget
+from . import keys, reconciliation, time_budget
 from .errors import (
     ApprovalError,
     ApprovalInProgress,
@@ -49,12 +48,8 @@ from .errors import (
     from_tiktok,
 )
 from .models import ApprovalOutcome, ApprovalRequest, ApprovalResult
-from .observability import NAMESPACE, logger, metrics, tracer
+from .observability import logger, metrics, record_failure, record_reconciliation, tracer
 from .shop_access import ShopAccess, ShopResolver
-
-IDEMPOTENCY_KEY_PREFIX = "approve-cancellation"
-# Namespace for TikTok idempotency keys derived from shop and cancel_id (a UUID, as TikTok suggests).
-TIKTOK_KEY_NAMESPACE = uuid.UUID("6f1d3c8e-2b57-4f0a-9a43-5c1e0d7b9e21")
 
 ClientFactory = Callable[[Credentials], TikTokShopClient]
 # Clients kept per credentials (a connection pool each): the shops one container serves, plus the
@@ -69,11 +64,6 @@ CREDENTIAL_REJECTIONS = frozenset(
         TikTokCode.INVALID_TOKEN,
     }
 )
-
-
-def tiktok_idempotency_key(shop_cipher: str, cancel_id: str) -> str:
-    """The key TikTok receives when the caller gave none: stable across retries, crashes and redeliveries."""
-    return str(uuid.uuid5(TIKTOK_KEY_NAMESPACE, f"{shop_cipher}/{cancel_id}"))
 
 
 def idempotency_config(expires_after_seconds: int) -> IdempotencyConfig:
@@ -127,12 +117,12 @@ class ApprovalService:
         self._clients: OrderedDict[Credentials, TikTokShopClient] = OrderedDict()
         # Configured here, once, before any worker thread: Powertools marks the store configured before it
         # has finished configuring it, which a second thread could observe.
-        persistence.configure(config, key_prefix=IDEMPOTENCY_KEY_PREFIX)
+        persistence.configure(config, key_prefix=keys.IDEMPOTENCY_KEY_PREFIX)
         self._approve_once = idempotent_function(
             data_keyword_argument="record",
             persistence_store=persistence,
             config=config,
-            key_prefix=IDEMPOTENCY_KEY_PREFIX,
+            key_prefix=keys.IDEMPOTENCY_KEY_PREFIX,
         )(self._approve_and_remember)
 
     def register_lambda_context(self, context: LambdaContext) -> None:
@@ -144,7 +134,7 @@ class ApprovalService:
         """Approve once per shop and idempotency key (the caller's, else the cancel_id); later, replay the
         result. The shop is looked up only when TikTok has to be called: a replay needs no directory."""
         record = {
-            "key": idempotency_record_key(request),
+            "key": keys.idempotency_record_key(request),
             "cancel_id": request.cancel_id,
             "idempotency_key": request.idempotency_key,
         }
@@ -228,7 +218,7 @@ class ApprovalService:
     ) -> dict[str, Any]:
         cancel_id: str = record["cancel_id"]
         credentials = shop.credentials()
-        key = tiktok_key_for(shop, credentials.shop_cipher, cancel_id, record["idempotency_key"])
+        key = keys.tiktok_key_for(shop.shop_id, credentials.shop_cipher, cancel_id, record["idempotency_key"])
         try:
             envelope = self._approve_with_current_credentials(
                 shop, credentials, cancel_id, key, _approval_deadline(deadline)
@@ -281,10 +271,10 @@ class ApprovalService:
                 cancel_ids=[cancel_id], page_size=1, deadline=deadline
             )
         except TikTokAPIError as search_error:
-            _count_reconciliation("SearchFailed")
+            record_reconciliation("SearchFailed")
             raise reconciliation.search_failed(error, search_error) from None
         found = page.find(cancel_id)
-        _count_reconciliation(found.cancel_status if found is not None else "NotListed")
+        record_reconciliation(found.cancel_status if found is not None else "NotListed")
         logger.info(
             "Search Cancellations answered",
             extra={
@@ -321,24 +311,6 @@ class ApprovalService:
             return client
 
 
-def tiktok_key_for(shop: ShopAccess, shop_cipher: str, cancel_id: str, caller_key: str | None) -> str:
-    """The idempotency_key TikTok receives. The default shop: the caller's key as is (as it always was), else
-    one derived from shop and cancel_id. A directory shop: always derived, from the caller's key when there
-    is one, since that key is scoped per shop here while TikTok's own scoping is undocumented: one key used
-    in two shops of one seller (one token) must not reach TikTok as one key."""
-    if shop.shop_id is None:
-        return caller_key or tiktok_idempotency_key(shop_cipher, cancel_id)
-    scope = f"key:{caller_key}" if caller_key else f"cancel:{cancel_id}"
-    return str(uuid.uuid5(TIKTOK_KEY_NAMESPACE, f"{shop_cipher}/{scope}"))
-
-
-def idempotency_record_key(request: ApprovalRequest) -> str:
-    """What Powertools hashes into the record's id. Scoped per shop, as payment APIs scope keys per
-    account: one key in two shops is two requests. Without shop_id, the default shop, as it always was."""
-    key = f"key:{request.idempotency_key}" if request.idempotency_key else f"cancel:{request.cancel_id}"
-    return key if request.shop_id is None else f"shop:{request.shop_id}/{key}"
-
-
 def _approval_deadline(deadline: float | None) -> float | None:
     if deadline is None:
         return None
@@ -348,36 +320,3 @@ def _approval_deadline(deadline: float | None) -> float | None:
         time_budget.RECONCILIATION_RESERVE_SECONDS, time_left * time_budget.RECONCILIATION_RESERVE_SHARE
     )
     return deadline - max(0.0, reserve)
-
-
-def _count_reconciliation(found: str) -> None:
-    with single_metric(
-        name="ApprovalReconciled", unit=MetricUnit.Count, value=1, namespace=NAMESPACE
-    ) as metric:
-        metric.add_dimension(name="cancel_status", value=found)
-
-
-def record_tiktok_attempt(attempt: int, error: TikTokAPIError | None) -> None:
-    """One HTTP attempt at TikTok, retries included: with CancellationApproved, the retry overhead."""
-    metrics.add_metric(name="TikTokAttempts", unit=MetricUnit.Count, value=1)
-    if error is not None:
-        metrics.add_metric(name="TikTokAttemptFailed", unit=MetricUnit.Count, value=1)
-        if error.code == TikTokCode.TOO_MANY_REQUESTS or error.http_status == 429:
-            metrics.add_metric(name="TikTokRateLimited", unit=MetricUnit.Count, value=1)
-
-
-def record_failure(error: ApprovalError, *, shop_id: str | None = None) -> ApprovalError:
-    """Count and log a failed approval by reason; returns the error for `raise record_failure(...)`."""
-    with single_metric(name="ApprovalFailed", unit=MetricUnit.Count, value=1, namespace=NAMESPACE) as metric:
-        metric.add_dimension(name="reason", value=error.reason)
-    logger.warning(
-        "approval failed",
-        extra={
-            "error": type(error).__name__,
-            "code": error.code,
-            "reason": error.message,
-            "tiktok_request_id": error.request_id,
-            "shop_id": shop_id,
-        },
-    )
-    return error

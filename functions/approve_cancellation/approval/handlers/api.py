@@ -29,9 +29,8 @@ from ..errors import (
     MethodNotAllowed,
     RouteNotFound,
 )
-from ..observability import logger
+from ..observability import logger, record_failure
 from ..request_parsing import parse_approval_request
-from ..service import record_failure
 from .rest_event import MalformedEvent, RestRequest
 
 # Any segment, not only a valid id: a bad id on our path is a 400 that says why, not a 404.
