@@ -10,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv lint typecheck test test-python test-template pytest unit integration bench fault-matrix-doc error-table clean
+.PHONY: help venv lint typecheck test pytest unit integration bench fault-matrix-doc error-table clean
 
 include mk/sam.mk
 include mk/deploy.mk
@@ -43,20 +43,18 @@ lint: $(STAMP) ## ruff (lint and format check)
 typecheck: $(STAMP) ## mypy, strict
 	$(BIN)/mypy
 
-# Two lanes at once, which a fresh clone feels most: the Python checks (.venv, then lint, types, pytest) and
-# the template's (.venv-sam, then sam validate, checkov, sam build), so their installs overlap and checkov
-# runs beside pytest. Each step's output is printed whole when the step ends.
-test: ## Everything CI checks: lint, types, tests, template, build
-	@$(MAKE) --no-print-directory -j2 --output-sync=target test-python test-template
+# One after the other: pytest's timing-bound tests (deadlines, crash points) want the CPUs to themselves.
+test: lint typecheck pytest validate static-iac build ## Everything CI checks: lint, types, tests, template, build
 
-test-python: lint typecheck pytest
-test-template: validate static-iac build
-
-# -n auto: one pytest-xdist worker per CPU; each has its own moto server and emulators.
+# -n auto: one pytest-xdist worker per CPU, each with its own moto server and emulators. The folders whose
+# tests share the working copy's state (one local stack per session, its runtime venv and build, make run
+# in the repo) run afterwards in one process, in their own order.
 PYTEST := $(BIN)/pytest -n auto
+SHARED_STATE_TESTS := tests/e2e tests/tooling
 
 pytest: $(STAMP) ## Every test suite under tests/ (pytest, one worker per CPU), without lint, types or the template checks
-	$(PYTEST)
+	$(PYTEST) $(addprefix --ignore=,$(SHARED_STATE_TESTS))
+	$(BIN)/pytest $(SHARED_STATE_TESTS)
 
 unit: $(STAMP) ## Unit tests only
 	$(PYTEST) tests/unit

@@ -192,6 +192,8 @@ class LocalStack:
         self.parameters = dict(parameters or {})
         self.queues_apart = queues_apart
         self.name = name
+        # The logs this start has begun (each start's logs on their own, see _log).
+        self._logs_started: set[Path] = set()
         self.host = host
         self.ports = ports or Ports()
         self.layout: Literal["auto", "build", "source"] = layout
@@ -222,8 +224,7 @@ class LocalStack:
 
     def _start(self) -> StackInfo:
         LOGS.mkdir(parents=True, exist_ok=True)
-        for old_log in LOGS.glob(f"{self.name}-*.log"):
-            old_log.unlink()  # each start's logs on their own
+        self._logs_started = set()
         template = load_template()
         spec = function_spec(template)
         rotation_spec = function_spec(template, ROTATION_FUNCTION_ID)
@@ -303,7 +304,13 @@ class LocalStack:
         self.history.append(process)
 
     def _log(self, piece: str) -> Path:
-        return LOGS / f"{self.name}-{piece}.log"
+        log = LOGS / f"{self.name}-{piece}.log"
+        if log not in self._logs_started:
+            # Each start's logs on their own. Only this stack's pieces: a glob on the name would also take
+            # the logs of a running stack whose name starts with it ("e2e" and "e2e-up").
+            log.unlink(missing_ok=True)
+            self._logs_started.add(log)
+        return log
 
     def _port(self, requested: int, what: str) -> int:
         if not requested:

@@ -22,7 +22,7 @@ CANCEL_ID = PENDING[6]
 EVENT = {"cancel_id": CANCEL_ID, "query": {"idempotency_key": "crash-test-key"}}
 # Short, so that the in-progress record of a killed invocation expires soon; long enough that the
 # invocation does not reach its own deadline before the test kills it.
-INVOCATION_SECONDS = 4.0
+INVOCATION_SECONDS = 5.0
 
 
 @pytest.fixture(params=["replay", "reprocess"])

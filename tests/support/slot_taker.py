@@ -1,5 +1,5 @@
 """`python -m support.slot_taker TABLE RATE COUNT`: one process taking COUNT request slots from the shared
-DynamoDB schedule (AWS_ENDPOINT_URL: moto), printing the Unix time each slot was granted, one per line.
+DynamoDB schedule (AWS_ENDPOINT_URL: moto), printing the Unix time of each slot it was granted, one per line.
 Several of these at once are several function environments sharing one shop's limit."""
 
 from __future__ import annotations
@@ -11,11 +11,21 @@ import boto3
 from approval.rate_limiter import DynamoDBRateLimiter
 
 
+class SlotRecordingLimiter(DynamoDBRateLimiter):
+    """Says which slot each reservation got: the schedule's doing, whatever a busy machine's scheduler
+    then does to the moment the process wakes up."""
+
+    def _reserve(self, key: str, now: int, latest: int) -> int:
+        slot = super()._reserve(key, now, latest)
+        self.last_slot = slot / 1_000_000
+        return slot
+
+
 def main(table: str, rate: float, count: int) -> None:
-    limiter = DynamoDBRateLimiter(table_name=table, rate_per_second=rate, dynamodb=boto3.client("dynamodb"))
+    limiter = SlotRecordingLimiter(table_name=table, rate_per_second=rate, dynamodb=boto3.client("dynamodb"))
     for _ in range(count):
         limiter.acquire("app-key", "ROW_shop", time.time() + 30)
-        print(f"{time.time():.6f}", flush=True)
+        print(f"{limiter.last_slot:.6f}", flush=True)
 
 
 if __name__ == "__main__":

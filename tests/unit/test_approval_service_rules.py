@@ -38,10 +38,12 @@ PENDING, OTHER, THIRD = "5760001000000000001", "5760001000000000002", "576000100
 class World:
     """The service and everything at its edges, each open to the test."""
 
-    def __init__(self, emulator: TikTokEmulator, *, retries: bool = True) -> None:
+    def __init__(
+        self, emulator: TikTokEmulator, *, retries: bool = True, store: InMemoryPersistence | None = None
+    ) -> None:
         self.tiktok = emulator
         self.secrets = InMemorySecrets(**{DEFAULT_SECRET: json.dumps(emulator_credentials(emulator))})
-        self.store = InMemoryPersistence()
+        self.store = store or InMemoryPersistence()
         self.shops = InMemoryShopTable()
         session = emulator_session(emulator)
 
@@ -104,6 +106,29 @@ def test_an_approval_is_sent_once_and_then_replayed_from_its_record(world: World
     assert (status(again), again.replayed) == ("CANCELLATION_APPROVED", True)
     assert world.tiktok.approvals() == {PENDING: 1}
     assert len(world.approvals_sent()) == 1
+
+
+def test_another_environment_replays_from_the_stored_record_and_refuses_a_reused_key(world: World):
+    # Powertools' local cache answers repeats in the environment that approved; another environment has
+    # only the store: its conditional put finds the record.
+    world.approve(PENDING, key="order-42")
+    elsewhere = World(world.tiktok, store=world.store)
+    again = elsewhere.approve(PENDING, key="order-42")
+    assert (status(again), again.replayed) == ("CANCELLATION_APPROVED", True)
+    assert isinstance(raised(lambda: elsewhere.approve(OTHER, key="order-42")), IdempotencyKeyReused)
+    assert world.tiktok.approvals() == {PENDING: 1}
+
+
+def test_a_record_left_in_progress_by_an_ended_invocation_is_taken_over(world: World):
+    world.store.fail("update")
+    world.approve(PENDING)  # approved at TikTok; the record stays INPROGRESS
+    [record] = world.store.records.values()
+    record.in_progress_expiry_timestamp = 1  # that invocation ended long ago
+    elsewhere = World(world.tiktok, store=world.store)
+    outcome = elsewhere.approve(PENDING)  # runs again: TikTok's key makes the repeat harmless
+    assert status(outcome) == "CANCELLATION_APPROVED"
+    assert world.store.statuses() == ["COMPLETED"]
+    assert world.tiktok.approvals() == {PENDING: 1}
 
 
 # --- credentials: re-read once when TikTok refuses them --------------------------------------------------

@@ -3,6 +3,7 @@ them to the layer and the limiter's store as they are written."""
 
 from __future__ import annotations
 
+import boto3
 import pytest
 from approval import dependencies, time_budget
 from approval.settings import Settings
@@ -87,11 +88,13 @@ def test_the_function_passes_the_budgets_numbers_to_the_layer(monkeypatch: pytes
     dependencies.reset()
 
 
-def test_the_limiters_store_client_gives_up_as_the_budget_says():
-    config = dependencies.limiter_store_config()
+def test_the_limiters_store_client_gives_up_as_the_budget_says(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    # As botocore reads it: its own max_attempts would count retries, not attempts.
+    config = boto3.client("dynamodb", config=dependencies.limiter_store_config()).meta.config
     assert config.connect_timeout == time_budget.LIMITER_STORE_CONNECT_TIMEOUT_SECONDS
     assert config.read_timeout == time_budget.LIMITER_STORE_READ_TIMEOUT_SECONDS
-    assert config.retries == {"mode": "standard", "max_attempts": time_budget.LIMITER_STORE_ATTEMPTS}
+    assert config.retries["total_max_attempts"] == time_budget.LIMITER_STORE_ATTEMPTS
 
 
 def test_the_readme_states_the_budget_as_it_is():
@@ -106,7 +109,9 @@ def test_the_readme_states_the_budget_as_it_is():
         f"up to {b.RECONCILIATION_RESERVE_SECONDS:g} s of that kept back",
         f"{b.TIKTOK_CONNECT_TIMEOUT_SECONDS:g} s to connect and {b.TIKTOK_READ_TIMEOUT_SECONDS:g} s to read",
         f"up to {b.TIKTOK_MAX_ATTEMPTS} attempts",
-        f"from {b.TIKTOK_BASE_DELAY_SECONDS:g} s up to {b.TIKTOK_MAX_DELAY_SECONDS:g} s",
+        "at most " + ", then ".join(f"{b.TIKTOK_BASE_DELAY_SECONDS * 2**n:g} s" for n in range(1)),
+        ", ".join(f"{b.TIKTOK_BASE_DELAY_SECONDS * 2**n:g} s" for n in range(1, b.TIKTOK_MAX_ATTEMPTS - 1)),
+        f"a `Retry-After` up to {b.TIKTOK_MAX_DELAY_SECONDS:g} s",
         f"gives up within {b.limiter_store_worst_case():g} s",
         f"less than {b.least_time_to_try():g} s left",
         f"visibility timeout ({b.QUEUE_VISIBILITY_TIMEOUT_SECONDS} s)",

@@ -139,7 +139,8 @@ def limiter_store_config() -> Config:
     return Config(
         connect_timeout=time_budget.LIMITER_STORE_CONNECT_TIMEOUT_SECONDS,
         read_timeout=time_budget.LIMITER_STORE_READ_TIMEOUT_SECONDS,
-        retries={"mode": "standard", "max_attempts": time_budget.LIMITER_STORE_ATTEMPTS},
+        # total_max_attempts counts the first attempt; botocore's max_attempts counts retries only.
+        retries={"mode": "standard", "total_max_attempts": time_budget.LIMITER_STORE_ATTEMPTS},
     )
 
 

@@ -90,6 +90,7 @@ class DynamoDBRateLimiter:
         append_first = self._busy.get(key, False)
         for _ in range(2):
             if append_first:
+                self._still_in_time(latest)
                 appended = self._append(key, now, latest)
                 if not isinstance(appended, _Refused):
                     return appended
@@ -98,11 +99,18 @@ class DynamoDBRateLimiter:
                         "the shop's request schedule is full until the deadline",
                         retry_after=max(1.0, (appended.tat - now) / _MICROS),
                     )
+            self._still_in_time(latest)
             started = self._start(key, now)
             if started is not None:
                 return started
             append_first = True
         raise RequestSlotUnavailable("the shop's request schedule kept changing; try again", retry_after=1.0)
+
+    def _still_in_time(self, latest: int) -> None:
+        # Each write may take the store's whole timeout: none starts after the latest moment for a slot, so
+        # that a reservation ends by the deadline (time_budget.LIMITER_MIN_CALL_SECONDS after it at most).
+        if _us(self._clock()) > latest:
+            raise DeadlineReached("no time left before the deadline to reserve a request slot")
 
     def _append(self, key: str, now: int, latest: int) -> int | _Refused:
         """The next slot of a busy schedule, or what refused it."""

@@ -4,10 +4,12 @@ An invocation's TikTok work ends at its deadline: `DEADLINE_MARGIN_SECONDS` befo
 invocation's end (the template's Timeout) and API Gateway's wait (29 s, API requests only). Inside that:
 - the approval call stops `RECONCILIATION_RESERVE_SECONDS` early (at most a third of the time left), so
   Search Cancellations can still settle an unclear answer;
-- the layer's retry policy starts no attempt with less than `TIKTOK_MIN_ATTEMPT_SECONDS` left, and clips
-  each attempt's (connect, read) timeouts to the time left, so no TikTok call outlives the deadline;
-- the rate limiter reserves no slot later than `LIMITER_MIN_CALL_SECONDS` before the deadline, and its
-  store's client gives up within that time, so a reservation never outlives the deadline either.
+- the layer's retry policy starts no retry with less than `TIKTOK_MIN_ATTEMPT_SECONDS` left (the first
+  attempt needs only some time), and each attempt's (connect, read) timeouts are clipped to the time left
+  once it has its slot, so no TikTok call outlives the deadline;
+- the rate limiter reserves no slot later than `LIMITER_MIN_CALL_SECONDS` before the deadline and starts no
+  write to its store after that moment, and each write gives up within that time, so a reservation never
+  outlives the deadline either.
 After the deadline the margin holds the idempotency record's update and the answer. That store keeps
 botocore's own timeouts and retries: a shorter read timeout would let a retried conditional write find its
 own in-progress record and answer "in progress" to itself. A store slower than the margin ends the
@@ -43,7 +45,8 @@ RECONCILIATION_RESERVE_SHARE: Final = 1 / 3
 TIKTOK_CONNECT_TIMEOUT_SECONDS: Final = 3.05
 TIKTOK_READ_TIMEOUT_SECONDS: Final = 10.0
 TIKTOK_MAX_ATTEMPTS: Final = 4
-# Full-jitter backoff: after the n-th failure, uniform in [0, min(max, base x 2^(n-1))].
+# Full-jitter backoff: after the n-th failure, uniform in [0, min(max, base x 2^(n-1))]; a Retry-After
+# longer than that is waited for, up to the max.
 TIKTOK_BASE_DELAY_SECONDS: Final = 0.2
 TIKTOK_MAX_DELAY_SECONDS: Final = 5.0
 TIKTOK_MIN_ATTEMPT_SECONDS: Final = 0.5
@@ -79,7 +82,7 @@ def tiktok_unclipped_worst_case() -> float:
 
 
 def limiter_store_worst_case() -> float:
-    """The longest a slot reservation can take before the limiter gives up on its store."""
+    """The longest one write to the limiter's store can take before the limiter gives up on it."""
     return LIMITER_STORE_ATTEMPTS * (
         LIMITER_STORE_CONNECT_TIMEOUT_SECONDS + LIMITER_STORE_READ_TIMEOUT_SECONDS
     )

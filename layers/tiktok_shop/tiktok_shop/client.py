@@ -15,7 +15,7 @@ import requests
 import urllib3
 
 from ._version import USER_AGENT_PRODUCT, __version__
-from .errors import TikTokAPIError, TikTokTransportError, TikTokValidationError
+from .errors import DeadlineReached, TikTokAPIError, TikTokTransportError, TikTokValidationError
 from .rate_limit import RateLimiter
 from .responses import parse_envelope
 from .retry import RetryPolicy
@@ -134,6 +134,11 @@ class TikTokShopClient:
             if self.rate_limiter is not None:
                 shop = str((query or {}).get("shop_cipher") or self.shop_cipher or "")
                 self.rate_limiter.acquire(self.app_key, shop, deadline)
+                if deadline is not None:
+                    # The wait for the slot took some of it: the network wait gets what is left now.
+                    time_left = deadline - time.time()
+                    if time_left <= 0:
+                        raise DeadlineReached("no time left after the wait for a request slot; not sent")
             # Re-signed on every attempt (after any wait for a slot): TikTok refuses a timestamp older than
             # five minutes.
             prepared = self.prepare_request(
