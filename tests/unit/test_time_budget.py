@@ -102,6 +102,11 @@ def test_the_readme_states_the_budget_as_it_is():
     section = readme.split("## How long an approval may take", 1)[1].split("\n## ", 1)[0]
     text = " ".join(section.split())
     b = time_budget
+    # The full-jitter ceilings after each failed attempt but the last.
+    caps = [
+        min(b.TIKTOK_MAX_DELAY_SECONDS, b.TIKTOK_BASE_DELAY_SECONDS * 2**n)
+        for n in range(b.TIKTOK_MAX_ATTEMPTS - 1)
+    ]
     for phrase in [
         f"{b.DEADLINE_MARGIN_SECONDS:g} s (`DEADLINE_MARGIN_SECONDS`)",
         f"the function's Timeout ({b.FUNCTION_TIMEOUT_SECONDS} s)",
@@ -109,8 +114,7 @@ def test_the_readme_states_the_budget_as_it_is():
         f"up to {b.RECONCILIATION_RESERVE_SECONDS:g} s of that kept back",
         f"{b.TIKTOK_CONNECT_TIMEOUT_SECONDS:g} s to connect and {b.TIKTOK_READ_TIMEOUT_SECONDS:g} s to read",
         f"up to {b.TIKTOK_MAX_ATTEMPTS} attempts",
-        "at most " + ", then ".join(f"{b.TIKTOK_BASE_DELAY_SECONDS * 2**n:g} s" for n in range(1)),
-        ", ".join(f"{b.TIKTOK_BASE_DELAY_SECONDS * 2**n:g} s" for n in range(1, b.TIKTOK_MAX_ATTEMPTS - 1)),
+        f"at most {caps[0]:g} s, then {', '.join(f'{cap:g} s' for cap in caps[1:])}",
         f"a `Retry-After` up to {b.TIKTOK_MAX_DELAY_SECONDS:g} s",
         f"gives up within {b.limiter_store_worst_case():g} s",
         f"less than {b.least_time_to_try():g} s left",

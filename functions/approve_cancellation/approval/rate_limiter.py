@@ -67,9 +67,6 @@ class DynamoDBRateLimiter:
             if deadline is not None
             else now + time_budget.LIMITER_MAX_WAIT_SECONDS
         )
-        if latest < now:
-            # Not the schedule's doing: the invocation (or API Gateway's wait) is nearly over.
-            raise DeadlineReached("no time left before the deadline to send the request")
         try:
             slot = self._reserve(key, _us(now), _us(latest))
         except (ClientError, BotoCoreError) as error:
@@ -107,10 +104,11 @@ class DynamoDBRateLimiter:
         raise RequestSlotUnavailable("the shop's request schedule kept changing; try again", retry_after=1.0)
 
     def _still_in_time(self, latest: int) -> None:
-        # Each write may take the store's whole timeout: none starts after the latest moment for a slot, so
-        # that a reservation ends by the deadline (time_budget.LIMITER_MIN_CALL_SECONDS after it at most).
+        # Before every write, the first included: each may take the store's whole timeout, so none starts
+        # after the latest moment for a slot, and a reservation ends by the deadline. Not the schedule's
+        # doing: the invocation (or API Gateway's wait) is nearly over.
         if _us(self._clock()) > latest:
-            raise DeadlineReached("no time left before the deadline to reserve a request slot")
+            raise DeadlineReached("no time left before the deadline to send the request")
 
     def _append(self, key: str, now: int, latest: int) -> int | _Refused:
         """The next slot of a busy schedule, or what refused it."""
