@@ -32,8 +32,8 @@ LOCAL ?=
 # SELLER given, even empty (SELLER= : the seller's open_id names its secret): seller mode. Tested by origin,
 # since an empty value and an absent one expand alike.
 SELLER_GIVEN := $(filter command line environment,$(origin SELLER))
-# The scripts import the layer's tiktok_shop and the rotation function's shop directory writer.
-OPERATOR_PATH := PYTHONPATH=layers/tiktok_shop:functions/rotate_credentials
+# The scripts import the layer's tiktok_shop and its shop directory writer, no function.
+OPERATOR_PATH := PYTHONPATH=layers/tiktok_shop
 ifneq ($(LOCAL),)
 OPERATOR_PATH := PYTHONPATH=local $(BIN)/python -m local_stack operator -- env $(OPERATOR_PATH)
 LOCAL_AUTHORIZE_ARGS := --no-rotation

@@ -20,7 +20,7 @@ import aws_access
 from botocore.exceptions import BotoCoreError, ClientError
 from deployed_stack import SAMCONFIG, SavedDeploy, read_samconfig
 from operator_common import EXIT_BAD_INPUT, EXIT_NOT_CONFIGURED, OperatorError
-from rotation.shop_directory import BY_SECRET_INDEX
+from shop_directory.writer import BY_SECRET_INDEX
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """authorize.py's seller mode: one seller authorization into its own secret and the shop directory.
 
     make authorize CODE=<code> SELLER=<name>
-    PYTHONPATH=layers/tiktok_shop:functions/rotate_credentials \
+    PYTHONPATH=layers/tiktok_shop \
         python scripts/authorize.py --code <code> --seller [NAME]
 
 In order, so that a refusal costs as little as possible:
@@ -13,7 +13,7 @@ In order, so that a refusal costs as little as possible:
    other key kept), an unfinished rotation's AWSPENDING is abandoned, and rotation is turned on with the
    rotation function (RotateImmediately false: the tokens are fresh);
 4. the directory gets every authorized shop, and loses this authorization's shops it no longer covers
-   (`rotation.shop_directory`, the same writer as the rotation's testSecret).
+   (`shop_directory.writer`, the same writer as the rotation's testSecret).
 A failure after step 3 began says what is done; the next rotation's testSecret refreshes the directory too.
 """
 
@@ -40,12 +40,12 @@ from operator_common import (
     read_secret_object,
     setting,
 )
-from rotation.shop_directory import ShopDirectoryError, ShopDirectoryWriter, SyncResult
 from seller_config import ROTATION_FUNCTION, SECRET_PREFIX, SHOPS_TABLE
 from seller_mode import DEFAULT_ROTATION_DAYS, OPEN_ID
+from shop_directory import ShopDirectoryError, ShopEntry
+from shop_directory.writer import ShopDirectoryWriter, SyncResult
 from tiktok_shop import (
     AuthorizedShop,
-    ShopEntry,
     TikTokAPIError,
     TikTokShopClient,
     TikTokValidationError,

@@ -3,7 +3,7 @@ removing a seller. An operator's tool, never deployed.
 
     make shops                                   # every shop, its seller and the token expiry dates
     make remove-seller SELLER=<name> [RECOVERY_DAYS=7] [FORCE=1]
-    PYTHONPATH=layers/tiktok_shop:functions/rotate_credentials python scripts/shops.py list
+    PYTHONPATH=layers/tiktok_shop python scripts/shops.py list
     ... scripts/shops.py remove-seller <name> [--recovery-days N | --force]
 
 The table and the secret prefix come from --shops-table / --secret-prefix, else $SHOPS_TABLE /
@@ -27,9 +27,9 @@ import aws_access
 import seller_config
 from botocore.exceptions import BotoCoreError, ClientError
 from operator_common import EXIT_BAD_INPUT, EXIT_NOT_FOUND, OperatorError, date, run
-from rotation.shop_directory import ShopDirectoryError, ShopDirectoryWriter
 from seller_config import SECRET_PREFIX, SHOPS_TABLE
-from tiktok_shop import ShopEntry
+from shop_directory import ShopDirectoryError, ShopEntry
+from shop_directory.writer import ShopDirectoryWriter
 
 RECOVERY_DAYS: Final = range(7, 31)  # what Secrets Manager accepts
 DEFAULT_RECOVERY_DAYS: Final = 7

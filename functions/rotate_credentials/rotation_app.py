@@ -11,8 +11,8 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.data_classes import SecretsManagerEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from function_plumbing.deadlines import invocation_deadline
 from rotation import dependencies
-from rotation.deadline import invocation_deadline
 from rotation.observability import NAMESPACE, logger, metrics, tracer
 
 _EVENT_KEYS = ("SecretId", "ClientRequestToken", "Step")

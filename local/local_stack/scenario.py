@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import subprocess
 import sys
 import time
@@ -36,9 +35,7 @@ RETRY_LOG_MESSAGE: Final = "TikTok refused the cached credentials; retrying once
 SELLERS: Final = ("emulator-cb", "emulator-de")
 """In tiktok_emulator/seed.json: a cross-border seller with a UK and a FR shop; a local one with a DE shop."""
 DE_SHOP_APPROVAL: Final = {"shop_id": "7000000000000000201", "cancel_id": "5760002000000000301"}
-OPERATOR_PATH: Final = os.pathsep.join(
-    str(ROOT / part) for part in ("layers/tiktok_shop", "functions/rotate_credentials")
-)
+OPERATOR_PATH: Final = str(ROOT / "layers/tiktok_shop")
 
 
 class StepFailed(AssertionError):

@@ -18,6 +18,7 @@ from approval.errors import (
     TikTokUnavailable,
     UpstreamConfigurationError,
 )
+from shop_directory import ShopEntry
 from support.approvals import (
     CREDENTIALS,
     PENDING,
@@ -31,7 +32,6 @@ from support.approvals import (
 from support.aws_fault_proxy import AwsFault, running_proxy
 from support.cfn_template import table_schema
 from tiktok_emulator import AuthorizedShop, TikTokEmulator
-from tiktok_shop import ShopEntry
 
 SHOPS_TABLE = "ShopsTable"
 SELLER_SECRET = "tiktok-shop/sellers/cross-border-seller"

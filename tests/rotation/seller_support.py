@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.awsrequest import AWSResponse
-from rotation.shop_directory import ShopDirectoryWriter
+from shop_directory import ShopEntry
+from shop_directory.writer import ShopDirectoryWriter
 from tiktok_emulator import AuthorizedShop, TikTokEmulator
-from tiktok_shop import ShopEntry
 
 TABLE = "ShopsTable"
 PREFIX = "tiktok-shop/sellers/"

@@ -24,7 +24,7 @@ from tiktok_emulator import TikTokEmulator
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = str(ROOT / ".venv/bin/python")
-OPERATOR_PYTHONPATH = "layers/tiktok_shop:functions/rotate_credentials"
+OPERATOR_PYTHONPATH = "layers/tiktok_shop"
 TABLE = "ShopsTable"
 PREFIX = "tiktok-shop/sellers/"
 # The variables an operator's shell may hold that would change what the commands do.

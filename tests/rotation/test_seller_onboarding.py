@@ -12,9 +12,9 @@ import authorize
 import pytest
 import seller_config
 from seller_support import DE, FR, FUNCTION_ARN, GB, PREFIX, TABLE, Directory, RotateSecretCalls, token_calls
+from shop_directory import ShopEntry
 from support.secret_rotation import Secret
 from tiktok_emulator import TikTokEmulator
-from tiktok_shop import ShopEntry
 
 OPEN_ID = "emulator-open-id"  # what the emulator's token grant names
 
@@ -218,7 +218,8 @@ def test_a_failed_directory_write_keeps_the_tokens_and_says_how_the_directory_he
     onboard: Callable[..., int], secrets_client: Any, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ):  # fmt: skip
-    from rotation.shop_directory import ShopDirectoryError, ShopDirectoryWriter
+    from shop_directory import ShopDirectoryError
+    from shop_directory.writer import ShopDirectoryWriter
 
     def unavailable(self: ShopDirectoryWriter, secret_id: str, entries: object) -> None:
         raise ShopDirectoryError("shop directory ShopsTable: put_item failed: throttled")

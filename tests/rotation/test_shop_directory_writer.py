@@ -1,13 +1,13 @@
-"""rotation.shop_directory.ShopDirectoryWriter against moto's DynamoDB, with the template's ShopsTable."""
+"""shop_directory.writer.ShopDirectoryWriter against moto's DynamoDB, with the template's ShopsTable."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from rotation.shop_directory import ShopDirectoryError, ShopDirectoryWriter
 from seller_support import Directory
-from tiktok_shop import ShopEntry
+from shop_directory import ShopDirectoryError, ShopEntry
+from shop_directory.writer import ShopDirectoryWriter
 
 A = "arn:aws:secretsmanager:us-east-1:123456789012:secret:tiktok-shop/sellers/a-AbCdEf"
 B = "arn:aws:secretsmanager:us-east-1:123456789012:secret:tiktok-shop/sellers/b-GhIjKl"

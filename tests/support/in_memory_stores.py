@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.parameters import BaseProvider
-from tiktok_shop import ShopEntry
+from shop_directory import ShopEntry
 
 
 class StoreDown(Exception):

@@ -21,7 +21,8 @@ from approval.keys import tiktok_idempotency_key
 from approval.models import ApprovalOutcome, ApprovalQuery, ApprovalRequest
 from approval.service import ApprovalService, idempotency_config
 from approval.shop_access import ShopResolver
-from approval.shop_directory import ShopDirectory
+from shop_directory import ShopEntry
+from shop_directory.reader import ShopDirectoryReader
 from support.in_memory_stores import InMemoryPersistence, InMemorySecrets, InMemoryShopTable
 from support.in_process_tiktok import emulator_session
 from support.lambda_context import FakeLambdaContext
@@ -29,7 +30,7 @@ from support.secret_rotation import emulator_credentials
 from tiktok_emulator import TikTokEmulator
 from tiktok_emulator.faults import Fault
 from tiktok_emulator.shops import AuthorizedShop
-from tiktok_shop import Credentials, CredentialsLoader, RetryPolicy, ShopEntry, TikTokShopClient
+from tiktok_shop import Credentials, CredentialsLoader, RetryPolicy, TikTokShopClient
 
 DEFAULT_SECRET = "tiktok-shop/credentials"
 PENDING, OTHER, THIRD = "5760001000000000001", "5760001000000000002", "5760001000000000003"
@@ -61,7 +62,7 @@ class World:
         self.service = ApprovalService(
             shops=ShopResolver(
                 default_secret=DEFAULT_SECRET,
-                directory=ShopDirectory("ShopsTable", dynamodb=self.shops, max_age=60),
+                directory=ShopDirectoryReader("ShopsTable", dynamodb=self.shops, max_age=60),
                 loader_for=lambda secret_id: CredentialsLoader(secret_id, max_age=300, provider=self.secrets),
             ),
             client_factory=client_for,
@@ -88,7 +89,7 @@ def world() -> World:
 
 
 def status(outcome: ApprovalOutcome) -> str:
-    return str(outcome.result["data"]["status"])
+    return outcome.result.data.status
 
 
 def raised(call: Callable[[], object]) -> ApprovalError:

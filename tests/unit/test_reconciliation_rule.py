@@ -37,7 +37,7 @@ def test_which_attempts_are_reconciled(error: TikTokAPIError, expected: bool):
 @pytest.mark.parametrize("status", ["CANCELLATION_REQUEST_SUCCESS", "CANCELLATION_REQUEST_COMPLETE"])
 @pytest.mark.parametrize("error", [REJECTED, TIMED_OUT, DROPPED])
 def test_approved_is_a_marked_success(status: str, error: TikTokAPIError):
-    result = reconcile(error, found(status), "search-request")
+    result = reconcile(error, found(status), "search-request").to_dict()
     assert result == {
         "code": 0,
         "message": "Success",

@@ -9,7 +9,6 @@ each make a session of their own, and each new session loads botocore's endpoint
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from typing import Any
 
@@ -18,6 +17,8 @@ import requests
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from botocore.config import Config
+from function_plumbing.settings import aws_environment
+from shop_directory.reader import ShopDirectoryReader
 from tiktok_shop import Credentials, CredentialsLoader, RetryPolicy, TikTokShopClient
 
 from . import time_budget
@@ -26,10 +27,6 @@ from .rate_limiter import DynamoDBRateLimiter
 from .service import ApprovalService, idempotency_config
 from .settings import Settings
 from .shop_access import ShopResolver
-from .shop_directory import ShopDirectory
-
-# What boto3 reads from the environment to decide where and as whom it connects.
-_AWS_ENVIRONMENT = ("AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID")
 
 
 def settings() -> Settings:
@@ -37,11 +34,11 @@ def settings() -> Settings:
 
 
 def approval_service() -> ApprovalService:
-    return _approval_service(settings(), _aws_environment())
+    return _approval_service(settings(), aws_environment())
 
 
 def sqs_client() -> Any:  # boto3 clients are generated at run time
-    return _sqs_client(_aws_environment())
+    return _sqs_client(aws_environment())
 
 
 def reset() -> None:
@@ -51,18 +48,14 @@ def reset() -> None:
     _aws_session.cache_clear()
 
 
-def _aws_environment() -> tuple[str | None, ...]:
-    return tuple(os.environ.get(name) for name in _AWS_ENVIRONMENT)
-
-
 @lru_cache(maxsize=1)
-def _aws_session(aws_environment: tuple[str | None, ...]) -> boto3.session.Session:
+def _aws_session(environment: tuple[str | None, ...]) -> boto3.session.Session:
     return boto3.session.Session()
 
 
 @lru_cache(maxsize=1)
-def _approval_service(config: Settings, aws_environment: tuple[str | None, ...]) -> ApprovalService:
-    session = _aws_session(aws_environment)
+def _approval_service(config: Settings, environment: tuple[str | None, ...]) -> ApprovalService:
+    session = _aws_session(environment)
     limiter = _rate_limiter(config, session)
 
     def client_for(credentials: Credentials) -> TikTokShopClient:
@@ -77,7 +70,7 @@ def _approval_service(config: Settings, aws_environment: tuple[str | None, ...])
         return CredentialsLoader(secret_id, max_age=config.credentials_cache_seconds, provider=secrets)
 
     directory = (
-        ShopDirectory(
+        ShopDirectoryReader(
             config.shops_table, dynamodb=session.client("dynamodb"), max_age=config.shops_cache_seconds
         )
         if config.shops_table
@@ -145,5 +138,5 @@ def limiter_store_config() -> Config:
 
 
 @lru_cache(maxsize=1)
-def _sqs_client(aws_environment: tuple[str | None, ...]) -> Any:
-    return _aws_session(aws_environment).client("sqs")
+def _sqs_client(environment: tuple[str | None, ...]) -> Any:
+    return _aws_session(environment).client("sqs")

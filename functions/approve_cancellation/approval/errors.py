@@ -10,7 +10,17 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Final
 
-from tiktok_shop import DeadlineReached, ErrorCategory, TikTokAPIError, TikTokTransportError
+from shop_directory import ShopDirectoryError, ShopDirectoryUnavailable
+from tiktok_shop import (
+    CredentialsError,
+    CredentialsUnavailableError,
+    DeadlineReached,
+    ErrorCategory,
+    RequestSlotUnavailable,
+    TikTokAPIError,
+    TikTokTransportError,
+    TikTokValidationError,
+)
 
 from .models import ApprovalResult
 
@@ -346,6 +356,37 @@ def outcome_of(kind: type[ApprovalError]) -> Outcome:
         if cls in OUTCOMES:
             return OUTCOMES[cls]
     raise LookupError(f"{kind.__name__} has no row in OUTCOMES")  # a programming error: add its row
+
+
+# What the libraries an approval calls raise, besides TikTok's own answers (from_tiktok).
+LIBRARY_ERRORS: Final = (
+    TikTokAPIError,
+    TikTokValidationError,
+    CredentialsError,
+    CredentialsUnavailableError,
+    RequestSlotUnavailable,
+    ShopDirectoryError,
+)
+
+
+def as_approval_error(error: Exception) -> ApprovalError:
+    """A failure of the libraries an approval calls, as the ApprovalError it answers with: the one place
+    they are mapped. Anything else is a defect, raised as it is. (The idempotency store's own errors are
+    settled in service.approve: what they mean depends on what TikTok answered before the store failed.)"""
+    if isinstance(error, ApprovalError):
+        return error
+    if isinstance(error, TikTokAPIError):
+        return from_tiktok(error)
+    if isinstance(error, RequestSlotUnavailable):
+        # Nothing was sent: the shop's requests are paced under TikTok's limit and none was free in time.
+        return RateLimited(error.message, retry_after=error.retry_after)
+    if isinstance(error, CredentialsUnavailableError | ShopDirectoryUnavailable):
+        return TikTokUnavailable(str(error))
+    if isinstance(error, CredentialsError | ShopDirectoryError | TikTokValidationError):
+        # A secret, the directory or what the client refuses to send (the request itself was validated
+        # when it was parsed): configuration someone must fix.
+        return UpstreamConfigurationError(str(error))
+    raise error
 
 
 def from_tiktok(error: TikTokAPIError) -> ApprovalError:

@@ -126,10 +126,10 @@ class ApprovalResult:
 class ApprovalOutcome:
     """What the service returns: the result, and whether it is a stored one replayed."""
 
-    result: dict[str, Any]
+    result: ApprovalResult
     replayed: bool
 
     @property
     def already_approved(self) -> bool:
         """TikTok had approved before this request's call (stored and replayed like any success)."""
-        return bool(self.result.get("data", {}).get("already_approved"))
+        return bool(self.result.data.already_approved)

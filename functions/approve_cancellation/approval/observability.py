@@ -1,16 +1,12 @@
-"""One Logger, Tracer and Metrics for the whole function, configured by the POWERTOOLS_* environment.
-
-The defaults here apply only where the environment names none (a bare `import app` in a test or script),
-so that metrics never fail to flush for want of a namespace.
-"""
+"""The function's Logger, Tracer and Metrics (the layer's `function_plumbing.observability`), and what
+every operation counts with them."""
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, TypeVar
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from function_plumbing.observability import observability
 from tiktok_shop import TikTokAPIError, TikTokCode
 
 if TYPE_CHECKING:
@@ -18,17 +14,7 @@ if TYPE_CHECKING:
 
     Failure = TypeVar("Failure", bound=ApprovalError)
 
-SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "cancellation-approver")
-NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "TikTokShop")
-
-logger = Logger(service=SERVICE)
-# Only the libraries the function calls out with: botocore (DynamoDB, Secrets Manager, SQS) and requests
-# (TikTok). patch_all would also look for, import and patch a dozen others at every cold start (sqlite3,
-# database drivers, httpx) and patch httplib, which traces each of those same calls a second time.
-TRACED_MODULES = ("botocore", "requests")
-tracer = Tracer(service=SERVICE, patch_modules=TRACED_MODULES)
-metrics = Metrics(service=SERVICE, namespace=NAMESPACE)
-
+SERVICE, NAMESPACE, logger, tracer, metrics = observability("cancellation-approver")
 
 # --- what every operation counts --------------------------------------------------------------------------
 

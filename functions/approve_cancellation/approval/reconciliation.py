@@ -9,7 +9,7 @@ what TikTok reports, by the table below. Never a guessed success.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
 from tiktok_shop import (
     Cancellation,
@@ -50,7 +50,7 @@ def needs_reconciliation(error: TikTokAPIError) -> bool:
 
 def reconcile(
     attempt_error: TikTokAPIError, found: Cancellation | None, search_request_id: str | None
-) -> dict[str, Any]:
+) -> ApprovalResult:
     """The answer to give after `attempt_error`, given what Search Cancellations found (None: not listed).
 
     | TikTok's cancel_status              | answer                                                   |
@@ -65,7 +65,7 @@ def reconcile(
     if found is None:
         raise from_tiktok(attempt_error)
     if found.approved:
-        return ApprovalResult.found_approved(request_id=search_request_id).to_dict()
+        return ApprovalResult.found_approved(request_id=search_request_id)
     if found.cancel_status == CancelStatus.PENDING:
         raise _still_pending(attempt_error)
     raise CancellationConflict(

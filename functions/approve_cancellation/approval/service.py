@@ -27,25 +27,19 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
+from aws_lambda_powertools.utilities.idempotency.serialization.custom_dict import CustomDictSerializer
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from tiktok_shop import (
-    Credentials,
-    RequestSlotUnavailable,
-    TikTokAPIError,
-    TikTokCode,
-    TikTokShopClient,
-    TikTokValidationError,
-)
+from tiktok_shop import Credentials, TikTokAPIError, TikTokCode, TikTokShopClient
 
 from . import keys, reconciliation, time_budget
 from .errors import (
+    LIBRARY_ERRORS,
     ApprovalError,
     ApprovalInProgress,
     IdempotencyKeyReused,
-    RateLimited,
     TikTokUnavailable,
     UpstreamConfigurationError,
-    from_tiktok,
+    as_approval_error,
 )
 from .models import ApprovalOutcome, ApprovalRequest, ApprovalResult
 from .observability import logger, metrics, record_failure, record_reconciliation, tracer
@@ -82,9 +76,13 @@ def idempotency_config(expires_after_seconds: int) -> IdempotencyConfig:
     )
 
 
+# The stored record holds the result as its dict; the service and the handlers hold the typed result.
+RESULT_SERIALIZER = CustomDictSerializer(to_dict=ApprovalResult.to_dict, from_dict=ApprovalResult.from_dict)
+
+
 @dataclass(frozen=True)
 class _Replayed:
-    result: dict[str, Any]
+    result: ApprovalResult
 
 
 def _mark_replayed(response: Any, idempotent_data: DataRecord) -> _Replayed:
@@ -97,7 +95,7 @@ class _Attempt:
     (marking the record COMPLETED, or deleting it after a failure), Powertools raises its own error and
     drops the answer, which is still the truth for the caller."""
 
-    result: dict[str, Any] | None = None
+    result: ApprovalResult | None = None
     error: ApprovalError | None = None
 
 
@@ -123,6 +121,7 @@ class ApprovalService:
             persistence_store=persistence,
             config=config,
             key_prefix=keys.IDEMPOTENCY_KEY_PREFIX,
+            output_serializer=RESULT_SERIALIZER,
         )(self._approve_and_remember)
 
     def register_lambda_context(self, context: LambdaContext) -> None:
@@ -172,10 +171,7 @@ class ApprovalService:
             raise record_failure(error, shop_id=request.shop_id) from None
 
         replayed = isinstance(stored_or_new, _Replayed)
-        # Through the model either way: the store sorts keys, the answer keeps the seed's field order.
-        result = ApprovalResult.from_dict(
-            stored_or_new.result if isinstance(stored_or_new, _Replayed) else stored_or_new
-        ).to_dict()
+        result = stored_or_new.result if isinstance(stored_or_new, _Replayed) else stored_or_new
         metrics.add_metric(
             name="ApprovalReplayed" if replayed else "CancellationApproved", unit=MetricUnit.Count, value=1
         )
@@ -185,37 +181,29 @@ class ApprovalService:
                 "cancel_id": request.cancel_id,
                 "shop_id": request.shop_id,
                 "replayed": replayed,
-                "already_approved": bool(result["data"].get("already_approved")),
-                "tiktok_request_id": result.get("request_id"),
+                "already_approved": bool(result.data.already_approved),
+                "tiktok_request_id": result.request_id,
             },
         )
         return ApprovalOutcome(result=result, replayed=replayed)
 
     def _approve_and_remember(
         self, record: dict[str, Any], deadline: float | None, attempt: _Attempt, shop_id: str | None
-    ) -> dict[str, Any]:
+    ) -> ApprovalResult:
         """Runs only when no record answers for the request. A shop the directory does not know fails here,
-        before any TikTok call; Powertools then deletes the in-progress record, as after any failure."""
+        before any TikTok call; Powertools then deletes the in-progress record, as after any failure.
+        Whatever the libraries raise leaves here as an ApprovalError (errors.as_approval_error)."""
         try:
             shop = self._shops.resolve(shop_id)
-            attempt.result = self._approve_at_tiktok(record, deadline, shop)
-        except ApprovalError as error:
-            attempt.error = error
-            raise
+            attempt.result = self._approve_or_reconcile(record, deadline, shop)
+        except (ApprovalError, *LIBRARY_ERRORS) as error:
+            attempt.error = as_approval_error(error)
+            raise attempt.error from None
         return attempt.result
-
-    def _approve_at_tiktok(
-        self, record: dict[str, Any], deadline: float | None, shop: ShopAccess
-    ) -> dict[str, Any]:
-        try:
-            return self._approve_or_reconcile(record, deadline, shop)
-        except RequestSlotUnavailable as error:
-            # Nothing was sent: the shop's requests are paced under TikTok's limit and none was free in time.
-            raise RateLimited(error.message, retry_after=error.retry_after) from None
 
     def _approve_or_reconcile(
         self, record: dict[str, Any], deadline: float | None, shop: ShopAccess
-    ) -> dict[str, Any]:
+    ) -> ApprovalResult:
         cancel_id: str = record["cancel_id"]
         credentials = shop.credentials()
         key = keys.tiktok_key_for(shop.shop_id, credentials.shop_cipher, cancel_id, record["idempotency_key"])
@@ -225,9 +213,9 @@ class ApprovalService:
             )
         except TikTokAPIError as error:
             if not reconciliation.needs_reconciliation(error):
-                raise from_tiktok(error) from None
+                raise
             return self._reconcile(shop, cancel_id, error, deadline)
-        return ApprovalResult.approved(envelope).to_dict()
+        return ApprovalResult.approved(envelope)
 
     def _approve_with_current_credentials(
         self, shop: ShopAccess, credentials: Credentials, cancel_id: str, key: str, deadline: float | None
@@ -259,7 +247,7 @@ class ApprovalService:
 
     def _reconcile(
         self, shop: ShopAccess, cancel_id: str, error: TikTokAPIError, deadline: float | None
-    ) -> dict[str, Any]:
+    ) -> ApprovalResult:
         """Ask TikTok what became of the cancellation, and answer by reconciliation's table."""
         logger.info(
             "approval ended without a clear answer; asking Search Cancellations",
@@ -288,14 +276,9 @@ class ApprovalService:
     def _call_tiktok(
         self, credentials: Credentials, cancel_id: str, key: str, deadline: float | None
     ) -> dict[str, Any]:
-        client = self._client_for(credentials)
-        try:
-            return client.return_refund.approve_cancellation(
-                cancel_id=cancel_id, query={"idempotency_key": key}, deadline=deadline
-            )
-        except TikTokValidationError as error:
-            # The request itself was validated before: what the client refuses here is configuration.
-            raise UpstreamConfigurationError(str(error)) from None
+        return self._client_for(credentials).return_refund.approve_cancellation(
+            cancel_id=cancel_id, query={"idempotency_key": key}, deadline=deadline
+        )
 
     def _client_for(self, credentials: Credentials) -> TikTokShopClient:
         # One client (one connection pool) per credentials, shared by the batch's worker threads.

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from function_environment import SettingsError, read_environment, variable
+from function_plumbing.settings import SettingsError, read_environment, variable
 from tiktok_shop import DEFAULT_BASE_URL
 
 from . import time_budget

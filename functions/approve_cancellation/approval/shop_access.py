@@ -11,10 +11,10 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from tiktok_shop import Credentials, CredentialsError, CredentialsLoader, CredentialsUnavailableError
+from shop_directory.reader import ShopDirectoryReader
+from tiktok_shop import Credentials, CredentialsLoader
 
-from .errors import InvalidApprovalRequest, ShopNotFound, TikTokUnavailable, UpstreamConfigurationError
-from .shop_directory import ShopDirectory, ShopDirectoryError, ShopDirectoryUnavailable
+from .errors import InvalidApprovalRequest, ShopNotFound
 
 LoaderFactory = Callable[[str], CredentialsLoader]
 
@@ -28,12 +28,8 @@ class ShopAccess:
     shop_cipher: str | None = None
 
     def credentials(self, *, force_refresh: bool = False) -> Credentials:
-        try:
-            credentials = self.loader.get(force_refresh=force_refresh)
-        except CredentialsError as error:
-            raise UpstreamConfigurationError(str(error)) from None
-        except CredentialsUnavailableError as error:
-            raise TikTokUnavailable(str(error)) from None
+        """Raises CredentialsError or CredentialsUnavailableError (errors.as_approval_error maps them)."""
+        credentials = self.loader.get(force_refresh=force_refresh)
         if self.shop_cipher is None or credentials.shop_cipher == self.shop_cipher:
             return credentials
         return replace(credentials, shop_cipher=self.shop_cipher)
@@ -44,7 +40,7 @@ class ShopResolver:
         self,
         *,
         default_secret: str | None,
-        directory: ShopDirectory | None,
+        directory: ShopDirectoryReader | None,
         loader_for: LoaderFactory,
     ) -> None:
         self._default_secret = default_secret
@@ -54,8 +50,8 @@ class ShopResolver:
         self._lock = threading.Lock()
 
     def resolve(self, shop_id: str | None, *, force_refresh: bool = False) -> ShopAccess:
-        """Raises ShopNotFound for a shop the directory does not hold, before anything reaches TikTok.
-        `force_refresh`: the directory's entry read again, not from the cache."""
+        """Raises ShopNotFound for a shop the directory does not hold, before anything reaches TikTok, and
+        the directory's own errors. `force_refresh`: the directory's entry read again, not from the cache."""
         if shop_id is None:
             if self._default_secret is None:
                 raise InvalidApprovalRequest(
@@ -67,12 +63,7 @@ class ShopResolver:
             raise InvalidApprovalRequest(
                 "this deployment has no shop directory (SHOPS_TABLE): leave shop_id out for its one shop"
             )
-        try:
-            entry = self._directory.get(shop_id, force_refresh=force_refresh)
-        except ShopDirectoryError as error:
-            raise UpstreamConfigurationError(str(error)) from None
-        except ShopDirectoryUnavailable as error:
-            raise TikTokUnavailable(str(error)) from None
+        entry = self._directory.get(shop_id, force_refresh=force_refresh)
         if entry is None:
             raise ShopNotFound(f"shop {shop_id} is not in the shop directory; onboard it with make authorize")
         return ShopAccess(

@@ -20,6 +20,7 @@ tests/unit/test_time_budget.py checks these numbers against each other and again
 
 from __future__ import annotations
 
+import time
 from typing import Final
 
 # --- set in template.yaml (checked by the test) ---------------------------------------------------------
@@ -105,3 +106,14 @@ def least_time_to_try() -> float:
         RECONCILIATION_RESERVE_SHARE,
     )
     return DEADLINE_MARGIN_SECONDS + min(call / (1 - share), call + reserve)
+
+
+def api_request_deadline(request_time_epoch_ms: int | None, margin_seconds: float) -> float | None:
+    """An absolute Unix time `margin_seconds` before API Gateway would stop waiting for this request."""
+    if not request_time_epoch_ms:
+        return None
+    gives_up_at = request_time_epoch_ms / 1000 + API_GATEWAY_TIMEOUT_SECONDS
+    if not 0 < gives_up_at - time.time() <= API_GATEWAY_TIMEOUT_SECONDS:
+        # No caller can still be waiting: a replayed or hand-written event (sam local, tests). Ignore it.
+        return None
+    return gives_up_at - margin_seconds

@@ -3,17 +3,15 @@ function's dependencies module: the same keying on the settings and the AWS endp
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 
 import boto3
+from function_plumbing.settings import aws_environment
+from shop_directory.writer import ShopDirectoryWriter
 from tiktok_shop import TikTokShopClient
 
 from .rotator import CredentialsRotator
 from .settings import Settings
-from .shop_directory import ShopDirectoryWriter
-
-_AWS_ENVIRONMENT = ("AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID")
 
 
 def settings() -> Settings:
@@ -21,7 +19,7 @@ def settings() -> Settings:
 
 
 def rotator() -> CredentialsRotator:
-    return _rotator(settings(), tuple(os.environ.get(name) for name in _AWS_ENVIRONMENT))
+    return _rotator(settings(), aws_environment())
 
 
 def reset() -> None:
@@ -30,7 +28,7 @@ def reset() -> None:
 
 
 @lru_cache(maxsize=1)
-def _rotator(config: Settings, aws_environment: tuple[str | None, ...]) -> CredentialsRotator:
+def _rotator(config: Settings, environment: tuple[str | None, ...]) -> CredentialsRotator:
     def client_for(app_key: str, app_secret: str) -> TikTokShopClient:
         return TikTokShopClient(
             app_key=app_key,

@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from aws_lambda_powertools.metrics import MetricUnit
+from shop_directory import ShopEntry
+from shop_directory.writer import ShopDirectoryWriter
 from tiktok_shop import (
     AuthorizedShop,
     Credentials,
     CredentialsError,
-    ShopEntry,
     TikTokAPIError,
     TikTokShopClient,
     TikTokValidationError,
@@ -46,7 +47,6 @@ from .errors import (
 from .observability import logger, metrics
 from .secret_fields import RefreshableCredentials, filled, with_grant
 from .secret_versions import AWSCURRENT, AWSPENDING, SecretStages, SecretVersions
-from .shop_directory import ShopDirectoryWriter
 
 Step = Literal["createSecret", "setSecret", "testSecret", "finishSecret"]
 STEPS: Final[tuple[Step, ...]] = ("createSecret", "setSecret", "testSecret", "finishSecret")

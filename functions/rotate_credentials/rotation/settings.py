@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from function_environment import SettingsError, read_environment, variable
+from function_plumbing.settings import SettingsError, read_environment, variable
 from tiktok_shop import DEFAULT_AUTH_BASE_URL, DEFAULT_BASE_URL
 
 __all__ = ["DEFAULT_REFRESH_TOKEN_WARNING_DAYS", "Settings", "SettingsError"]

@@ -21,7 +21,6 @@ from .errors import (
 )
 from .rate_limit import RateLimiter, RequestSlotUnavailable
 from .retry import RetryPolicy
-from .shop_directory import ShopEntry
 from .signing import sign
 
 if TYPE_CHECKING:
@@ -57,7 +56,6 @@ __all__ = [
     "RateLimiter",
     "RequestSlotUnavailable",
     "RetryPolicy",
-    "ShopEntry",
     "TikTokAPIError",
     "TikTokCode",
     "TikTokShopClient",

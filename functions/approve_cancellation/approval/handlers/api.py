@@ -18,10 +18,10 @@ from typing import Any
 from urllib.parse import unquote
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from function_plumbing.deadlines import earliest, invocation_deadline
 from tiktok_shop.validation import describe_value
 
-from .. import dependencies
-from ..deadline import api_request_deadline, earliest, invocation_deadline
+from .. import dependencies, time_budget
 from ..errors import (
     ApprovalError,
     InternalError,
@@ -29,6 +29,7 @@ from ..errors import (
     MethodNotAllowed,
     RouteNotFound,
 )
+from ..models import ApprovalResult
 from ..observability import logger, record_failure
 from ..request_parsing import parse_approval_request
 from .rest_event import MalformedEvent, RestRequest
@@ -77,7 +78,7 @@ def _approve(request: RestRequest, context: LambdaContext, data: dict[str, Any])
     # Whichever comes first: this invocation's end, or API Gateway giving up on the caller.
     deadline = earliest(
         invocation_deadline(context, settings.deadline_margin_seconds),
-        api_request_deadline(request.request_time_epoch_ms, settings.deadline_margin_seconds),
+        time_budget.api_request_deadline(request.request_time_epoch_ms, settings.deadline_margin_seconds),
     )
     outcome = service.approve(approval, deadline=deadline)
     headers = {}
@@ -135,15 +136,14 @@ def error_response(error: ApprovalError) -> dict[str, Any]:
     retry_after = error.retry_after if error.retry_after is not None else outcome.retry_after
     if outcome.retryable and retry_after is not None:
         headers["Retry-After"] = str(math.ceil(retry_after))
-    body = error.to_result(fallback_code=outcome.http_status).to_dict()
-    return _json(outcome.http_status, body, headers)
+    return _json(outcome.http_status, error.to_result(fallback_code=outcome.http_status), headers)
 
 
-def _json(status: HTTPStatus, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+def _json(status: HTTPStatus, result: ApprovalResult, headers: dict[str, str]) -> dict[str, Any]:
     """A REST proxy response. Single-valued `headers`: every header here has one value."""
     return {
         "statusCode": int(status),
         "headers": {"Content-Type": "application/json", **headers},
-        "body": json.dumps(body, separators=(",", ":")),
+        "body": json.dumps(result.to_dict(), separators=(",", ":")),
         "isBase64Encoded": False,
     }

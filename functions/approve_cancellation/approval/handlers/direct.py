@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from function_plumbing.deadlines import invocation_deadline
 
 from .. import dependencies
-from ..deadline import invocation_deadline
 from ..request_parsing import parse_approval_request
 
 
@@ -19,4 +19,4 @@ def handle(event: Any, context: LambdaContext) -> dict[str, Any]:
     request = parse_approval_request(event)
     dependencies.approval_service().register_lambda_context(context)
     deadline = invocation_deadline(context, dependencies.settings().deadline_margin_seconds)
-    return dependencies.approval_service().approve(request, deadline=deadline).result
+    return dependencies.approval_service().approve(request, deadline=deadline).result.to_dict()

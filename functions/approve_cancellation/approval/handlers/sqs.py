@@ -23,9 +23,9 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
+from function_plumbing.deadlines import invocation_deadline
 
 from .. import dependencies
-from ..deadline import invocation_deadline
 from ..errors import ApprovalError
 from ..observability import logger
 from ..request_parsing import parse_json_request

@@ -1,7 +1,7 @@
-"""The shop directory's writer (ShopsTable): one implementation for the rotation's testSecret and the
-operator's scripts (make authorize, make shops, make remove-seller).
+"""The shop directory's writer: one implementation for the rotation's testSecret and the operator's
+scripts (make authorize, make shops, make remove-seller).
 
-An item's attributes are defined once, by `tiktok_shop.ShopEntry`. Each seller authorization (one secret)
+An item's attributes are defined once, by `ShopEntry`. Each seller authorization (one secret)
 owns the items that name its secret; the BySecret index (keys only) finds them. Syncing an authorization
 writes every shop it covers, then deletes the items of that secret it no longer covers. Each delete is
 conditioned on the item still naming that secret: the index is eventually consistent, and a shop that has
@@ -17,15 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from botocore.exceptions import BotoCoreError, ClientError
-from tiktok_shop import ShopEntry, TikTokValidationError
+from tiktok_shop import TikTokValidationError
+
+from .entry import ShopEntry
+from .errors import ShopDirectoryError
 
 BY_SECRET_INDEX: Final = "BySecret"  # noqa: S105 - an index name, "Secret" as in secret_id
 _CONDITION_FAILED: Final = "ConditionalCheckFailedException"
-
-
-class ShopDirectoryError(Exception):
-    """DynamoDB refused or could not be reached, or an item is unreadable. Names the table and the
-    operation, never a secret value (the directory holds none)."""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import dataclasses
 import functools
 import json
 import math
+import os
 import typing
 from collections.abc import Mapping, Sequence
 from types import NoneType, UnionType
@@ -22,11 +23,15 @@ from typing import TYPE_CHECKING, Any, TypeVar, Union
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-__all__ = ["SettingsError", "read_environment", "variable"]
+__all__ = ["AWS_VARIABLES", "SettingsError", "aws_environment", "read_environment", "variable"]
 
 SettingsT = TypeVar("SettingsT", bound="DataclassInstance")
 
-_BOUNDS = "function_environment.bounds"
+# What boto3 reads to decide where and as whom it connects. Functions cache the clients they build per
+# value of these, so a test or a local stack that points the same process at another endpoint gets new ones.
+AWS_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID")
+
+_BOUNDS = "function_plumbing.settings.bounds"
 
 
 class SettingsError(RuntimeError):
@@ -99,6 +104,12 @@ def read_environment(settings: type[SettingsT], environ: Mapping[str, str]) -> S
     if problems:
         raise SettingsError(problems)
     return settings(**values)
+
+
+def aws_environment(environ: Mapping[str, str] | None = None) -> tuple[str | None, ...]:
+    """The values of AWS_VARIABLES, in order, None where unset: a cache key for AWS clients."""
+    source = os.environ if environ is None else environ
+    return tuple(source.get(name) for name in AWS_VARIABLES)
 
 
 def _value_type(annotation: Any) -> type:

@@ -1,4 +1,4 @@
-"""The shop directory (SHOPS_TABLE): shop_id -> the ShopEntry that says which secret and cipher serve it.
+"""The shop directory's reader, for the functions that approve: shop_id -> its ShopEntry.
 
 Read one item at a time (GetItem, the only action the function's role has on the table), each cached for
 a max age through Powertools' parameter cache, so a warm container asks DynamoDB once per shop and minute.
@@ -10,19 +10,14 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.parameters.base import BaseProvider
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
-from tiktok_shop import ShopEntry, TikTokValidationError
+from tiktok_shop import TikTokValidationError
 from tiktok_shop.credentials import parameter_error_code
+
+from .entry import ShopEntry
+from .errors import ShopDirectoryError, ShopDirectoryUnavailable
 
 # DynamoDB errors that asking again will not cure: the table is missing or the role may not read it.
 _PERMANENT_ERRORS = frozenset({"ResourceNotFoundException", "AccessDeniedException", "ValidationException"})
-
-
-class ShopDirectoryError(Exception):
-    """The directory cannot serve this shop until someone fixes it (table, permissions, a bad item)."""
-
-
-class ShopDirectoryUnavailable(Exception):
-    """The directory could not be read just now (throttling, a timeout): asking again may succeed."""
 
 
 class _ShopItems(BaseProvider):
@@ -49,14 +44,15 @@ class _ShopItems(BaseProvider):
         raise NotImplementedError("the directory is read one shop at a time")
 
 
-class ShopDirectory:
+class ShopDirectoryReader:
     def __init__(self, table_name: str, *, dynamodb: Any, max_age: int) -> None:
         self.table_name = table_name
         self._items = _ShopItems(table_name, dynamodb)
         self._max_age = max_age
 
     def get(self, shop_id: str, *, force_refresh: bool = False) -> ShopEntry | None:
-        """The shop's entry, or None when the directory has no such shop."""
+        """The shop's entry, or None when the directory has no such shop. Raises ShopDirectoryUnavailable
+        when asking again may cure the failure, ShopDirectoryError when it will not."""
         try:
             item = self._items.get(shop_id, max_age=self._max_age, force_fetch=force_refresh)
         except GetParameterError as error:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import subprocess
+import sys
+import time
 from dataclasses import FrozenInstanceError, dataclass
 from typing import Optional
 
-import function_environment
 import pytest
 from approval import settings as approval_settings
-from function_environment import SettingsError, read_environment, variable
+from function_plumbing import settings as plumbing_settings
+from function_plumbing.settings import SettingsError, read_environment, variable
 from rotation import settings as rotation_settings
+from support.cfn_template import ROOT
 from tiktok_shop import DEFAULT_AUTH_BASE_URL, DEFAULT_BASE_URL
 
 Approval = approval_settings.Settings
@@ -97,9 +103,7 @@ def test_a_field_of_a_kind_the_reader_cannot_read_is_a_programming_error():
 
 def test_both_functions_raise_the_readers_error():
     assert (
-        approval_settings.SettingsError
-        is rotation_settings.SettingsError
-        is function_environment.SettingsError
+        approval_settings.SettingsError is rotation_settings.SettingsError is plumbing_settings.SettingsError
     )
 
 
@@ -231,3 +235,98 @@ def test_the_rotation_defaults():
 def test_each_rotation_bound(name: str, good: str, bad: str, problem: str):
     Rotation.from_environ({name: good})
     assert problems(Rotation, {name: bad}) == f'{name}: {problem} (got "{bad}")'
+
+
+# --- deadlines, the AWS environment, observability: the rest of the shared plumbing ----------------------
+
+
+def test_an_invocation_deadline_is_the_margin_before_the_context_runs_out():
+    from function_plumbing.deadlines import invocation_deadline
+    from support.lambda_context import FakeLambdaContext
+
+    before = time.time()
+    deadline = invocation_deadline(FakeLambdaContext(timeout_seconds=10), margin_seconds=2)
+    assert deadline is not None
+    assert before + 7.9 <= deadline <= time.time() + 8
+
+
+@pytest.mark.parametrize("context", [None, object()])
+def test_without_a_lambda_context_there_is_no_invocation_deadline(context: object):
+    from function_plumbing.deadlines import invocation_deadline
+
+    assert invocation_deadline(context, margin_seconds=2) is None
+
+
+def test_the_earliest_deadline_ignores_unknown_ones():
+    from function_plumbing.deadlines import earliest
+
+    assert earliest(None, 5.0, 3.0, None) == 3.0
+    assert earliest(None, None) is None
+    assert earliest() is None
+
+
+def test_an_api_deadline_counts_from_when_api_gateway_received_the_request():
+    from approval.time_budget import API_GATEWAY_TIMEOUT_SECONDS, api_request_deadline
+
+    received = time.time() - 4
+    deadline = api_request_deadline(int(received * 1000), margin_seconds=2)
+    assert deadline == pytest.approx(received + API_GATEWAY_TIMEOUT_SECONDS - 2, abs=0.002)
+    # A replayed event (nobody can still be waiting) and one without a time: no API deadline.
+    assert api_request_deadline(int((time.time() - 3600) * 1000), margin_seconds=2) is None
+    assert api_request_deadline(None, margin_seconds=2) is None
+
+
+def test_the_aws_environment_key_changes_with_the_endpoint():
+    from function_plumbing.settings import AWS_VARIABLES, aws_environment
+
+    local = aws_environment({"AWS_ENDPOINT_URL": "http://127.0.0.1:5000", "AWS_REGION": "us-east-1"})
+    assert len(local) == len(AWS_VARIABLES)
+    assert local != aws_environment({"AWS_REGION": "us-east-1"})
+    assert aws_environment({}) == (None,) * len(AWS_VARIABLES)
+
+
+def test_observability_is_named_by_the_environment_else_the_functions_default(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    from function_plumbing.observability import observability
+
+    monkeypatch.delenv("POWERTOOLS_SERVICE_NAME", raising=False)
+    monkeypatch.delenv("POWERTOOLS_METRICS_NAMESPACE", raising=False)
+    default = observability("some-function")
+    assert (default.service, default.namespace) == ("some-function", "TikTokShop")
+    assert default.logger.service == "some-function"
+
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "approver-prod")
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "Shops")
+    named = observability("some-function")
+    assert (named.service, named.namespace) == ("approver-prod", "Shops")
+    # urllib3's DEBUG request lines carry TikTok's token queries: never written, whatever the root level.
+    assert logging.getLogger("urllib3").level == logging.INFO
+
+
+def test_both_functions_build_their_observability_with_the_shared_plumbing():
+    from approval import observability as approval_observability
+    from rotation import observability as rotation_observability
+
+    for module in (approval_observability, rotation_observability):
+        assert module.logger.service == module.SERVICE
+        assert module.metrics.namespace == module.NAMESPACE
+
+
+def test_the_directory_writer_imports_without_powertools_or_a_function():
+    """The operator's scripts run with only the layer on their path."""
+    code = (
+        "import sys; import shop_directory.writer; "
+        "loaded = [m for m in sys.modules if m.split('.')[0] in "
+        "('aws_lambda_powertools', 'approval', 'rotation')]; "
+        "sys.exit(f'imported {loaded}' if loaded else 0)"
+    )
+    layer = str(ROOT / "layers/tiktok_shop")
+    finished = subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        env={**os.environ, "PYTHONPATH": layer},
+        capture_output=True,
+        text=True,
+    )
+    assert finished.returncode == 0, finished.stderr

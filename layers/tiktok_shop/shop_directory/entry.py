@@ -1,7 +1,7 @@
 """The shop directory's entry: which seller authorization (its secret) and which cipher serve a shop_id.
 
-Plain data, no AWS client: the approval function reads entries, `make authorize` and the rotation's
-testSecret write them, all through this one definition of the item's attributes.
+Plain data, no AWS client: the reader and the writer both go through this one definition of the item's
+attributes.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
-from .errors import TikTokValidationError
-from .validation import validate_shop_id
+from tiktok_shop import TikTokValidationError
+from tiktok_shop.validation import validate_shop_id
 
 if TYPE_CHECKING:
-    from .authorization import AuthorizedShop
+    from tiktok_shop import AuthorizedShop
 
 REQUIRED_ATTRIBUTES = ("shop_id", "shop_cipher", "secret_id")
 
