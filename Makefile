@@ -10,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv lint typecheck test pytest unit integration bench fault-matrix-doc error-table clean
+.PHONY: help venv venvs lint typecheck test pytest unit integration bench fault-matrix-doc error-table clean
 
 include mk/sam.mk
 include mk/deploy.mk
@@ -44,7 +44,11 @@ typecheck: $(STAMP) ## mypy, strict
 	$(BIN)/mypy
 
 # One after the other: pytest's timing-bound tests (deadlines, crash points) want the CPUs to themselves.
-test: lint typecheck pytest validate static-iac build ## Everything CI checks: lint, types, tests, template, build
+# The venvs come first, side by side: their installs mostly wait on downloads and disk.
+test: venvs lint typecheck pytest validate static-iac build ## Everything CI checks: lint, types, tests, template, build
+
+venvs: ## Create every venv the tests use (.venv, .venv-sam with checkov, .venv-runtime), in parallel
+	@$(MAKE) --no-print-directory -j4 $(STAMP) $(SAM_STAMP) $(IAC_STAMP) $(RUNTIME_STAMP)
 
 # -n auto: one pytest-xdist worker per CPU, each with its own moto server and emulators. The folders whose
 # tests share the working copy's state (one local stack per session, its runtime venv and build, make run
