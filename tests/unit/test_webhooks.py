@@ -515,11 +515,12 @@ def test_an_empty_status_or_role_is_invalid(field: str):
     assert (error.problem, error.field) == (PayloadProblem.INVALID_VALUE, field)
 
 
+@pytest.mark.parametrize("number", [-1, 10**64, -(10**64)])
 @pytest.mark.parametrize("field", ["type", "timestamp", "data.create_time"])
-def test_negative_numbers_are_invalid(field: str):
+def test_negative_or_overlong_numbers_are_invalid(field: str, number: int):
     document = notification()
     target = document["data"] if field.startswith("data.") else document
-    target[field.removeprefix("data.")] = -1
+    target[field.removeprefix("data.")] = number
     error = payload_error(encode(document))
     assert (error.problem, error.field) == (PayloadProblem.INVALID_VALUE, field)
 

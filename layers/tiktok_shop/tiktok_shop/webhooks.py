@@ -31,6 +31,7 @@ _SIGNATURE_PATTERN: Final = re.compile(r"[0-9a-fA-F]{64}")
 # Order, cancel and notification ids: TikTok's are digits; the same safe set as cancel and shop ids.
 _ID_PATTERN: Final = CANCEL_ID_PATTERN
 _MAX_INTEGER_DIGITS: Final = 64  # no id or time of TikTok's comes near; bounds int() of a JSON number
+_INTEGER_LIMIT: Final = 10**_MAX_INTEGER_DIGITS
 
 
 class NotificationType(IntEnum):
@@ -306,12 +307,16 @@ def _is_number(value: object) -> TypeGuard[int | Decimal]:
 
 
 def _whole_number(field: str, value: int | Decimal) -> int:
-    """A JSON number without a fraction: 11, 11.0 and 1.1e1 alike; at most 64 digits before int() runs."""
-    if isinstance(value, int):
-        return value
-    if value != value.to_integral_value():
-        _invalid(field, f"{field} must be a whole number (got {value:.6g})")
-    if value != 0 and value.adjusted() >= _MAX_INTEGER_DIGITS:
+    """A JSON number without a fraction: 11, 11.0 and 1.1e1 alike; at most 64 digits, checked before a
+    Decimal's int() could build a billion-digit number out of 1e999999999."""
+    if isinstance(value, Decimal):
+        if value != value.to_integral_value():
+            _invalid(field, f"{field} must be a whole number (got {value:.6g})")
+        # adjusted(), not abs(): arithmetic in the default context overflows past an exponent of 999999.
+        too_long = value != 0 and value.adjusted() >= _MAX_INTEGER_DIGITS
+    else:
+        too_long = abs(value) >= _INTEGER_LIMIT
+    if too_long:
         _invalid(field, f"{field} has more than {_MAX_INTEGER_DIGITS} digits")
     return int(value)
 
