@@ -19,13 +19,13 @@ from tiktok_shop import (
     TikTokValidationError,
     WebhookBodyTooLarge,
     WebhookPayloadError,
+    check_body_size,
     find_signing_app,
     is_pending_buyer_cancellation,
     parse_notification,
     verify_signature,
     webhook_signature,
 )
-from tiktok_shop.webhooks import check_body_size
 
 LAYER = Path(__file__).resolve().parents[2] / "layers" / "tiktok_shop"
 APP_KEY = "29a39d"
