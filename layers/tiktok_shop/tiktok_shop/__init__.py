@@ -26,9 +26,46 @@ from .signing import sign
 if TYPE_CHECKING:
     from .auth import TokenGrant
     from .authorization import AuthorizedShop
+    from .webhooks import (
+        MAX_WEBHOOK_BODY_BYTES,
+        CancellationRole,
+        CancellationStatusChange,
+        Notification,
+        NotificationType,
+        PayloadProblem,
+        WebhookBodyTooLarge,
+        WebhookPayloadError,
+        check_body_size,
+        find_signing_app,
+        is_pending_buyer_cancellation,
+        parse_notification,
+        verify_signature,
+        webhook_signature,
+    )
 
-# Imported at first use: the token and shop-list APIs serve the rotation and the scripts, not an approval.
-_LAZY = {"TokenGrant": ".auth", "AuthorizedShop": ".authorization"}
+# Imported at first use: the token and shop-list APIs serve the rotation and the scripts, the webhooks the
+# webhook function; none of them an approval.
+_WEBHOOK_NAMES = (
+    "MAX_WEBHOOK_BODY_BYTES",
+    "CancellationRole",
+    "CancellationStatusChange",
+    "Notification",
+    "NotificationType",
+    "PayloadProblem",
+    "WebhookBodyTooLarge",
+    "WebhookPayloadError",
+    "check_body_size",
+    "find_signing_app",
+    "is_pending_buyer_cancellation",
+    "parse_notification",
+    "verify_signature",
+    "webhook_signature",
+)
+_LAZY = {
+    "TokenGrant": ".auth",
+    "AuthorizedShop": ".authorization",
+    **dict.fromkeys(_WEBHOOK_NAMES, ".webhooks"),
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -42,10 +79,13 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "DEFAULT_AUTH_BASE_URL",
     "DEFAULT_BASE_URL",
+    "MAX_WEBHOOK_BODY_BYTES",
     "AuthorizedShop",
     "CancelStatus",
     "Cancellation",
     "CancellationPage",
+    "CancellationRole",
+    "CancellationStatusChange",
     "Credentials",
     "CredentialsError",
     "CredentialsLoader",
@@ -53,6 +93,9 @@ __all__ = [
     "DeadlineReached",
     "ErrorCategory",
     "NextAction",
+    "Notification",
+    "NotificationType",
+    "PayloadProblem",
     "RateLimiter",
     "RequestSlotUnavailable",
     "RetryPolicy",
@@ -63,6 +106,14 @@ __all__ = [
     "TikTokTransportError",
     "TikTokValidationError",
     "TokenGrant",
+    "WebhookBodyTooLarge",
+    "WebhookPayloadError",
     "__version__",
+    "check_body_size",
+    "find_signing_app",
+    "is_pending_buyer_cancellation",
+    "parse_notification",
     "sign",
+    "verify_signature",
+    "webhook_signature",
 ]
