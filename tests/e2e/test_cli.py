@@ -189,7 +189,7 @@ def test_invoke_shows_the_new_dead_letters_with_their_reasons_and_the_tiktok_cal
     assert "dead-letter queue: 1 new message\n  body: not an approval request" in out
     assert "error_type: InvalidApprovalRequest" in out
     assert f"source_message_id: {records[0]['messageId']}" in out
-    assert "TikTok calls (GET /__emulator/calls): 1 call\n" in out
+    assert "TikTok calls (POST /__emulator/call/calls): 1 call\n" in out
     assert f"POST /return_refund/202309/cancellations/{cancel_id}/approve?idempotency_key=" in out
     assert "-> HTTP 200, code 0" in out
     assert not [name for name in ("access_token", "app_secret", "refresh_token") if str(secret[name]) in out]
@@ -330,7 +330,7 @@ def test_invoke_prints_every_header_the_function_sets(cli, tiktok, tmp_path):
     found_approved = cli("invoke", _api_event(tmp_path, already))
     replayed = cli("invoke", _api_event(tmp_path, already))
     wrong_method = cli("invoke", "events/api_wrong_method.json")
-    tiktok.inject_fault("http_503", cancel_id=unavailable, times=None)
+    tiktok.inject_fault({"kind": "http_503"}, cancel_id=unavailable, times=None)
     try:
         retry_later = cli("invoke", _api_event(tmp_path, unavailable, "unavailable.json"))
     finally:
