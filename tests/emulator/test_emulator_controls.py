@@ -1,15 +1,19 @@
 """The one control surface: POST /__emulator/call/<control> over the allow-list, its answers to bad input,
-the client with the same names (local_stack.tiktok_admin)."""
+the client with the same names (local_stack.tiktok_admin), and the docs that list the controls."""
 
 import inspect
+import re
+from pathlib import Path
 
 import pytest
+from emulator_controls_doc import DOC, doc_block, render
 from emulator_http import Shop, control, raw_request
 from local_stack.tiktok_admin import ControlRefused, TikTokAdmin
 from tiktok_emulator import AuthorizedShop, Fault, TikTokEmulator
 from tiktok_emulator.controls import CONTROLS
 
 CANCEL_ID = "5760001"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # --- the allow-list ----------------------------------------------------------------------------------------
@@ -192,3 +196,24 @@ def test_the_client_knows_only_the_allow_list_and_binds_arguments_before_sending
 def test_no_control_is_hidden_by_the_clients_own_attributes():
     client = TikTokAdmin("http://127.0.0.1:9")
     assert not set(CONTROLS) & (set(vars(client)) | set(vars(TikTokAdmin)))
+
+
+# --- the docs -------------------------------------------------------------------------------------------------
+
+
+def test_the_docs_list_of_controls_is_generated_from_the_allow_list():
+    assert doc_block(DOC.read_text(encoding="utf-8")) == render(), "run `make emulator-controls-doc`"
+
+
+def test_every_emulator_path_in_the_docs_and_the_local_code_names_a_control():
+    texts = [ROOT / "README.md", *(ROOT / "docs").glob("*.md"), *(ROOT / "local").rglob("*.py")]
+    named = {
+        f"{path.relative_to(ROOT)}: {match}"
+        for path in texts
+        for match in re.findall(r"/__emulator/[\w<>/-]*", path.read_text(encoding="utf-8"))
+    }
+    allowed = {"/__emulator/", "/__emulator/call", "/__emulator/call/<control>"}
+    allowed |= {f"/__emulator/call/{name}" for name in CONTROLS}
+
+    assert {entry for entry in named if entry.split(": ")[1] not in allowed} == set()
+    assert any(entry == "docs/local-development.md: /__emulator/call/inject_fault" for entry in named)
