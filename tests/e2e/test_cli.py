@@ -239,6 +239,27 @@ def test_local_seed_refuses_a_bad_seed_file_and_says_why(cli, tmp_path):
     assert '{"cancellations": {"<cancel_id>": "<state>"}}' in refused.stdout
 
 
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        # The default seller's credentials: only the emulator's start reads them.
+        ({"cancellations": {"5760001000000000095": "pending"}, "app_secret": "x"}, "app_secret can only be set when the emulator starts"),
+        # The emulator's own refusal (its seed control's ValueError), said as it is.
+        ({"cancellations": {"5760001000000000095": "pending"}, "shop_cipher": "ROW_nowhere"}, "seed: shop_cipher 'ROW_nowhere' is no seller's shop"),
+    ],
+)  # fmt: skip
+def test_local_seed_refuses_what_a_running_emulator_cannot_take(cli, tiktok, tmp_path, content, said):
+    seed_file = tmp_path / "seed.json"
+    seed_file.write_text(json.dumps(content))
+
+    refused = cli("seed", str(seed_file))
+
+    assert refused.returncode == 1
+    assert said in refused.stdout
+    assert "Traceback" not in refused.stdout + refused.stderr
+    assert "5760001000000000095" not in tiktok.cancellations()
+
+
 def test_invoke_of_a_file_that_is_not_json_names_the_file_and_the_problem(cli, tmp_path):
     event_file = tmp_path / "event.json"
     event_file.write_text("cancel_id=5760001000000000001\n")
