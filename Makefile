@@ -10,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv venvs lint typecheck test pytest unit integration bench fault-matrix-doc error-table clean
+.PHONY: help venv venvs lint typecheck test pytest unit integration bench fault-matrix-doc error-table emulator-controls-doc clean
 
 include mk/sam.mk
 include mk/deploy.mk
@@ -71,6 +71,9 @@ fault-matrix-doc: $(STAMP) ## Regenerate docs/fault-matrix.md from the fault mat
 
 error-table: $(STAMP) ## Regenerate README.md's error table from approval/errors.py
 	PYTHONPATH=functions/approve_cancellation:layers/tiktok_shop $(BIN)/python scripts/error_table.py --write
+
+emulator-controls-doc: $(STAMP) ## Regenerate docs/local-development.md's list of the emulator's controls
+	PYTHONPATH=local $(BIN)/python scripts/emulator_controls_doc.py --write
 
 # Measures what `make build` produced, in the runtime venv's Python (python3.13 where one exists).
 bench: $(STAMP) $(RUNTIME_STAMP) build ## Cold start (ours and the public layer), warm, replay, X-Ray, SQS batch, each beside its floor; exit 2: a goal missed

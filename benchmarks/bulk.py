@@ -75,7 +75,7 @@ def run_once(
         emulator = tiktok(info)
         emulator.set_rate_limit(args.limit if tiktok_limits else None)
         emulator.seed(dict.fromkeys(ids + warm_up, "pending"))
-        emulator.inject_fault("latency", times=None, delay=args.latency)
+        emulator.inject_fault({"kind": "latency", "delay": args.latency}, times=None)
         bodies = [json.dumps({"cancel_id": cancel_id}) for cancel_id in ids]
         drained = drain(
             info,

@@ -104,9 +104,11 @@ def run(args: argparse.Namespace) -> Report:
             }
         )
         for cancel_id, (kind, times) in work.faults.items():
-            emulator.inject_fault(kind, cancel_id=cancel_id, times=times)
+            emulator.inject_fault({"kind": kind}, cancel_id=cancel_id, times=times)
         if args.latency:
-            emulator.inject_fault("latency", times=None, delay=args.latency)  # after the targeted: they win
+            emulator.inject_fault(
+                {"kind": "latency", "delay": args.latency}, times=None
+            )  # after the targeted: they win
         drained = drain(info, settings, work.messages, visibility=visibility, timeout=args.timeout)
         return _report(
             args,

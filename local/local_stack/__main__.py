@@ -34,7 +34,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
@@ -83,7 +83,7 @@ from local_stack.stack import (
 )
 from local_stack.template import load_template
 from local_stack.template_env import TemplateError, function_spec
-from local_stack.tiktok_admin import TikTokAdmin
+from local_stack.tiktok_admin import ControlRefused, TikTokAdmin
 
 EXIT_FAILED = 1
 EXIT_SETUP = 2
@@ -424,8 +424,19 @@ def command_seed(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as error:
         say(f"make local-seed: {error}")
         return EXIT_FAILED
-    # The file as it is, in the one seed format; the emulator refuses what it cannot take at run time.
-    refused = _post_seed(info, Path(args.file).read_bytes())
+    # Only the emulator's start reads the default seller's credentials; the rest of the seed format is
+    # the seed control's arguments (a shop_cipher: the shop the cancellations belong to).
+    fixed = sorted(name for name in seed.credentials if name != "shop_cipher")
+    if fixed:
+        say(
+            f"make local-seed: {_relative(args.file)}: {', '.join(fixed)} can only be set when the emulator "
+            "starts; a running one takes cancellations (and the shop_cipher they belong to) and sellers"
+        )
+        return EXIT_FAILED
+    content = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    refused = _seed(
+        info, {key: content[key] for key in ("cancellations", "shop_cipher", "sellers") if key in content}
+    )
     if refused is not None:
         say(f"make local-seed: the emulator refused {_relative(args.file)}: {refused}")
         return EXIT_FAILED
@@ -457,7 +468,7 @@ def _seed_cancel_ids(info: StackInfo, given: str, state: str) -> int:
     if state not in CANCELLATION_STATES:
         say(f"make local-seed: STATE={state!r}: one of {', '.join(sorted(CANCELLATION_STATES))}")
         return EXIT_FAILED
-    refused = _post_seed(info, json.dumps({"cancellations": dict.fromkeys(cancel_ids, state)}).encode())
+    refused = _seed(info, {"cancellations": dict.fromkeys(cancel_ids, state)})
     if refused is not None:
         say(f"make local-seed: the emulator refused it: {refused}")
         return EXIT_FAILED
@@ -484,19 +495,15 @@ def _forget_not_found(info: StackInfo, cancel_ids: Sequence[str]) -> str:
     )
 
 
-def _post_seed(info: StackInfo, body: bytes) -> str | None:
-    """Sends a seed to the emulator; the reason it refused it (None: taken)."""
+def _seed(info: StackInfo, arguments: Mapping[str, object]) -> str | None:
+    """Seeds the running emulator (its seed control); the reason it refused (None: taken)."""
     try:
-        response = requests.post(f"{info.tiktok_url}/__emulator/seed", data=body, timeout=10)
+        TikTokAdmin(info.tiktok_url).seed(**arguments)
+    except ControlRefused as refused:
+        return str(refused)
     except requests.RequestException as error:
         return f"the emulator at {info.tiktok_url} does not answer ({_unreachable(error)})"
-    if response.status_code == 200:
-        return None
-    try:
-        reason = response.json().get("error")
-    except ValueError:
-        reason = None
-    return str(reason or f"HTTP {response.status_code}")
+    return None
 
 
 def command_auth_code(args: argparse.Namespace) -> int:
@@ -504,8 +511,8 @@ def command_auth_code(args: argparse.Namespace) -> int:
     if info is None:
         return EXIT_FAILED
     try:
-        code = TikTokAdmin(info.tiktok_url).issue_auth_code(args.seller)
-    except requests.HTTPError as error:
+        code = TikTokAdmin(info.tiktok_url).issue_auth_code(seller=args.seller)
+    except ControlRefused as error:
         known = ", ".join(seller["open_id"] for seller in TikTokAdmin(info.tiktok_url).sellers())
         say(f"make local-auth-code: the emulator refused ({error}); its sellers: {known}")
         return EXIT_FAILED

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Final, Protocol
 
+from tiktok_emulator.faults import Fault
+
 from local_stack.invoke import Invocation, counted, describe_request, invoke, load_event, render
 from local_stack.operator import operator_environment
 from local_stack.paths import ROOT
@@ -118,7 +120,9 @@ class Scenario:
         before = len(self.tiktok.calls(cancel_id))
         invocation = self.invoke(step, "events/api_approve.json")
         after = len(self.tiktok.calls(cancel_id))
-        step.show(f"TikTok calls for {cancel_id} (GET /__emulator/calls): {before} before, {after} after")
+        step.show(
+            f"TikTok calls for {cancel_id} (POST /__emulator/call/calls): {before} before, {after} after"
+        )
         step.expect(invocation.api_status == 200, "HTTP 200 again")
         step.expect(invocation.api_header("Idempotent-Replayed") == "true", "Idempotent-Replayed: true")
         if first is not None:
@@ -142,9 +146,9 @@ class Scenario:
             records[0],
         )
         transient_id = _json_cancel_id(transient["body"]) or ""
-        self.tiktok.inject_fault(TRANSIENT_FAULT, cancel_id=transient_id, times=None)
+        self.tiktok.inject_fault(Fault(TRANSIENT_FAULT), cancel_id=transient_id, times=None)
         step.show(
-            f"POST /__emulator/faults: {TRANSIENT_FAULT} on every call for {transient_id} "
+            f"POST /__emulator/call/inject_fault: {TRANSIENT_FAULT} on every call for {transient_id} "
             f"(message {transient['messageId']})"
         )
         watch = SideEffectWatch(self.info)
@@ -229,7 +233,7 @@ class Scenario:
         )
 
     def _onboard(self, step: Step, seller: str) -> None:
-        code = self.tiktok.issue_auth_code(seller)
+        code = self.tiktok.issue_auth_code(seller=seller)
         step.show(
             f"make local-auth-code SELLER={seller}; make authorize CODE=*** SELLER={seller} LOCAL=1 (the "
             "operator's scripts/authorize.py, against this stack):"
@@ -263,10 +267,10 @@ class Scenario:
         step.show(f"a. the secret {self.info.resource_ref('TikTokCredentialsSecret')}, AWSCURRENT {version}:")
         step.show(_describe_secret(before))
         step.expect(
-            before.get("refresh_token") == self.tiktok.refresh_token()["refresh_token"]
+            before.get("refresh_token") == self.tiktok.refresh_token_of()
             and isinstance(before.get("access_token_expire_in"), int)
             and isinstance(before.get("refresh_token_expire_in"), int),
-            "it holds the refresh token the emulator issued last (GET /__emulator/refresh-token), "
+            "it holds the refresh token the emulator issued last (POST /__emulator/call/refresh_token_of), "
             "with both expiry times",
         )
         return version, before
@@ -274,7 +278,7 @@ class Scenario:
     def _approval_with_an_expired_token(self, step: Step, event: dict[str, Any], access_token: str) -> None:
         self.tiktok.expire_token(access_token)
         step.show(
-            "\nb. POST /__emulator/expire-token {access_token: ***}: the secret's access token has expired"
+            "\nb. POST /__emulator/call/expire_token {token: ***}: the secret's access token has expired"
         )
         step.show(f"approval -> {describe_request(event)}")
         failed = self.transport.approve(event)
@@ -318,7 +322,7 @@ class Scenario:
         )
         step.expect(
             all(after.get(name) != before.get(name) for name in ("access_token", "refresh_token"))
-            and after.get("refresh_token") == self.tiktok.refresh_token()["refresh_token"],
+            and after.get("refresh_token") == self.tiktok.refresh_token_of(),
             "a new access token and refresh token, issued by the emulator's refresh endpoint",
         )
         kept = ("app_key", "app_secret", "shop_cipher")
@@ -357,7 +361,7 @@ class Scenario:
     def _emulator_view(self, step: Step, calls: list[dict[str, Any]]) -> None:
         token_calls = [call for call in calls if str(call.get("path", "")).startswith(AUTH_PATHS)]
         approvals = [call for call in calls if call.get("cancel_id") == ROTATION_CANCEL_ID]
-        step.show("\nthe emulator's view (GET /__emulator/calls, in order):")
+        step.show("\nthe emulator's view (POST /__emulator/call/calls, in order):")
         step.show("  token and shop-list calls (the rotation):")
         step.show("\n".join(f"    {describe_call(call)}" for call in token_calls))
         step.show(f"  approval calls for {ROTATION_CANCEL_ID}:")

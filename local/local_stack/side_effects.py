@@ -98,7 +98,7 @@ class SideEffects:
     def describe(self) -> str:
         lines = [f"dead-letter queue: {counted(len(self.dead_letters), 'new message')}"]
         lines += [letter.describe() for letter in self.dead_letters]
-        lines.append(f"TikTok calls (GET /__emulator/calls): {counted(len(self.tiktok_calls), 'call')}")
+        lines.append(f"TikTok calls (POST /__emulator/call/calls): {counted(len(self.tiktok_calls), 'call')}")
         lines += [f"  {describe_call(call)}" for call in self.tiktok_calls]
         lines += unknown_cancellation_hints(self.tiktok_calls)
         return "\n".join(lines)

@@ -51,7 +51,7 @@ from local_stack.template_env import (
     function_spec,
     resolve_environment,
 )
-from local_stack.tiktok_admin import TikTokAdmin
+from local_stack.tiktok_admin import TikTokAdmin, first_authorization
 
 Say = Callable[[str], None]
 APP_FIELDS: Final = ("app_key", "app_secret", "shop_cipher")
@@ -543,7 +543,7 @@ def _credentials(tiktok: TikTokAdmin, description: Mapping[str, Any]) -> dict[st
     for masking."""
     credentials: dict[str, object] = {name: str(description[name]) for name in APP_FIELDS}
     register_secret(str(credentials["app_secret"]))
-    grant = tiktok.first_authorization(str(credentials["app_key"]), str(credentials["app_secret"]))
+    grant = first_authorization(tiktok, str(credentials["app_key"]), str(credentials["app_secret"]))
     credentials.update({name: grant[name] for name in GRANT_FIELDS})
     for name in SECRET_FIELDS:
         register_secret(str(credentials[name]))

@@ -1,5 +1,5 @@
 """Default credentials and the seed format: one JSON shape for the seed file (`--seed FILE`, read at start)
-and for `POST /__emulator/seed` (a running emulator).
+and, without the credentials, for the `seed` control's arguments (a running emulator).
 
     {"cancellations": {"<cancel_id>": "<state>"},          any shop's
      "app_key": ..., "shop_cipher": ..., ...,               the default seller's credentials (optional)
@@ -7,7 +7,7 @@ and for `POST /__emulator/seed` (a running emulator).
                   "shops": [{"cipher", "id"?, "name"?, "region"?, "seller_type"?, "code"?,
                              "cancellations"?: {"<cancel_id>": "<state>"}}]}]}     owned by that shop
 
-A seller object alone is also what `POST /__emulator/sellers` takes.
+A list of seller objects is also what the `add_sellers` control takes.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def parse_seed(raw: object, source: str = "the seed") -> Seed:
     try:
         cancellations = validate_cancellations(raw.get("cancellations", {}))
         sellers = sellers_from_json(raw.get("sellers", []))
-        _check_seeded_once([("cancellations", cancellations), *_owned_cancellations(sellers)])
+        check_seeded_once(cancellations, sellers)
     except ValueError as error:
         raise ValueError(f"{source}: {error}") from None
     return Seed(cancellations, credentials, sellers)
@@ -186,19 +186,20 @@ def _seller_shops(
     return tuple(shops), cancellations
 
 
-def _owned_cancellations(sellers: tuple[SellerSpec, ...]) -> list[tuple[str, dict[str, CancellationState]]]:
-    return [
-        (f"the shop {cipher} of seller {seller.open_id}", cancellations)
-        for seller in sellers
-        for cipher, cancellations in seller.cancellations.items()
+def check_seeded_once(cancellations: Mapping[str, object], sellers: Sequence[SellerSpec]) -> None:
+    """One cancel_id, one shop: a cancellation seeded in two places (the shop-less `cancellations`, the
+    sellers' shops) would belong to whichever came last."""
+    groups = [
+        ("cancellations", cancellations),
+        *(
+            (f"the shop {cipher} of seller {seller.open_id}", owned)
+            for seller in sellers
+            for cipher, owned in seller.cancellations.items()
+        ),
     ]
-
-
-def _check_seeded_once(groups: list[tuple[str, dict[str, CancellationState]]]) -> None:
-    """One cancel_id, one shop: a cancellation seeded in two places would belong to whichever came last."""
     seen: dict[str, str] = {}
-    for where, cancellations in groups:
-        for cancel_id in cancellations:
+    for where, group in groups:
+        for cancel_id in group:
             if cancel_id in seen:
                 first = seen[cancel_id]
                 raise ValueError(f"cancel_id {cancel_id} is seeded twice: in {first} and in {where}")

@@ -11,7 +11,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from tiktok_emulator.admin import answer_admin, is_admin_path
 from tiktok_emulator.auth_api import AuthApi
 from tiktok_emulator.auth_state import AUTH_CODE_LIFETIME, REFRESH_TOKEN_LIFETIME, AuthState, new_token
 from tiktok_emulator.config import (
@@ -23,8 +22,10 @@ from tiktok_emulator.config import (
     Seed,
     SellerSpec,
     check_distinct_sellers,
+    check_seeded_once,
     read_seed_file,
 )
+from tiktok_emulator.controls import answer_control, is_control_path
 from tiktok_emulator.faults import Fault, FaultPlan
 from tiktok_emulator.rate_limit import DEFAULT_RATE_LIMIT, RateLimit
 from tiktok_emulator.recorder import CallRecorder, RecordedCall, redacted_query
@@ -184,16 +185,42 @@ class TikTokEmulator:
 
     # -- state -------------------------------------------------------------------------------------------
 
-    def seed(self, cancellations: Mapping[str, str], shop_cipher: str | None = None) -> None:
+    def seed(
+        self,
+        cancellations: Mapping[str, str] | None = None,
+        shop_cipher: str | None = None,
+        sellers: Sequence[SellerSpec] = (),
+    ) -> None:
         """Adds or overwrites cancellations; states: pending, approved, complete, shipped, cancelled,
         other_seller. Seeding "approved" is an approval made elsewhere (Seller Center): not counted.
-        `shop_cipher`: the shop they belong to (a seller's shop now); approved with another shop's cipher
-        they answer as "other_seller" does, and Search lists them for that shop only. None: any shop's."""
-        valid = validate_cancellations(cancellations)
+        `shop_cipher`: the shop they belong to (a seller's shop now, or one of `sellers`'); approved with
+        another shop's cipher they answer as "other_seller" does, and Search lists them for that shop
+        only. None: any shop's. `sellers` are added with their shops' cancellations; one the emulator has
+        already (the seed file's own, seeded again by `make local-seed`) is not added twice: only its
+        shops' cancellations are seeded. So the seed file's content, without the credentials it alone
+        can set, is this method's arguments. All or nothing: a refused seed changes nothing."""
+        valid = validate_cancellations(cancellations or {})
+        check_seeded_once(valid, sellers)
         with self._state.lock:
-            if shop_cipher is not None and self._state.sellers.owner_of_cipher(shop_cipher) is None:
-                raise ValueError(f"shop_cipher {shop_cipher!r} is no seller's shop")
-            self._state.seed(valid, self._clock(), shop_cipher)
+            existing = {seller.open_id: seller for seller in self.sellers()}
+            new = [spec for spec in sellers if spec.open_id not in existing]
+            known = [spec for spec in sellers if spec.open_id in existing]
+            for spec in known:
+                ciphers = {shop.cipher for shop in existing[spec.open_id].shops}
+                for cipher in spec.cancellations:
+                    if cipher not in ciphers:
+                        raise ValueError(f"seller {spec.open_id} exists and has no shop {cipher} (now)")
+            if shop_cipher is not None:
+                ciphers = {shop.cipher for seller in existing.values() for shop in seller.shops}
+                ciphers |= {shop.cipher for spec in new for shop in spec.shops}
+                if shop_cipher not in ciphers:
+                    raise ValueError(f"shop_cipher {shop_cipher!r} is no seller's shop")
+            now = self._clock()
+            self._add_sellers(new, now)
+            for spec in known:
+                for cipher, owned in spec.cancellations.items():
+                    self._state.seed(owned, now, cipher)
+            self._state.seed(valid, now, shop_cipher)
 
     def forget_not_found(self, cancel_ids: Sequence[str]) -> dict[str, int]:
         """Forgets the "no such cancellation" (25007006) answers stored for these cancel_ids' idempotency
@@ -219,19 +246,32 @@ class TikTokEmulator:
         """The per app, shop and endpoint limit: `counts()` says how many requests it refused (429)."""
         return self._rate_limit
 
+    def set_rate_limit(self, limit: float | None) -> None:
+        """TikTok's limit per app, shop and endpoint from now on, in requests per second (None: none);
+        the counts start again."""
+        self._rate_limit.set_limit(limit)
+        self._rate_limit.reset()
+
+    def rate_limit_counts(self) -> dict[str, object]:
+        """`{"limit", "admitted", "rejected"}`: what the rate limit let through and refused (429)."""
+        return self._rate_limit.counts()
+
     @property
     def repeated_key_mode(self) -> RepeatedKeyMode:
         return self._api.repeated_key
 
     def set_repeated_key_mode(self, mode: str) -> None:
+        """What a repeated idempotency_key does from now on: "replay" the first answer, or "reprocess"."""
         if not is_repeated_key_mode(mode):
             raise ValueError(f"repeated_key must be 'replay' or 'reprocess', got {mode!r}")
         self._api.repeated_key = mode
 
     def cancellation_state(self, cancel_id: str) -> CancellationState | None:
+        """One cancellation's state; None if the emulator does not know it."""
         return self._state.cancellation_state(cancel_id)
 
     def cancellations(self) -> dict[str, CancellationState]:
+        """Every cancellation the emulator knows, with its state."""
         return self._state.cancellations()
 
     @property
@@ -248,9 +288,11 @@ class TikTokEmulator:
         ValueError when `token` is another seller's."""
         self._state.add_access_token(token, seller=seller)
 
-    def expire_token(self, token: str | None = None) -> None:
-        """From now on `token` (default: the current one) answers 105002."""
-        self._state.expire_access_token(token)
+    def expire_token(self, token: str | None = None, seller: str | None = None) -> None:
+        """From now on `token` (default: the seller's issued last) answers 105002."""
+        if token is not None and seller is not None:
+            raise ValueError("give token or seller, not both")
+        self._state.expire_access_token(token if seller is None else self.access_token_of(seller))
 
     def revoke_token(self, token: str) -> None:
         """From now on `token` is unknown and answers 36009004."""
@@ -273,21 +315,27 @@ class TikTokEmulator:
         return None if expiry is None else int(expiry)
 
     def issue_refresh_token(self, lifetime: float = REFRESH_TOKEN_LIFETIME, seller: str | None = None) -> str:
-        """A new valid refresh token, as if the seller had just authorized the app again."""
+        """A new valid refresh token, as if the seller had just authorized the app again; it expires
+        `lifetime` seconds from now."""
+        _check_lifetime(lifetime)
         token = new_token("ROW_refresh")
         self._auth_state.add_refresh_token(token, self._clock() + lifetime, self._resolve(seller))
         return token
 
-    def expire_refresh_token(self, token: str | None = None) -> None:
-        """From now on `token` (default: the current one) is refused as expired."""
-        self._auth_state.expire_refresh_token(token)
+    def expire_refresh_token(self, token: str | None = None, seller: str | None = None) -> None:
+        """From now on `token` (default: the seller's issued last) is refused as expired."""
+        if token is not None and seller is not None:
+            raise ValueError("give token or seller, not both")
+        self._auth_state.expire_refresh_token(token if seller is None else self.refresh_token_of(seller))
 
     def issue_auth_code(self, lifetime: float = AUTH_CODE_LIFETIME, seller: str | None = None) -> str:
-        """An authorization code, as the seller's consent would redirect with; single use. Exchanged, it
-        yields that seller's tokens."""
+        """An authorization code, as the seller's consent would redirect with; single use, valid for
+        `lifetime` seconds. Exchanged, it yields that seller's tokens."""
+        _check_lifetime(lifetime)
         return self._auth_state.issue_auth_code(self._clock(), lifetime, self._resolve(seller))
 
     def authorized_shops(self, seller: str | None = None) -> list[AuthorizedShop]:
+        """What Get Authorized Shops lists for the seller's tokens."""
         return self._state.authorized_shops(seller)
 
     def set_authorized_shops(self, shops: Sequence[AuthorizedShop], seller: str | None = None) -> None:
@@ -322,9 +370,10 @@ class TikTokEmulator:
         [seller] = self.add_sellers([spec])
         return seller
 
-    def add_sellers(self, specs: Sequence[SellerSpec]) -> list[EmulatorSeller]:
-        """All or none (see add_seller); each spec's per-shop cancellations are seeded as that shop's."""
-        return self._add_sellers(specs, now=self._clock())
+    def add_sellers(self, sellers: Sequence[SellerSpec]) -> list[EmulatorSeller]:
+        """Several seller authorizations, all or none (see add_seller), each with its shops' own
+        cancellations: over HTTP, the seed format's seller objects."""
+        return self._add_sellers(sellers, now=self._clock())
 
     def seller(self, open_id: str | None = None) -> EmulatorSeller:
         """One seller as it stands (None: the default one); ValueError for an unknown open_id."""
@@ -376,21 +425,32 @@ class TikTokEmulator:
 
     # -- faults and calls --------------------------------------------------------------------------------
 
-    @property
-    def faults(self) -> FaultPlan:
-        return self._faults
-
     def inject_fault(self, fault: Fault, cancel_id: str | None = None, times: int | None = 1) -> None:
         """The next `times` requests (None: every one until clear_faults) for `cancel_id` (None: any
         request, whatever its path) get `fault` instead of the endpoint's answer."""
         self._faults.inject(fault, cancel_id, times)
 
+    def faults(self) -> list[dict[str, object]]:
+        """The faults still to be handed out, in order: `{"kind", "delay", "status", "cancel_id",
+        "times"}` (times: how many requests are left to get it; None: until cleared)."""
+        return self._faults.to_json()
+
     def clear_faults(self) -> None:
+        """No more faults: every request gets the endpoint's answer."""
         self._faults.clear()
 
     @property
     def recorder(self) -> CallRecorder:
         return self._recorder
+
+    def calls(self, cancel_id: str | None = None) -> list[RecordedCall]:
+        """The TikTok API calls received, in arrival order (all, or those for `cancel_id`). The token
+        endpoints' app_secret, refresh_token and auth_code are recorded as "***"."""
+        return [call for call in self._recorder.calls if cancel_id is None or call.cancel_id == cancel_id]
+
+    def clear_calls(self) -> None:
+        """Forgets the calls received so far."""
+        self._recorder.clear()
 
     def reset(self) -> None:
         """Back to the constructor's cancellations, tokens, shops, sellers (the seed file's, with the
@@ -428,8 +488,8 @@ class TikTokEmulator:
     def respond(self, request: IncomingRequest) -> Answer | None:
         """One request's answer, as the HTTP server hands it over; None: close the connection unanswered.
         Also how tests reach the emulator in-process, with no socket (tests/support/in_process_tiktok.py)."""
-        if is_admin_path(request.path):
-            return answer_admin(self, request)
+        if is_control_path(request.path):
+            return answer_control(self, request)
         started = time.monotonic()
         route = match_route(request.method, request.path)
         ticket = self._recorder.arrived(
@@ -485,6 +545,11 @@ class TikTokEmulator:
 
     def _endpoint_answer(self, request: IncomingRequest, route: Route) -> Answer:
         return (self._auth_api if route.on_auth_host else self._api).answer(request, route)
+
+
+def _check_lifetime(lifetime: float) -> None:
+    if not lifetime > 0:
+        raise ValueError(f"lifetime must be a positive number of seconds, got {lifetime!r}")
 
 
 def _tokens(spec: SellerSpec) -> tuple[str, str]:

@@ -149,21 +149,20 @@ class FaultPlan:
             ]
 
 
-def fault_from_json(payload: Mapping[str, object]) -> tuple[Fault, str | None, int | None]:
-    """Reads `{"kind", "delay", "status", "cancel_id", "times"}` as sent to the admin endpoint."""
-    kind, delay, status = payload.get("kind"), payload.get("delay"), payload.get("status")
-    cancel_id, times = payload.get("cancel_id"), payload.get("times", 1)
+def fault_from_json(raw: object) -> Fault:
+    """Reads `{"kind", "delay"?, "status"?}` (Fault.to_json's shape), as the inject_fault control takes it."""
+    if not isinstance(raw, Mapping):
+        raise ValueError(
+            f'fault must be an object, {{"kind": ..., "delay"?: ..., "status"?: ...}}, got {raw!r}'
+        )
+    unknown = set(raw) - {"kind", "delay", "status"}
+    if unknown:
+        raise ValueError(f"fault has unknown keys {sorted(unknown)}; expected kind, delay, status")
+    kind, delay, status = raw.get("kind"), raw.get("delay"), raw.get("status")
     if not is_fault_kind(kind):
-        raise ValueError(f"kind must be one of {sorted(FAULT_KINDS)}, got {kind!r}")
+        raise ValueError(f"fault kind must be one of {sorted(FAULT_KINDS)}, got {kind!r}")
     if delay is not None and (isinstance(delay, bool) or not isinstance(delay, int | float)):
-        raise ValueError(f"delay must be a number of seconds, got {delay!r}")
-    if not _is_optional_int(status) or not _is_optional_int(times):
-        raise ValueError("status and times must be integers or null")
-    if cancel_id is not None and not isinstance(cancel_id, str):
-        raise ValueError(f"cancel_id must be a string or null, got {cancel_id!r}")
-    fault = Fault(kind, None if delay is None else float(delay), status)
-    return fault, cancel_id, times
-
-
-def _is_optional_int(value: object) -> TypeGuard[int | None]:
-    return value is None or (isinstance(value, int) and not isinstance(value, bool))
+        raise ValueError(f"fault delay must be a number of seconds, got {delay!r}")
+    if status is not None and (isinstance(status, bool) or not isinstance(status, int)):
+        raise ValueError(f"fault status must be an integer, got {status!r}")
+    return Fault(kind, None if delay is None else float(delay), status)

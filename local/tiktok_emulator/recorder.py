@@ -1,7 +1,7 @@
 """Every API request the emulator received, in arrival order, with what it answered.
 
 The auth host's token endpoints carry the app secret, the refresh token and the authorization code in their
-query: those values are never recorded (the key stays, its value is "***"), so that `GET /__emulator/calls`,
+query: those values are never recorded (the key stays, its value is "***"), so that the `calls` control,
 a test failure or a printed call list cannot show them.
 """
 

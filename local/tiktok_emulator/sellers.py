@@ -43,7 +43,7 @@ class EmulatorSeller:
     shops: tuple[AuthorizedShop, ...]
 
     def to_json(self) -> dict[str, object]:
-        # Tokens included: the admin endpoints are a local test tool, and a client needs them to call.
+        # Tokens included: the controls are a local test tool, and a client needs them to call.
         return {
             "open_id": self.open_id,
             "seller_name": self.seller_name,

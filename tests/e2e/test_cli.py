@@ -189,7 +189,7 @@ def test_invoke_shows_the_new_dead_letters_with_their_reasons_and_the_tiktok_cal
     assert "dead-letter queue: 1 new message\n  body: not an approval request" in out
     assert "error_type: InvalidApprovalRequest" in out
     assert f"source_message_id: {records[0]['messageId']}" in out
-    assert "TikTok calls (GET /__emulator/calls): 1 call\n" in out
+    assert "TikTok calls (POST /__emulator/call/calls): 1 call\n" in out
     assert f"POST /return_refund/202309/cancellations/{cancel_id}/approve?idempotency_key=" in out
     assert "-> HTTP 200, code 0" in out
     assert not [name for name in ("access_token", "app_secret", "refresh_token") if str(secret[name]) in out]
@@ -237,6 +237,27 @@ def test_local_seed_refuses_a_bad_seed_file_and_says_why(cli, tmp_path):
     assert refused.returncode == 1
     assert "unknown keys ['5760001000000000096']" in refused.stdout
     assert '{"cancellations": {"<cancel_id>": "<state>"}}' in refused.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        # The default seller's credentials: only the emulator's start reads them.
+        ({"cancellations": {"5760001000000000095": "pending"}, "app_secret": "x"}, "app_secret can only be set when the emulator starts"),
+        # The emulator's own refusal (its seed control's ValueError), said as it is.
+        ({"cancellations": {"5760001000000000095": "pending"}, "shop_cipher": "ROW_nowhere"}, "seed: shop_cipher 'ROW_nowhere' is no seller's shop"),
+    ],
+)  # fmt: skip
+def test_local_seed_refuses_what_a_running_emulator_cannot_take(cli, tiktok, tmp_path, content, said):
+    seed_file = tmp_path / "seed.json"
+    seed_file.write_text(json.dumps(content))
+
+    refused = cli("seed", str(seed_file))
+
+    assert refused.returncode == 1
+    assert said in refused.stdout
+    assert "Traceback" not in refused.stdout + refused.stderr
+    assert "5760001000000000095" not in tiktok.cancellations()
 
 
 def test_invoke_of_a_file_that_is_not_json_names_the_file_and_the_problem(cli, tmp_path):
@@ -330,7 +351,7 @@ def test_invoke_prints_every_header_the_function_sets(cli, tiktok, tmp_path):
     found_approved = cli("invoke", _api_event(tmp_path, already))
     replayed = cli("invoke", _api_event(tmp_path, already))
     wrong_method = cli("invoke", "events/api_wrong_method.json")
-    tiktok.inject_fault("http_503", cancel_id=unavailable, times=None)
+    tiktok.inject_fault({"kind": "http_503"}, cancel_id=unavailable, times=None)
     try:
         retry_later = cli("invoke", _api_event(tmp_path, unavailable, "unavailable.json"))
     finally:

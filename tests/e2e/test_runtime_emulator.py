@@ -51,7 +51,7 @@ def test_sqs_redelivers_a_transient_failure_and_it_is_approved_then(stack: Stack
     watch = SideEffectWatch(stack)
     before = watch.snapshot()
 
-    tiktok.inject_fault("http_503", cancel_id=cancel_id, times=None)
+    tiktok.inject_fault({"kind": "http_503"}, cancel_id=cancel_id, times=None)
     try:
         failed = call({"Records": [record]})
     finally:

@@ -124,9 +124,12 @@ def raw_request(
         connection.close()
 
 
-def admin(emulator: TikTokEmulator, method: str, action: str, payload: object = None) -> tuple[int, Any]:
-    body = b"" if payload is None else json.dumps(payload).encode()
+def control(emulator: TikTokEmulator, name: str, arguments: object = None) -> tuple[int, Any]:
+    """Calls one of the emulator's controls over HTTP (`POST /__emulator/call/<name>`, the arguments as the
+    JSON body): the status and, for 200, the result; otherwise the answer itself ({"error": ...})."""
+    body = b"" if arguments is None else json.dumps(arguments).encode()
     reply = raw_request(
-        emulator.url, method, f"/__emulator/{action}", {"content-type": "application/json"}, body
+        emulator.url, "POST", f"/__emulator/call/{name}", {"content-type": "application/json"}, body
     )
-    return reply.status, reply.json()
+    answer = reply.json()
+    return reply.status, answer["result"] if reply.status == 200 else answer

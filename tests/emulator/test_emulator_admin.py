@@ -1,11 +1,11 @@
-"""The /__emulator/ control endpoints, seed files, and the emulator's lifecycle."""
+"""The emulator's controls over HTTP (/__emulator/call/<control>), seed files, and its lifecycle."""
 
 import json
 import re
 from pathlib import Path
 
 import pytest
-from emulator_http import Shop, admin, raw_request
+from emulator_http import Shop, control, raw_request
 from tiktok_emulator import (
     DEFAULT_ACCESS_TOKEN,
     DEFAULT_APP_KEY,
@@ -33,47 +33,50 @@ def test_fixture_serves_the_default_credentials_on_loopback(tiktok_emulator):
 
 def test_seed_and_read_cancellations(shop, tiktok_emulator):
     seed = {"cancellations": {CANCEL_ID: "pending", "5760002": "shipped"}}  # the seed file's format
-    status, body = admin(tiktok_emulator, "POST", "seed", seed)
 
-    assert status == 200
-    assert body == {"cancellations": {CANCEL_ID: "pending", "5760002": "shipped"}}
+    assert control(tiktok_emulator, "seed", seed) == (200, None)
+
+    assert control(tiktok_emulator, "cancellations") == (200, {CANCEL_ID: "pending", "5760002": "shipped"})
     shop.approve(CANCEL_ID)
-    assert admin(tiktok_emulator, "GET", "cancellations")[1]["cancellations"][CANCEL_ID] == "approved"
+    assert control(tiktok_emulator, "cancellations")[1][CANCEL_ID] == "approved"
 
 
 def test_inject_list_and_clear_faults(shop, tiktok_emulator):
-    fault = {"kind": "http_429", "cancel_id": CANCEL_ID, "times": 2, "delay": None}
+    fault = {"fault": {"kind": "http_429"}, "cancel_id": CANCEL_ID, "times": 2}
 
-    status, body = admin(tiktok_emulator, "POST", "faults", fault)
+    assert control(tiktok_emulator, "inject_fault", fault) == (200, None)
 
-    assert status == 200
-    assert body["faults"] == [
-        {"kind": "http_429", "delay": None, "status": None, "cancel_id": CANCEL_ID, "times": 2}
-    ]
+    assert control(tiktok_emulator, "faults") == (
+        200,
+        [{"kind": "http_429", "delay": None, "status": None, "cancel_id": CANCEL_ID, "times": 2}],
+    )
     assert shop.approve(CANCEL_ID).status == 429
-    assert admin(tiktok_emulator, "GET", "faults")[1]["faults"][0]["times"] == 1
-    assert admin(tiktok_emulator, "DELETE", "faults") == (200, {"faults": []})
+    assert control(tiktok_emulator, "faults")[1][0]["times"] == 1
+    assert control(tiktok_emulator, "clear_faults") == (200, None)
+    assert control(tiktok_emulator, "faults") == (200, [])
     assert shop.approve(CANCEL_ID).status == 200
 
 
 def test_expire_token_and_add_a_new_one(shop, tiktok_emulator):
     tiktok_emulator.seed({CANCEL_ID: "pending"})
 
-    assert admin(tiktok_emulator, "POST", "expire-token")[0] == 200
+    assert control(tiktok_emulator, "expire_token")[0] == 200
     assert shop.approve(CANCEL_ID).code == 105002
-    assert admin(tiktok_emulator, "POST", "access-tokens", {"access_token": "fresh"})[0] == 200
+    assert control(tiktok_emulator, "add_access_token", {"token": "fresh"})[0] == 200
     assert shop.approve(CANCEL_ID).code == 0
 
 
 def test_calls_are_listed_with_text_bodies_and_can_be_cleared(shop, tiktok_emulator):
     shop.approve(CANCEL_ID, body=b'{"x": 1}')
+    shop.approve("5760002")
 
-    status, calls = admin(tiktok_emulator, "GET", "calls")
+    status, calls = control(tiktok_emulator, "calls")
 
     assert status == 200
     assert calls[0]["body"] == '{"x": 1}'
     assert (calls[0]["cancel_id"], calls[0]["code"]) == (CANCEL_ID, 25007006)
-    assert admin(tiktok_emulator, "DELETE", "calls") == (200, [])
+    assert control(tiktok_emulator, "calls", {"cancel_id": "5760002"})[1] == calls[1:]
+    assert control(tiktok_emulator, "clear_calls") == (200, None)
     assert tiktok_emulator.recorder.count() == 0
 
 
@@ -81,29 +84,31 @@ def test_reset(shop, tiktok_emulator):
     tiktok_emulator.seed({CANCEL_ID: "pending"})
     shop.approve(CANCEL_ID)
 
-    assert admin(tiktok_emulator, "POST", "reset") == (200, {"reset": True})
+    assert control(tiktok_emulator, "reset") == (200, None)
     assert tiktok_emulator.cancellations() == {}
     assert tiktok_emulator.recorder.count() == 0
 
 
 @pytest.mark.parametrize(
-    ("method", "action", "body", "status"),
+    ("method", "path", "body", "status"),
     [
-        ("POST", "seed", b"{not json", 400),
-        ("POST", "seed", b'{"cancellations": {"5760001": "lost"}}', 400),
-        ("POST", "seed", b'{"5760001": "pending"}', 400),  # not the seed file's format
-        ("POST", "seed", b'{"cancellations": {}, "app_secret": "x"}', 400),  # credentials: at start only
-        ("POST", "seed", b'["5760001"]', 400),
-        ("POST", "faults", b'{"kind": "explode"}', 400),
-        ("POST", "faults", b'{"kind": "drop", "times": 0}', 400),
-        ("POST", "expire-token", b'{"access_token": "never-issued"}', 400),
-        ("POST", "access-tokens", b"{}", 400),
-        ("GET", "seed", b"", 404),
-        ("POST", "nothing-here", b"{}", 404),
+        ("POST", "call/seed", b"{not json", 400),
+        ("POST", "call/seed", b'{"cancellations": {"5760001": "lost"}}', 400),
+        ("POST", "call/seed", b'{"5760001": "pending"}', 400),  # not the seed file's format
+        ("POST", "call/seed", b'{"cancellations": {}, "app_secret": "x"}', 400),  # credentials: at start only
+        ("POST", "call/seed", b'["5760001"]', 400),
+        ("POST", "call/inject_fault", b'{"fault": {"kind": "explode"}}', 400),
+        ("POST", "call/inject_fault", b'{"fault": {"kind": "drop"}, "times": 0}', 400),
+        ("POST", "call/expire_token", b'{"token": "never-issued"}', 400),
+        ("POST", "call/add_access_token", b"{}", 400),
+        ("GET", "call/seed", b"", 405),
+        ("POST", "call/nothing_here", b"{}", 404),
+        ("POST", "seed", b"{}", 404),  # the paths before the one call endpoint
+        ("GET", "cancellations", b"", 404),
     ],
 )
-def test_bad_admin_requests(tiktok_emulator, method, action, body, status):
-    reply = raw_request(tiktok_emulator.url, method, f"/__emulator/{action}", body=body)
+def test_bad_control_requests(tiktok_emulator, method, path, body, status):
+    reply = raw_request(tiktok_emulator.url, method, f"/__emulator/{path}", body=body)
 
     assert reply.status == status
     assert "error" in reply.json()
@@ -114,18 +119,18 @@ def test_the_seed_file_is_what_posting_it_seeds(tiktok_emulator):
     """One format: the seed file's content, POSTed as it is, seeds the same cancellations."""
     content = json.loads(SEED_FILE.read_text())
 
-    status, body = admin(tiktok_emulator, "POST", "seed", content)
+    assert control(tiktok_emulator, "seed", content) == (200, None)
 
-    assert status == 200
+    seeded = tiktok_emulator.cancellations()
     with TikTokEmulator.from_seed_file(SEED_FILE) as emulator:
-        assert body["cancellations"] == emulator.cancellations()
+        assert seeded == emulator.cancellations()
     of_shops = {
         cancel_id: state
         for seller in content.get("sellers", [])
         for shop in seller["shops"]
         for cancel_id, state in shop.get("cancellations", {}).items()
     }
-    assert body["cancellations"] == {**content["cancellations"], **of_shops}
+    assert seeded == {**content["cancellations"], **of_shops}
 
 
 def test_the_seed_file_holds_the_events_cancel_ids():

@@ -1,9 +1,9 @@
-"""The auth host's token endpoints, Get Authorized Shops, and their admin controls."""
+"""The auth host's token endpoints, Get Authorized Shops, and their controls over HTTP."""
 
 import logging
 
 import pytest
-from emulator_http import Shop, admin
+from emulator_http import Shop, control
 from tiktok_emulator import DEFAULT_REFRESH_TOKEN, AuthorizedShop, TikTokEmulator
 
 REFRESH = "/api/v2/token/refresh"
@@ -260,40 +260,40 @@ def test_several_shops_are_listed_and_each_cipher_approves():
         assert shop.approve("5760002", query={"shop_cipher": emulator.shop_cipher}).code == 36009004
 
 
-# --- admin -------------------------------------------------------------------------------------------------
+# --- the controls over HTTP ---------------------------------------------------------------------------------
 
 
-def test_admin_issues_an_authorization_code(tiktok_emulator):
-    status, body = admin(tiktok_emulator, "POST", "auth-codes")
+def test_a_control_issues_an_authorization_code(tiktok_emulator):
+    status, code = control(tiktok_emulator, "issue_auth_code")
 
     assert status == 200
-    assert token_call(tiktok_emulator, GET_TOKEN, {"auth_code": body["auth_code"]}).json()["code"] == 0
+    assert token_call(tiktok_emulator, GET_TOKEN, {"auth_code": code}).json()["code"] == 0
 
 
-def test_admin_reads_issues_and_expires_refresh_tokens(tiktok_emulator):
-    status, current = admin(tiktok_emulator, "GET", "refresh-token")
+def test_controls_read_issue_and_expire_refresh_tokens(tiktok_emulator):
+    assert control(tiktok_emulator, "refresh_token_of") == (200, DEFAULT_REFRESH_TOKEN)
+    assert control(tiktok_emulator, "refresh_token_expire_in")[1] > 0
+
+    status, issued = control(tiktok_emulator, "issue_refresh_token", {"lifetime": 3600})
     assert status == 200
-    assert current["refresh_token"] == DEFAULT_REFRESH_TOKEN
-    assert current["refresh_token_expire_in"] > 0
+    assert issued == tiktok_emulator.refresh_token
+    expire_in = control(tiktok_emulator, "refresh_token_expire_in", {"token": issued})[1]
+    assert expire_in <= tiktok_emulator.refresh_token_expire_in(DEFAULT_REFRESH_TOKEN)
 
-    status, issued = admin(tiktok_emulator, "POST", "refresh-tokens", {"lifetime": 3600})
-    assert status == 200
-    assert issued["refresh_token"] == tiktok_emulator.refresh_token
-    assert issued["refresh_token_expire_in"] <= tiktok_emulator.refresh_token_expire_in(DEFAULT_REFRESH_TOKEN)
-
-    assert admin(tiktok_emulator, "POST", "expire-refresh-token") == (200, {"expired": True})
+    assert control(tiktok_emulator, "expire_refresh_token") == (200, None)
     assert_refused(token_call(tiktok_emulator, REFRESH), 36004005)
-    assert admin(tiktok_emulator, "POST", "expire-refresh-token", {"refresh_token": "nope"})[0] == 400
+    assert control(tiktok_emulator, "expire_refresh_token", {"token": "nope"})[0] == 400
 
 
-def test_admin_reads_and_replaces_the_shops(tiktok_emulator):
+def test_controls_read_and_replace_the_shops(tiktok_emulator):
     shops = [{"cipher": "A"}, {"cipher": "B", "name": "Second"}]
 
-    status, body = admin(tiktok_emulator, "PUT", "shops", {"shops": shops})
+    assert control(tiktok_emulator, "set_authorized_shops", {"shops": shops}) == (200, None)
 
+    status, listed = control(tiktok_emulator, "authorized_shops")
     assert status == 200
-    assert [s["cipher"] for s in body["shops"]] == ["A", "B"]
-    assert admin(tiktok_emulator, "GET", "shops")[1] == body
+    assert [s["cipher"] for s in listed] == ["A", "B"]
+    assert listed[1] == AuthorizedShop("B", name="Second").to_json()
     assert [s["cipher"] for s in list_shops(tiktok_emulator).json()["data"]["shops"]] == ["A", "B"]
 
 
@@ -302,13 +302,14 @@ def test_admin_reads_and_replaces_the_shops(tiktok_emulator):
     [{}, {"shops": {}}, {"shops": [{"name": "x"}]}, {"shops": [{"cipher": ""}]}, {"shops": [{"cipher": "A", "x": "y"}]},
      {"shops": [{"cipher": "A"}, {"cipher": "A"}]}],
 )  # fmt: skip
-def test_admin_refuses_malformed_shops(tiktok_emulator, payload):
-    assert admin(tiktok_emulator, "PUT", "shops", payload)[0] == 400
+def test_controls_refuse_malformed_shops(tiktok_emulator, payload):
+    assert control(tiktok_emulator, "set_authorized_shops", payload)[0] == 400
 
 
 @pytest.mark.parametrize("lifetime", [0, -1, "soon", True])
-def test_admin_refuses_a_bad_lifetime(tiktok_emulator, lifetime):
-    assert admin(tiktok_emulator, "POST", "auth-codes", {"lifetime": lifetime})[0] == 400
+def test_controls_refuse_a_bad_lifetime(tiktok_emulator, lifetime):
+    assert control(tiktok_emulator, "issue_auth_code", {"lifetime": lifetime})[0] == 400
+    assert control(tiktok_emulator, "issue_refresh_token", {"lifetime": lifetime})[0] == 400
 
 
 def test_reset_restores_the_refresh_token_and_the_shops(tiktok_emulator):
@@ -349,7 +350,7 @@ def test_token_calls_are_recorded_without_the_app_secret_refresh_token_or_code(t
     assert calls[1].query["auth_code"] == "***"
     assert calls[0].query["app_key"] == tiktok_emulator.app_key  # the rest as sent
     assert calls[0].query["grant_type"] == "refresh_token"
-    status, listed = admin(tiktok_emulator, "GET", "calls")
+    status, listed = control(tiktok_emulator, "calls")
     assert status == 200
     assert [call["query"] for call in listed] == [call.query for call in calls]
     assert not [secret for secret in secrets if secret in repr(listed) or secret in repr(calls)]

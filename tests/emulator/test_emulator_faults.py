@@ -5,7 +5,7 @@ import socket
 import time
 
 import pytest
-from emulator_http import Shop, admin
+from emulator_http import Shop, control
 from tiktok_emulator import Fault, TikTokEmulator
 
 CANCEL_ID = "5760001"
@@ -178,10 +178,10 @@ def test_a_faulted_request_does_not_claim_its_idempotency_key(shop, tiktok_emula
     assert shop.approve(CANCEL_ID, query={"idempotency_key": "k"}).code == 0
 
 
-def test_admin_calls_are_not_faulted(tiktok_emulator):
+def test_control_calls_are_not_faulted(tiktok_emulator):
     tiktok_emulator.inject_fault(Fault(kind="drop"), times=None)
 
-    assert admin(tiktok_emulator, "GET", "cancellations")[0] == 200
+    assert control(tiktok_emulator, "cancellations")[0] == 200
 
 
 @pytest.mark.parametrize(

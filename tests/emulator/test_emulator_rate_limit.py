@@ -2,7 +2,7 @@
 code 36009002 beyond it, counted."""
 
 import pytest
-from emulator_http import admin, search
+from emulator_http import control, search
 from tiktok_emulator import TikTokEmulator
 from tiktok_emulator.rate_limit import RateLimit
 
@@ -55,8 +55,11 @@ def test_over_the_limit_tiktok_answers_429_with_36009002(shop, tiktok_emulator: 
 
 def test_the_default_is_tiktoks_50_per_second_and_settable_over_http(tiktok_emulator: TikTokEmulator):
     assert tiktok_emulator.rate_limit.limit == 50
-    assert admin(tiktok_emulator, "PUT", "rate-limit", {"limit": 5})[1]["limit"] == 5
-    assert admin(tiktok_emulator, "PUT", "rate-limit", {"limit": None})[1]["limit"] is None
-    assert admin(tiktok_emulator, "PUT", "rate-limit", {"limit": "fast"})[0] == 400
+    assert control(tiktok_emulator, "set_rate_limit", {"limit": 5}) == (200, None)
+    assert control(tiktok_emulator, "rate_limit_counts")[1]["limit"] == 5
+    assert control(tiktok_emulator, "set_rate_limit", {"limit": None}) == (200, None)
+    assert control(tiktok_emulator, "rate_limit_counts")[1]["limit"] is None
+    assert control(tiktok_emulator, "set_rate_limit", {"limit": "fast"})[0] == 400
+    assert control(tiktok_emulator, "set_rate_limit", {"limit": 0})[0] == 400
     tiktok_emulator.reset()
     assert tiktok_emulator.rate_limit.limit == 50

@@ -1,8 +1,8 @@
-"""The call recorder: every API request, rejected or faulted, in order; never the admin calls."""
+"""The call recorder: every API request, rejected or faulted, in order; never the control calls."""
 
 from concurrent.futures import ThreadPoolExecutor
 
-from emulator_http import Shop, admin, approve_path
+from emulator_http import Shop, approve_path, control
 from tiktok_emulator import Fault, RecordedCall, TikTokEmulator
 
 CANCEL_ID = "5760001"
@@ -58,9 +58,10 @@ def test_count_by_cancel_id_and_clear(shop, tiktok_emulator):
     assert tiktok_emulator.recorder.calls == []
 
 
-def test_admin_calls_are_not_recorded(tiktok_emulator):
-    admin(tiktok_emulator, "POST", "seed", {CANCEL_ID: "pending"})
-    admin(tiktok_emulator, "GET", "calls")
+def test_control_calls_are_not_recorded(tiktok_emulator):
+    control(tiktok_emulator, "seed", {"cancellations": {CANCEL_ID: "pending"}})
+    control(tiktok_emulator, "calls")
+    control(tiktok_emulator, "no_such_control")
 
     assert tiktok_emulator.recorder.count() == 0
 

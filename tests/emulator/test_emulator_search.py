@@ -5,7 +5,7 @@ import http.client
 import json
 
 import pytest
-from emulator_http import SEARCH_PATH, admin, search
+from emulator_http import SEARCH_PATH, control, search
 from tiktok_emulator import Fault
 
 PENDING = "5760001234567890123"
@@ -129,22 +129,19 @@ def test_reprocess_mode_answers_a_repeated_key_from_the_current_state(shop, tikt
 
 
 def test_the_mode_is_set_over_http_and_checked(tiktok_emulator):
-    assert admin(tiktok_emulator, "PUT", "repeated-key", {"mode": "reprocess"}) == (
-        200,
-        {"mode": "reprocess"},
-    )
+    assert control(tiktok_emulator, "set_repeated_key_mode", {"mode": "reprocess"}) == (200, None)
     assert tiktok_emulator.repeated_key_mode == "reprocess"
-    status, body = admin(tiktok_emulator, "PUT", "repeated-key", {"mode": "sometimes"})
+    status, body = control(tiktok_emulator, "set_repeated_key_mode", {"mode": "sometimes"})
     assert status == 400
     assert "replay" in body["error"]
-    assert admin(tiktok_emulator, "GET", "repeated-key") == (200, {"mode": "reprocess"})
+    assert tiktok_emulator.repeated_key_mode == "reprocess"
 
 
 def test_approvals_count_api_approvals_only(shop, tiktok_emulator):
     tiktok_emulator.seed({PENDING: "pending", OTHER: "pending"})
     tiktok_emulator.approve_elsewhere(OTHER)  # Seller Center: not an API approval
     shop.approve(PENDING)
-    assert admin(tiktok_emulator, "GET", "approvals") == (200, {"approvals": {PENDING: 1}})
+    assert control(tiktok_emulator, "approvals") == (200, {PENDING: 1})
 
 
 def test_a_lost_answer_applies_the_approval_and_answers_nothing(shop, tiktok_emulator):

@@ -7,8 +7,8 @@ import json
 import re
 
 import pytest
-from emulator_http import Shop, admin, raw_request, search
-from local_stack.tiktok_admin import TikTokAdmin
+from emulator_http import Shop, control, search
+from local_stack.tiktok_admin import TikTokAdmin, first_authorization
 from tiktok_emulator import (
     DEFAULT_ACCESS_TOKEN,
     DEFAULT_REFRESH_TOKEN,
@@ -540,14 +540,14 @@ def test_a_seed_file_seller_clashing_with_the_default_one_is_refused(tmp_path):
         TikTokEmulator(seed_file=seed_file(tmp_path, content))
 
 
-# --- admin endpoints ---------------------------------------------------------------------------------------
+# --- the controls over HTTP --------------------------------------------------------------------------------
 
 
-def test_admin_adds_and_lists_sellers(emulator):
+def test_controls_add_and_list_sellers(emulator):
     shop = {"cipher": "US_cipher", "region": "US", "cancellations": {"5760001000000000005": "pending"}}
-    body = {"open_id": "admin-seller", "seller_base_region": "US", "shops": [shop]}
+    seller = {"open_id": "admin-seller", "seller_base_region": "US", "shops": [shop]}  # the seed format's
 
-    status, added = admin(emulator, "POST", "sellers", body)
+    status, [added] = control(emulator, "add_sellers", {"sellers": [seller]})
 
     assert status == 200
     assert added["open_id"] == "admin-seller"
@@ -555,112 +555,119 @@ def test_admin_adds_and_lists_sellers(emulator):
     assert added["shops"] == [AuthorizedShop("US_cipher", region="US").to_json()]
     assert added["access_token"] == emulator.access_token_of("admin-seller")
     assert added["refresh_token"] == emulator.refresh_token_of("admin-seller")
-    status, listed = admin(emulator, "GET", "sellers")
+    status, listed = control(emulator, "sellers")
     assert status == 200
-    assert [s["open_id"] for s in listed["sellers"]] == [DEFAULT_OPEN_ID, CROSS_BORDER, "admin-seller"]
-    assert listed["sellers"][2] == added
+    assert [s["open_id"] for s in listed] == [DEFAULT_OPEN_ID, CROSS_BORDER, "admin-seller"]
+    assert listed[2] == added
+    assert control(emulator, "seller", {"open_id": "admin-seller"}) == (200, added)
     us = client(emulator, added["access_token"], "US_cipher")
     assert approval_code(us, "5760001000000000005") == 0
     assert approval_code(default(emulator), "5760001000000000005") == 25020005
 
 
+def test_the_add_seller_control_takes_the_shops_of_get_authorized_shops(emulator):
+    status, added = control(
+        emulator, "add_seller", {"open_id": "one", "shops": [{"cipher": "ONE"}], "seller_name": "One"}
+    )
+
+    assert status == 200
+    assert (added["seller_name"], added["shops"]) == ("One", [AuthorizedShop("ONE").to_json()])
+    assert [shop.cipher for shop in emulator.authorized_shops("one")] == ["ONE"]
+
+
 @pytest.mark.parametrize(
-    ("body", "message"),
+    ("sellers", "message"),
     [
-        (b"[]", "must be a JSON object"),
-        (b'{"shops": [{"cipher": "X"}]}', r"POST /__emulator/sellers needs an open_id"),
-        (b'{"open_id": "n", "shops": [{"cipher": "X", "bad": "y"}]}', r"POST /__emulator/sellers \(n\): shops\[0\] has unknown keys"),
-        (b'{"open_id": "cross-border-open-id", "shops": [{"cipher": "X"}]}', "POST /__emulator/sellers: a seller with open_id 'cross-border-open-id' exists already"),
-        (b'{"open_id": "n", "shops": [{"cipher": "GB_cb_cipher"}]}', "belongs to seller 'cross-border-open-id'"),
+        ([[]], r"add_sellers: sellers\[0\] must be an object"),
+        ({"open_id": "n"}, "add_sellers: sellers must be a list"),
+        ([{"shops": [{"cipher": "X"}]}], r"sellers\[0\] needs an open_id"),
+        ([{"open_id": "n", "shops": [{"cipher": "X", "bad": "y"}]}], r"sellers\[0\] \(n\): shops\[0\] has unknown keys"),
+        ([{"open_id": "cross-border-open-id", "shops": [{"cipher": "X"}]}], "add_sellers: a seller with open_id 'cross-border-open-id' exists already"),
+        ([{"open_id": "n", "shops": [{"cipher": "GB_cb_cipher"}]}], "belongs to seller 'cross-border-open-id'"),
     ],
 )  # fmt: skip
-def test_admin_refuses_bad_sellers(emulator, body, message):
+def test_controls_refuse_bad_sellers(emulator, sellers, message):
     before = emulator.sellers()
 
-    reply = raw_request(emulator.url, "POST", "/__emulator/sellers", body=body)
+    status, answer = control(emulator, "add_sellers", {"sellers": sellers})
 
-    assert reply.status == 400
-    assert re.search(message, reply.json()["error"]), reply.json()
+    assert status == 400
+    assert re.search(message, answer["error"]), answer
     assert emulator.sellers() == before
 
 
-def test_admin_auth_code_and_refresh_token_per_seller(emulator):
-    status, body = admin(emulator, "POST", "auth-codes", {"seller": CROSS_BORDER})
+def test_controls_auth_code_and_refresh_token_per_seller(emulator):
+    status, code = control(emulator, "issue_auth_code", {"seller": CROSS_BORDER})
     assert status == 200
-    data = token_call(emulator, GET_TOKEN, auth_code=body["auth_code"]).json()["data"]
+    data = token_call(emulator, GET_TOKEN, auth_code=code).json()["data"]
     assert data["open_id"] == CROSS_BORDER
 
-    status, current = admin(emulator, "GET", "refresh-token?seller=" + CROSS_BORDER)
-    assert status == 200
-    assert current["refresh_token"] == data["refresh_token"]
-    assert current["refresh_token_expire_in"] == data["refresh_token_expire_in"]
+    assert control(emulator, "refresh_token_of", {"seller": CROSS_BORDER}) == (200, data["refresh_token"])
+    expire_in = control(emulator, "refresh_token_expire_in", {"token": data["refresh_token"]})
+    assert expire_in == (200, data["refresh_token_expire_in"])
 
-    status, issued = admin(emulator, "POST", "refresh-tokens", {"seller": CROSS_BORDER, "lifetime": 60})
+    status, issued = control(emulator, "issue_refresh_token", {"seller": CROSS_BORDER, "lifetime": 60})
     assert status == 200
-    assert emulator.refresh_token_of(CROSS_BORDER) == issued["refresh_token"]
+    assert emulator.refresh_token_of(CROSS_BORDER) == issued
     assert emulator.refresh_token == DEFAULT_REFRESH_TOKEN
 
-    assert admin(emulator, "POST", "expire-refresh-token", {"seller": CROSS_BORDER}) == (
-        200,
-        {"expired": True},
-    )
-    assert token_call(emulator, REFRESH, refresh_token=issued["refresh_token"]).json()["code"] == 36004005
+    assert control(emulator, "expire_refresh_token", {"seller": CROSS_BORDER}) == (200, None)
+    assert token_call(emulator, REFRESH, refresh_token=issued).json()["code"] == 36004005
     assert token_call(emulator, REFRESH, refresh_token=DEFAULT_REFRESH_TOKEN).json()["code"] == 0
 
 
-def test_admin_expires_and_adds_access_tokens_per_seller(emulator):
-    assert admin(emulator, "POST", "expire-token", {"seller": CROSS_BORDER}) == (200, {"expired": True})
+def test_controls_expire_and_add_access_tokens_per_seller(emulator):
+    assert control(emulator, "expire_token", {"seller": CROSS_BORDER}) == (200, None)
     assert approval_code(cross_border(emulator)) == 105002
     assert approval_code(default(emulator)) == 0
 
-    assert (
-        admin(emulator, "POST", "access-tokens", {"access_token": "cb-new", "seller": CROSS_BORDER})[0] == 200
-    )
-    assert emulator.access_token_of(CROSS_BORDER) == "cb-new"
+    assert control(emulator, "add_access_token", {"token": "cb-new", "seller": CROSS_BORDER}) == (200, None)
+    assert control(emulator, "access_token_of", {"seller": CROSS_BORDER}) == (200, "cb-new")
     assert approval_code(cross_border(emulator, FR.cipher), OTHER) == 0
 
 
-def test_admin_reads_and_replaces_a_sellers_shops(emulator):
-    assert admin(emulator, "GET", "shops?seller=" + CROSS_BORDER)[1]["shops"] == [GB.to_json(), FR.to_json()]
-    assert admin(emulator, "GET", "shops", {"seller": CROSS_BORDER})[1]["shops"] == [
-        GB.to_json(),
-        FR.to_json(),
-    ]
+def test_controls_read_and_replace_a_sellers_shops(emulator):
+    assert control(emulator, "authorized_shops", {"seller": CROSS_BORDER}) == (
+        200,
+        [GB.to_json(), FR.to_json()],
+    )
 
-    status, body = admin(emulator, "PUT", "shops", {"seller": CROSS_BORDER, "shops": [GB.to_json()]})
+    status, _ = control(emulator, "set_authorized_shops", {"seller": CROSS_BORDER, "shops": [GB.to_json()]})
 
-    assert (status, body) == (200, {"shops": [GB.to_json()]})
+    assert status == 200
+    assert control(emulator, "authorized_shops", {"seller": CROSS_BORDER}) == (200, [GB.to_json()])
     assert approval_code(cross_border(emulator, FR.cipher)) == 101000
-    assert admin(emulator, "GET", "shops")[1]["shops"] == [AuthorizedShop(DEFAULT_SHOP_CIPHER).to_json()]
+    assert control(emulator, "authorized_shops") == (200, [AuthorizedShop(DEFAULT_SHOP_CIPHER).to_json()])
 
 
 @pytest.mark.parametrize(
-    ("method", "action", "payload", "message"),
+    ("name", "arguments", "message"),
     [
-        ("POST", "auth-codes", {"seller": "nobody"}, "no seller with open_id 'nobody'"),
-        ("GET", "refresh-token?seller=nobody", None, "no seller with open_id 'nobody'"),
-        ("GET", "shops", {"seller": 5}, "seller must be a seller's open_id"),
-        ("PUT", "shops", {"seller": CROSS_BORDER, "shops": [{"cipher": DEFAULT_SHOP_CIPHER}]}, "belongs to seller 'emulator-open-id'"),
-        ("POST", "expire-token", {"seller": CROSS_BORDER, "access_token": "x"}, "give access_token or seller, not both"),
-        ("POST", "expire-refresh-token", {"seller": CROSS_BORDER, "refresh_token": "x"}, "give refresh_token or seller, not both"),
-        ("POST", "access-tokens", {"access_token": DEFAULT_ACCESS_TOKEN, "seller": CROSS_BORDER}, "belongs to seller 'emulator-open-id'"),
-        ("POST", "seed", {"cancellations": {PENDING: "shipped"}, "shop_cipher": "ROW_nowhere"}, "shop_cipher 'ROW_nowhere' is no seller's shop"),
-        ("POST", "seed", {"sellers": [{"open_id": "n", "shops": [{"cipher": GB.cipher}]}], "cancellations": {PENDING: "shipped"}}, "POST /__emulator/seed: the shop cipher 'GB_cb_cipher' belongs"),
-        ("POST", "seed", {"sellers": [{"open_id": CROSS_BORDER, "shops": [{"cipher": "X", "cancellations": {PENDING: "shipped"}}]}]}, "seller cross-border-open-id exists and has no shop X"),
+        ("issue_auth_code", {"seller": "nobody"}, "no seller with open_id 'nobody'"),
+        ("refresh_token_of", {"seller": "nobody"}, "no seller with open_id 'nobody'"),
+        ("authorized_shops", {"seller": 5}, "authorized_shops: seller must be str | None, got 5"),
+        ("set_authorized_shops", {"seller": CROSS_BORDER, "shops": [{"cipher": DEFAULT_SHOP_CIPHER}]}, "belongs to seller 'emulator-open-id'"),
+        ("expire_token", {"seller": CROSS_BORDER, "token": "x"}, "give token or seller, not both"),
+        ("expire_refresh_token", {"seller": CROSS_BORDER, "token": "x"}, "give token or seller, not both"),
+        ("add_access_token", {"token": DEFAULT_ACCESS_TOKEN, "seller": CROSS_BORDER}, "belongs to seller 'emulator-open-id'"),
+        ("seed", {"cancellations": {PENDING: "shipped"}, "shop_cipher": "ROW_nowhere"}, "shop_cipher 'ROW_nowhere' is no seller's shop"),
+        ("seed", {"sellers": [{"open_id": "n", "shops": [{"cipher": GB.cipher}]}], "cancellations": {PENDING: "shipped"}}, "seed: the shop cipher 'GB_cb_cipher' belongs"),
+        ("seed", {"sellers": [{"open_id": CROSS_BORDER, "shops": [{"cipher": "X", "cancellations": {PENDING: "shipped"}}]}]}, "seller cross-border-open-id exists and has no shop X"),
+        ("seed", {"cancellations": {PENDING: "shipped"}, "sellers": [{"open_id": "n", "shops": [{"cipher": "N", "cancellations": {PENDING: "pending"}}]}]}, f"cancel_id {PENDING} is seeded twice"),
     ],
 )  # fmt: skip
-def test_admin_refuses_bad_seller_arguments_and_changes_nothing(emulator, method, action, payload, message):
+def test_controls_refuse_bad_seller_arguments_and_change_nothing(emulator, name, arguments, message):
     before = (emulator.sellers(), emulator.cancellations())
 
-    status, body = admin(emulator, method, action, payload)
+    status, answer = control(emulator, name, arguments)
 
     assert status == 400
-    assert message in body["error"]
+    assert message in answer["error"]
     assert (emulator.sellers(), emulator.cancellations()) == before
 
 
-def test_admin_seed_with_a_shop_cipher_and_sellers(emulator):
-    payload = {
+def test_the_seed_control_with_a_shop_cipher_and_sellers(emulator):
+    arguments = {
         "cancellations": {"5760001000000000007": "pending"},
         "shop_cipher": "NEW_cipher",  # a shop of a seller in the same seed
         "sellers": [
@@ -669,35 +676,34 @@ def test_admin_seed_with_a_shop_cipher_and_sellers(emulator):
         ],
     }  # fmt: skip
 
-    status, body = admin(emulator, "POST", "seed", payload)
+    assert control(emulator, "seed", arguments) == (200, None)
 
-    assert status == 200
-    [new] = body["sellers"]  # the cross-border seller exists: only its shop's cancellations are seeded
-    assert new["open_id"] == "new-seller"
-    assert {"5760001000000000006", "5760001000000000007", "5760001000000000008"} <= set(body["cancellations"])
-    new_client = client(emulator, new["access_token"], "NEW_cipher")
+    # The cross-border seller exists: only its shop's cancellations are seeded.
+    assert [s.open_id for s in emulator.sellers()] == [DEFAULT_OPEN_ID, CROSS_BORDER, "new-seller"]
+    assert {"5760001000000000006", "5760001000000000007", "5760001000000000008"} <= set(
+        emulator.cancellations()
+    )
+    new_client = client(emulator, emulator.access_token_of("new-seller"), "NEW_cipher")
     assert approval_code(new_client, "5760001000000000007") == 0
     assert approval_code(new_client, "5760001000000000008") == 0
     assert approval_code(cross_border(emulator, GB.cipher), "5760001000000000006") == 25020005
     assert approval_code(cross_border(emulator, FR.cipher), "5760001000000000006") == 0
 
 
-def test_posting_the_seed_file_again_seeds_its_sellers_cancellations(tmp_path):
+def test_seeding_the_seed_file_again_seeds_its_sellers_cancellations(tmp_path):
     with TikTokEmulator.from_seed_file(seed_file(tmp_path, SEED)) as emulator:
         sellers = emulator.sellers()
         client(emulator, "cb-access", GB.cipher).return_refund.approve_cancellation(PENDING)
 
-        status, body = admin(emulator, "POST", "seed", SEED)  # what `make local-seed` sends
+        assert control(emulator, "seed", SEED) == (200, None)  # what `make local-seed` sends
 
-        assert status == 200
-        assert "sellers" not in body
         assert emulator.sellers() == sellers
         assert emulator.cancellation_state(PENDING) == "pending"
         assert approval_code(client(emulator, "cb-access", FR.cipher)) == 25020005  # still GB's
 
 
-def test_admin_reset_removes_added_sellers(emulator):
-    assert admin(emulator, "POST", "reset") == (200, {"reset": True})
+def test_the_reset_control_removes_added_sellers(emulator):
+    assert control(emulator, "reset") == (200, None)
 
     assert [s.open_id for s in emulator.sellers()] == [DEFAULT_OPEN_ID]
     assert approval_code(client(emulator, "stale", GB.cipher)) == 36009004
@@ -717,18 +723,20 @@ def test_tiktok_admin_drives_sellers(emulator):
         "DE",
     )
     assert [s["open_id"] for s in tiktok.sellers()] == [DEFAULT_OPEN_ID, CROSS_BORDER, "admin-client"]
-    assert [s["cipher"] for s in tiktok.shops("admin-client")] == ["AC_cipher"]
-    assert [s["cipher"] for s in tiktok.shops()] == [DEFAULT_SHOP_CIPHER]
+    assert [s["cipher"] for s in tiktok.authorized_shops("admin-client")] == ["AC_cipher"]
+    assert [s["cipher"] for s in tiktok.authorized_shops()] == [DEFAULT_SHOP_CIPHER]
 
-    grant = tiktok.first_authorization(emulator.app_key, emulator.app_secret, seller=CROSS_BORDER)
+    grant = first_authorization(tiktok, emulator.app_key, emulator.app_secret, seller=CROSS_BORDER)
     assert grant["open_id"] == CROSS_BORDER
-    assert tiktok.refresh_token(CROSS_BORDER)["refresh_token"] == grant["refresh_token"]
-    assert tiktok.refresh_token()["refresh_token"] == DEFAULT_REFRESH_TOKEN
+    assert tiktok.refresh_token_of(CROSS_BORDER) == grant["refresh_token"]
+    assert tiktok.refresh_token_of() == DEFAULT_REFRESH_TOKEN
 
     tiktok.seed({"5760001000000000004": "pending"}, shop_cipher="AC_cipher")
     assert approval_code(default(emulator), "5760001000000000004") == 25020005
 
-    tiktok.set_shops([{"cipher": "AC_cipher"}, {"cipher": "AC2_cipher"}], seller="admin-client")
+    tiktok.set_authorized_shops(
+        [AuthorizedShop("AC_cipher"), {"cipher": "AC2_cipher"}], seller="admin-client"
+    )
     assert [shop.cipher for shop in emulator.authorized_shops("admin-client")] == ["AC_cipher", "AC2_cipher"]
 
     tiktok.expire_token(seller="admin-client")
