@@ -19,7 +19,12 @@ from pathlib import Path
 from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parents[2]
-PYTHONPATH = [ROOT / "layers/tiktok_shop", ROOT / "functions/approve_cancellation", ROOT / "tests"]
+PYTHONPATH = [
+    ROOT / "layers/tiktok_shop",
+    ROOT / "functions/approve_cancellation",
+    ROOT / "tests",
+    ROOT / "local",
+]
 
 
 class FunctionProcess:
@@ -99,8 +104,7 @@ def serve(timeout_seconds: float) -> None:
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "w")
     sys.stdout = sys.stderr
     import app
-
-    from support.lambda_context import FakeLambdaContext
+    from lambda_context import FakeLambdaContext
 
     print(json.dumps({"ready": True}), file=answers, flush=True)
     for line in sys.stdin:
