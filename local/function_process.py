@@ -56,6 +56,8 @@ class FunctionProcess:
             raise
         finally:
             os.close(writer)
+        assert self._process.stdin is not None
+        self._stdin = self._process.stdin
         self._results: int | None = reader
         self._buffer = b""
         try:
@@ -67,21 +69,10 @@ class FunctionProcess:
             raise
         self.init_seconds = float(ready["seconds"])
 
-    @property
-    def pid(self) -> int:
-        return self._process.pid
-
     def send(self, event: Any, *, handler: str | None = None, trace_id: str | None = None) -> None:
-        command: dict[str, Any] = {"event": event}
-        if handler is not None:
-            command["handler"] = handler
-        if trace_id is not None:
-            command["trace_id"] = trace_id
-        stdin = self._process.stdin
-        if stdin is None:
-            raise RuntimeError("the function process has no stdin")
-        stdin.write(json.dumps(command).encode() + b"\n")
-        stdin.flush()
+        command = {"event": event, "handler": handler, "trace_id": trace_id}
+        self._stdin.write(json.dumps(command).encode() + b"\n")
+        self._stdin.flush()
 
     def answer(self, timeout: float = 30) -> dict[str, Any]:
         return self._read_line(timeout)
@@ -105,8 +96,7 @@ class FunctionProcess:
 
     def close(self, timeout: float = 60) -> None:
         """The end of its input: the runner returns once the invocation under way (if any) has answered."""
-        if self._process.stdin is not None and not self._process.stdin.closed:
-            self._process.stdin.close()
+        self._stdin.close()
         self._process.wait(timeout=timeout)
         self._release()
 
@@ -117,8 +107,7 @@ class FunctionProcess:
         self.close()
 
     def _release(self) -> None:
-        if self._process.stdin is not None and not self._process.stdin.closed:
-            self._process.stdin.close()
+        self._stdin.close()
         if self._results is not None:
             os.close(self._results)
             self._results = None

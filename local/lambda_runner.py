@@ -8,8 +8,8 @@ neither imports the other (function_process.py is the parent's side).
 Init, as Lambda's: $LAMBDA_TASK_ROOT first on sys.path (this folder off it; each PATH at the end, for
 handlers that are not the function's), HANDLER ("module.function") imported, then {"ready": true,
 "seconds": <init>} on RESULTS_FD. Then each stdin line is one invocation with a fresh context of
-TIMEOUT_SECONDS: {"event": ..., "handler": another "module.function" (optional), "trace_id": "<X-Ray
-header>" (optional)}, answered on RESULTS_FD by {"seconds": ..., "result": ...} or {"seconds": ...,
+TIMEOUT_SECONDS: {"event": ..., "handler": another "module.function" or null, "trace_id": "<X-Ray header>"
+or null}, answered on RESULTS_FD by {"seconds": ..., "result": ...} or {"seconds": ...,
 "error": "<class>", "message": ...}. Stdout and stderr stay the function's (logs, EMF metrics).
 
 For make bench: nothing but json, os, sys, time (and lambda_context.py, which takes two of them) is imported
@@ -51,10 +51,10 @@ def serve(results: TextIO, handler_name: str, timeout_seconds: float) -> None:
     say(results, ready=True, seconds=time.perf_counter() - started)
     for line in sys.stdin:
         command = json.loads(line)
-        if "trace_id" in command:
+        if command.get("trace_id"):
             # The Lambda runtime sets each invocation's trace header in the environment.
             os.environ["_X_AMZN_TRACE_ID"] = command["trace_id"]
-        name = command.get("handler", handler_name)
+        name = command.get("handler") or handler_name
         context = FakeLambdaContext(timeout_seconds)
         started = time.perf_counter()
         try:
