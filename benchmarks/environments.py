@@ -1,5 +1,5 @@
 """The benchmark's world: moto and the TikTok emulator on loopback, an X-Ray daemon stand-in, and execution
-environments (`lambda_process.py` in the runtime's Python) with the function's deployed environment.
+environments (local/lambda_runner.py in the runtime's Python) with the function's deployed environment.
 
 Everything is built from what the local stack (`make run`) and the tests already use: the template's own
 resources provisioned in moto, the function's environment resolved from the template, Lambda's reserved
@@ -11,7 +11,6 @@ read-only copy (deployed.py), with our Powertools layer or AWS's public one.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import socket
 import subprocess
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from deployed import Deployment, deployment
+from function_process import FunctionProcess
 from local_stack.paths import ROOT
 from local_stack.provision import provision
 from local_stack.runtime import CodeLayout, RuntimeVenv, ensure_runtime_venv
@@ -36,8 +36,14 @@ from support.moto_server import serialized_moto_server
 from tiktok_emulator import TikTokEmulator
 
 BUILD_DIR = ROOT / ".aws-sam" / "build"
-LAMBDA_PROCESS = Path(__file__).with_name("lambda_process.py")
 LOGS = ROOT / ".local-stack" / "bench"
+BENCHMARKS = Path(__file__).parent
+Mode = Literal["function", "floor"]
+# The floor is a function of its own, whose code is plain_io.py: the same I/O with plain boto3 and requests.
+HANDLERS: dict[Mode, str] = {"function": "app.lambda_handler", "floor": "plain_io.lambda_handler"}
+SEQUENTIAL_BATCH = "sequential_batch.lambda_handler"
+# Lambda's longest timeout, as the benchmarks always had: no deadline cuts an invocation short.
+LONGEST_TIMEOUT_SECONDS = 900.0
 
 
 class XRaySink:
@@ -136,12 +142,12 @@ def _code(spec: FunctionSpec, runtime: RuntimeVenv) -> CodeLayout:
 
 
 class Environment:
-    """One execution environment (`lambda_process.py`): send commands, read how long each took."""
+    """One execution environment (local/lambda_runner.py): invoke it, read how long each invocation took."""
 
     def __init__(
         self,
         world: World,
-        mode: str,
+        mode: Mode,
         *,
         layer: Layer = "ours",
         overrides: Mapping[str, str] | None = None,
@@ -149,39 +155,43 @@ class Environment:
         stderr: IO[str] | None = None,
     ) -> None:
         LOGS.mkdir(parents=True, exist_ok=True)
-        reader, writer = os.pipe()
         self._log = open(LOGS / f"{mode}.log", "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
-        self.process = subprocess.Popen(
-            [str(world.runtime.python), *python_options, str(LAMBDA_PROCESS), mode, str(writer)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,  # the function's logs and metrics, as CloudWatch would take them
-            stderr=self._log if stderr is None else stderr,
-            env={**world.environments[layer], **(overrides or {})},
-            pass_fds=(writer,),
-            text=True,
-        )
-        os.close(writer)
-        self._results = os.fdopen(reader, "r")
+        try:
+            self._process = FunctionProcess(
+                HANDLERS[mode],
+                timeout_seconds=LONGEST_TIMEOUT_SECONDS,
+                env={**world.environments[layer], **(overrides or {})},
+                python=world.runtime.python,
+                python_options=python_options,
+                # plain_io.py and sequential_batch.py, after everything the function's own imports find.
+                paths=(BENCHMARKS,),
+                stdout=subprocess.DEVNULL,  # the function's logs and metrics, as CloudWatch would take them
+                stderr=self._log if stderr is None else stderr,
+                start_timeout=300,
+            )
+        except BaseException:
+            self._log.close()
+            raise
+        self.mode = mode
+        # Init, as Lambda reports it apart: importing the handler (plain_io's standard library for the floor).
+        self.init_seconds = self._process.init_seconds
 
-    def run(self, kind: str, expect: str, **arguments: Any) -> float:
-        """Seconds the command took inside the environment; fails if its answer was not `expect`."""
-        assert self.process.stdin is not None
-        command = {"kind": kind, "expect": expect, "trace_id": trace_header(), **arguments}
-        self.process.stdin.write(json.dumps(command) + "\n")
-        self.process.stdin.flush()
-        line = self._results.readline()
-        if not line:
-            raise RuntimeError(f"the {kind} environment died; see {LOGS.relative_to(ROOT)}/")
-        result = json.loads(line)
-        if not result["ok"]:
-            raise RuntimeError(f"{kind}: unexpected answer {result['answer']}")
-        return float(result["seconds"])
+    def run(self, event: Any, expect: str, handler: str | None = None) -> float:
+        """Seconds the invocation took inside the environment; fails if its answer was not `expect`."""
+        try:
+            answer = self._process.invoke(event, handler=handler, trace_id=trace_header(), timeout=300)
+        except RuntimeError as error:
+            raise RuntimeError(
+                f"the {self.mode} environment died ({error}); see {LOGS.relative_to(ROOT)}/"
+            ) from None
+        if "error" in answer:
+            raise RuntimeError(f"{self.mode}: {answer['error']}: {answer['message']}")
+        if not as_expected(expect, answer["result"]):
+            raise RuntimeError(f"{self.mode}: unexpected answer {answer['result']!r}")
+        return float(answer["seconds"])
 
     def close(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        self.process.wait(timeout=60)
-        self._results.close()
+        self._process.close()
         self._log.close()
 
     def __enter__(self) -> Environment:
@@ -189,3 +199,18 @@ class Environment:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def as_expected(expect: str, answer: Any) -> bool:
+    """A figure only counts if the approval really happened."""
+    if expect == "true":
+        return answer is True
+    if expect == "batch":
+        return answer == {"batchItemFailures": []}
+    if isinstance(answer, dict) and "statusCode" in answer:  # API Gateway proxy response
+        # REST proxy responses carry headers in either map, as the resolver chose.
+        headers = {**(answer.get("headers") or {}), **(answer.get("multiValueHeaders") or {})}
+        replayed = headers.get("Idempotent-Replayed") in ("true", ["true"])
+        body = json.loads(answer["body"])
+        return answer["statusCode"] == 200 and body["code"] == 0 and replayed == (expect == "replayed")
+    return isinstance(answer, dict) and answer.get("code") == 0 and answer["data"]["success"] is True

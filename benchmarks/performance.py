@@ -26,7 +26,7 @@ for part in ("local", "tests"):
     sys.path.insert(0, str(ROOT / part))
 
 from artefacts import Import, import_profile, imports, inspect  # noqa: E402
-from environments import Environment, Layer, World, world  # noqa: E402
+from environments import SEQUENTIAL_BATCH, Environment, Layer, Mode, World, world  # noqa: E402
 from figures import HEADER, Pair  # noqa: E402
 from support.approvals import api_event, sqs_event  # noqa: E402
 from tiktok_emulator import Fault  # noqa: E402
@@ -60,11 +60,10 @@ def interleaved(n: int, *runs: Callable[[], float]) -> list[float]:
     return seconds
 
 
-def one_shot(
-    w: World, mode: str, kind: str, expect: str, layer: Layer = "ours", **arguments: object
-) -> float:
+def one_shot(w: World, mode: Mode, event: object, expect: str, layer: Layer = "ours") -> float:
+    """A cold start: the environment's init (the handler's import) and its first invocation."""
     with Environment(w, mode, layer=layer) as environment:
-        return environment.run(kind, expect, **arguments)
+        return environment.init_seconds + environment.run(event, expect)
 
 
 def cold_starts(w: World, rounds: int) -> list[Pair]:
@@ -78,13 +77,9 @@ def cold_starts(w: World, rounds: int) -> list[Pair]:
             w.seed([cancel_id, public_id, floor_id])
             ours_s, public_s, floor_s = interleaved(
                 n,
-                lambda t=trigger, i=cancel_id: one_shot(
-                    w, "function", "invoke", EXPECT[t], event=event_for(t, i)
-                ),
-                lambda t=trigger, i=public_id: one_shot(
-                    w, "function", "invoke", EXPECT[t], "public", event=event_for(t, i)
-                ),
-                lambda i=floor_id: one_shot(w, "floor", "approve", "true", cancel_id=i),
+                lambda t=trigger, i=cancel_id: one_shot(w, "function", event_for(t, i), EXPECT[t]),
+                lambda t=trigger, i=public_id: one_shot(w, "function", event_for(t, i), EXPECT[t], "public"),
+                lambda i=floor_id: one_shot(w, "floor", {"approve": i}, "true"),
             )
             mine.add(ours_s, floor_s)
             theirs.add(public_s, floor_s)
@@ -111,9 +106,9 @@ def warm(w: World, rounds: int) -> list[Pair]:
             for trigger in TRIGGERS:
                 ids = [new_id(), new_id(), new_id()]
                 w.seed(ids)
-                function.run("invoke", EXPECT[trigger], event=event_for(trigger, ids[0]))
-                other.run("invoke", EXPECT[trigger], event=event_for(trigger, ids[1]))
-                floor.run("approve", "true", cancel_id=ids[2])
+                function.run(event_for(trigger, ids[0]), EXPECT[trigger])
+                other.run(event_for(trigger, ids[1]), EXPECT[trigger])
+                floor.run({"approve": ids[2]}, "true")
         for n in range(rounds):
             done: dict[str, tuple[str, str]] = {}
             for trigger, pair in zip(TRIGGERS, approvals, strict=True):
@@ -124,8 +119,8 @@ def warm(w: World, rounds: int) -> list[Pair]:
                 pair.add(
                     *interleaved(
                         n,
-                        lambda e=event, t=trigger: function.run("invoke", EXPECT[t], event=e),
-                        lambda i=floor_id: floor.run("approve", "true", cancel_id=i),
+                        lambda e=event, t=trigger: function.run(e, EXPECT[t]),
+                        lambda i=floor_id: floor.run({"approve": i}, "true"),
                     )
                 )
             for trigger, far, near in zip(REPLAYED, elsewhere, cached, strict=True):
@@ -134,9 +129,9 @@ def warm(w: World, rounds: int) -> list[Pair]:
                 expect = "replayed" if trigger == "api" else "approved"
                 far_s, near_s, floor_s = interleaved(
                     n,
-                    lambda e=event, x=expect: other.run("invoke", x, event=e),
-                    lambda e=event, x=expect: function.run("invoke", x, event=e),
-                    lambda i=floor_id: floor.run("read", "true", cancel_id=i),
+                    lambda e=event, x=expect: other.run(e, x),
+                    lambda e=event, x=expect: function.run(e, x),
+                    lambda i=floor_id: floor.run({"read": i}, "true"),
                 )
                 far.add(far_s, floor_s)
                 near.add(near_s, floor_s)
@@ -159,7 +154,7 @@ def xray(w: World, cold_rounds: int, warm_rounds: int) -> list[Pair]:
         cold.add(
             *interleaved(
                 n,
-                lambda i=ids[0]: one_shot(w, "function", "invoke", "approved", event=event_for("direct", i)),
+                lambda i=ids[0]: one_shot(w, "function", event_for("direct", i), "approved"),
                 lambda i=ids[1]: _untraced_once(w, i),
             )
         )
@@ -169,13 +164,13 @@ def xray(w: World, cold_rounds: int, warm_rounds: int) -> list[Pair]:
             w.seed(ids)
             seconds = interleaved(
                 n,
-                lambda i=ids[0]: traced.run("invoke", "approved", event=event_for("direct", i)),
-                lambda i=ids[1]: untraced.run("invoke", "approved", event=event_for("direct", i)),
+                lambda i=ids[0]: traced.run(event_for("direct", i), "approved"),
+                lambda i=ids[1]: untraced.run(event_for("direct", i), "approved"),
             )
             replayed = interleaved(
                 n,
-                lambda i=ids[1]: traced.run("invoke", "approved", event=event_for("direct", i)),
-                lambda i=ids[0]: untraced.run("invoke", "approved", event=event_for("direct", i)),
+                lambda i=ids[1]: traced.run(event_for("direct", i), "approved"),
+                lambda i=ids[0]: untraced.run(event_for("direct", i), "approved"),
             )
             if n >= 2:  # the cold start and the first warm one are not counted
                 warm_pair.add(*seconds)
@@ -185,7 +180,7 @@ def xray(w: World, cold_rounds: int, warm_rounds: int) -> list[Pair]:
 
 def _untraced_once(w: World, cancel_id: str) -> float:
     with Environment(w, "function", overrides=TRACING_OFF) as environment:
-        return environment.run("invoke", "approved", event=event_for("direct", cancel_id))
+        return environment.init_seconds + environment.run(event_for("direct", cancel_id), "approved")
 
 
 def batches(w: World, rounds: int) -> list[Pair]:
@@ -215,45 +210,43 @@ def batches(w: World, rounds: int) -> list[Pair]:
             Environment(w, "function", overrides={"BATCH_CONCURRENCY": "5"}) as by_five,
             Environment(w, "floor") as floor,
         ):
-            function.run("invoke", "batch", event=batch_event())  # the cold starts, not counted
-            by_five.run("invoke", "batch", event=batch_event())
-            floor.run("parallel_approvals", "true", cancel_ids=floor_ids(BATCH_SIZE))
+            function.run(batch_event(), "batch")  # the first invocations, not counted
+            by_five.run(batch_event(), "batch")
+            floor.run({"approve_in_parallel": floor_ids(BATCH_SIZE)}, "true")
             for n in range(rounds):
                 event = batch_event()
                 figure, one = interleaved(
                     n,
-                    lambda e=event: function.run("invoke", "batch", event=e),
-                    lambda: floor.run("approve", "true", cancel_id=floor_ids(1)[0]),
+                    lambda e=event: function.run(e, "batch"),
+                    lambda: floor.run({"approve": floor_ids(1)[0]}, "true"),
                 )
                 concurrent.add(figure, one)
-                parallel.add(
-                    figure, floor.run("parallel_approvals", "true", cancel_ids=floor_ids(BATCH_SIZE))
-                )
+                parallel.add(figure, floor.run({"approve_in_parallel": floor_ids(BATCH_SIZE)}, "true"))
                 if n % 2 == 0:  # slower: fewer rounds
-                    default.add(by_five.run("invoke", "batch", event=batch_event()), one)
-                    sequential.add(function.run("sequential_batch", "batch", event=batch_event()), one)
+                    default.add(by_five.run(batch_event(), "batch"), one)
+                    sequential.add(function.run(batch_event(), "batch", handler=SEQUENTIAL_BATCH), one)
     finally:
         w.emulator.clear_faults()
     return [concurrent, parallel, default, sequential]
 
 
 def import_profiles(w: World) -> list[str]:
-    def profiled(mode: str, kind: str, expect: str, **arguments: object) -> list[Import]:
+    def profiled(mode: Mode, event: object, expect: str) -> list[Import]:
         with tempfile.TemporaryFile("w+", encoding="utf-8") as stderr:
             options = ("-X", "importtime")
             with Environment(w, mode, python_options=options, stderr=stderr) as environment:
-                environment.run(kind, expect, **arguments)
+                environment.run(event, expect)
             stderr.seek(0)
             return imports(stderr.read())
 
     floor_id = new_id()
     w.seed([floor_id])
-    floor = profiled("floor", "approve", "true", cancel_id=floor_id)
+    floor = profiled("floor", {"approve": floor_id}, "true")
     lines = []
     for trigger in TRIGGERS:
         cancel_id = new_id()
         w.seed([cancel_id])
-        function = profiled("function", "invoke", EXPECT[trigger], event=event_for(trigger, cancel_id))
+        function = profiled("function", event_for(trigger, cancel_id), EXPECT[trigger])
         lines.append(f"  {trigger} trigger (cumulative, two outer levels):")
         lines.extend(import_profile(function, floor))
         xray_us = sum(i.own_us for i in function if i.module.split(".")[0] in XRAY_PACKAGES)

@@ -5,6 +5,8 @@ record's conditional PutItem, the rate limiter's slot reservation (one condition
 environment has RATE_LIMIT_TABLE), the signed TikTok call and the record's UpdateItem; a replay is one
 read of the record. boto3 and requests are imported by `connect()`, inside the time the benchmark measures, as the
 function imports them inside its cold start.
+
+make bench runs it as a function of its own (handler plain_io.lambda_handler) in the function's environment.
 """
 
 from __future__ import annotations
@@ -101,3 +103,22 @@ class PlainIO:
         )
         envelope: dict[str, Any] = response.json()
         return envelope
+
+
+PLAIN_IO = PlainIO()
+
+
+def lambda_handler(event: dict[str, Any], _context: object) -> bool:
+    """{"approve": cancel_id}, {"read": cancel_id} or {"approve_in_parallel": [cancel_id, ...]}."""
+    if "approve" in event:
+        return PLAIN_IO.approve(event["approve"])
+    if "read" in event:
+        return PLAIN_IO.read(event["read"])
+    if "approve_in_parallel" in event:
+        from concurrent.futures import ThreadPoolExecutor
+
+        PLAIN_IO.ensure_connected()  # once, before the threads share the clients
+        ids = event["approve_in_parallel"]
+        with ThreadPoolExecutor(max_workers=len(ids)) as workers:
+            return all(workers.map(PLAIN_IO.approve, ids))
+    raise ValueError(f"not a floor event: {event!r}")

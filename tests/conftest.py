@@ -8,8 +8,8 @@ from typing import Any
 import boto3
 import pytest
 from aws_lambda_powertools import Metrics
+from lambda_context import FakeLambdaContext
 from support.function_env import function_environment
-from support.lambda_context import FakeLambdaContext
 from support.moto_server import reset_moto, serialized_moto_server
 from support.secret_rotation import (
     SECRET_NAME,

@@ -5,12 +5,13 @@ runs it, imports nothing heavy that the function does not need."""
 from __future__ import annotations
 
 import json
-import subprocess
-import textwrap
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
 from e2e_helpers import RUNTIME_VENV_PATH
+from function_process import FunctionProcess
 from local_stack.bytecode import modules_without_bytecode
 from local_stack.paths import BUILD_DIR
 from local_stack.runtime import CodeLayout, ensure_runtime_venv
@@ -31,21 +32,8 @@ HEAVY = (
     "aws_lambda_powertools.utilities.validation",
     "fastjsonschema",
 )
-# Runs in the runtime's Python with the function's environment: one invocation, then what got imported.
-PROBE = textwrap.dedent(
-    """
-    import json, os, sys
-    sys.path.insert(0, os.environ["LAMBDA_TASK_ROOT"])
-    event = json.loads(sys.stdin.read())
-    import app
-    class Context:  # what Lambda passes; the attributes Powertools reads
-        function_name, memory_limit_in_mb, invoked_function_arn, aws_request_id = "f", 512, "", "r"
-        def get_remaining_time_in_millis(self):
-            return 30_000
-    result = app.lambda_handler(event, Context())
-    print(json.dumps({"result": result, "modules": sorted(sys.modules)}))
-    """
-)
+# A second handler in the function's process, run after the invocation: what it imported.
+LOADED_MODULES = "loaded_modules.lambda_handler"
 
 
 @pytest.fixture(scope="module")
@@ -66,22 +54,28 @@ def test_every_module_of_the_build_ships_bytecode_for_the_runtime(built: StackIn
     assert {pyc.name.split(".")[-2] for pyc in root.rglob("*.pyc")} == {cache_tag}
 
 
-def _cold_start(stack: StackInfo, event: Any) -> dict[str, Any]:
+def _cold_start(stack: StackInfo, event: Any) -> tuple[Any, set[str]]:
+    """A fresh process as Lambda runs it (local/lambda_runner.py, as for make bench): one invocation, then
+    its modules."""
     runtime = ensure_runtime_venv(SPEC.python_minor, venv=RUNTIME_VENV_PATH, say=lambda _: None)
     code = CodeLayout(
         "build", BUILD_DIR / SPEC.logical_id, tuple(BUILD_DIR / layer / "python" for layer in SPEC.layer_ids)
     )
-    done = subprocess.run(
-        [str(runtime.python), "-c", PROBE],
-        input=json.dumps(event),
-        capture_output=True,
-        text=True,
-        env=lambda_environment(SPEC, code, runtime, stack.function_env),
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as output:
+        with FunctionProcess(
+            timeout_seconds=SPEC.timeout,
+            env=lambda_environment(SPEC, code, runtime, stack.function_env),
+            python=runtime.python,
+            paths=(Path(__file__).parent,),
+            stdout=output,
+            stderr=output,
+            start_timeout=120,
+        ) as process:
+            answer = process.invoke(event, timeout=120)
+            modules = process.invoke(None, handler=LOADED_MODULES)
+        output.seek(0)
+        assert "result" in answer, f"{answer}\n{output.read()[-3000:]}"
+    return answer["result"], set(modules["result"])
 
 
 @pytest.mark.parametrize("trigger", ["api", "sqs", "direct"])
@@ -97,8 +91,7 @@ def test_a_cold_start_of_each_trigger_imports_nothing_heavy(
         "sqs": lambda: sqs_event(json.dumps({"cancel_id": cancel_id})),
         "direct": lambda: {"cancel_id": cancel_id},
     }[trigger]()
-    seen = _cold_start(built, event)
-    result = seen["result"]
+    result, imported = _cold_start(built, event)
     if trigger == "api":
         assert result["statusCode"] == 200, result["body"]
     elif trigger == "sqs":
@@ -106,7 +99,6 @@ def test_a_cold_start_of_each_trigger_imports_nothing_heavy(
     else:
         assert result["data"]["success"] is True
     assert tiktok.cancellations()[cancel_id] == "approved"
-    imported = set(seen["modules"])
     assert [name for name in HEAVY if name in imported] == []
-    # The probe really ran the deployed code: Powertools from the built layer, the tracer with it.
+    # The process really ran the deployed code: Powertools from the built layer, the tracer with it.
     assert {"aws_lambda_powertools", "aws_xray_sdk", "tiktok_shop", "approval.service"} <= imported

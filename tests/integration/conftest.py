@@ -9,9 +9,9 @@ from typing import Any
 
 import boto3
 import pytest
+from lambda_context import FakeLambdaContext
 from support.approvals import CREDENTIALS, PENDING, SECRET_NAME, SHIPPED, TABLE_NAME, Aws, Invoke
 from support.function_env import function_environment
-from support.lambda_context import FakeLambdaContext
 from tiktok_emulator import TikTokEmulator
 
 

@@ -236,7 +236,7 @@ def test_transient_failures_then_success_is_200(invoke: Invoke, emulator: TikTok
 
 
 def test_a_timeout_near_the_lambda_deadline_is_504(invoke: Invoke, emulator: TikTokEmulator):
-    from support.lambda_context import FakeLambdaContext
+    from lambda_context import FakeLambdaContext
 
     emulator.inject_fault(Fault(kind="read_timeout", delay=5.0), times=None)
     # 5 s left, 2 s kept for the answer and up to 1 s for reconciliation: the approval call gets 2 s, far less
@@ -254,7 +254,7 @@ def test_an_unexpected_tiktok_code_is_502(invoke: Invoke, emulator: TikTokEmulat
 
 
 def test_api_gateways_29_second_limit_bounds_the_tiktok_wait(invoke: Invoke, emulator: TikTokEmulator):
-    from support.lambda_context import FakeLambdaContext
+    from lambda_context import FakeLambdaContext
 
     invoke(api_event(PENDING[1]))  # warm: a cold start is not what this measures
     emulator.inject_fault(Fault(kind="read_timeout", delay=5.0), times=None)

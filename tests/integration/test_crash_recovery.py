@@ -8,14 +8,16 @@ in-progress expiry, registered from the Lambda context): the fresh process asks 
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
 import pytest
+from function_process import FunctionProcess
+from local_stack.paths import ROOT
 from support.approvals import PENDING, Aws
-from support.function_process import FunctionProcess
 from tiktok_emulator import Fault, TikTokEmulator
 
 CANCEL_ID = PENDING[6]
@@ -23,6 +25,10 @@ EVENT = {"cancel_id": CANCEL_ID, "query": {"idempotency_key": "crash-test-key"}}
 # Short, so that the in-progress record of a killed invocation expires soon; long enough that the
 # invocation does not reach its own deadline before the test kills it.
 INVOCATION_SECONDS = 5.0
+# The source layout; the rest of the environment (moto, the emulator) is the test's.
+FUNCTION_PATH = os.pathsep.join(
+    str(ROOT / part) for part in ("layers/tiktok_shop", "functions/approve_cancellation")
+)
 
 
 @pytest.fixture(params=["replay", "reprocess"])
@@ -42,7 +48,12 @@ def start_process(function_env: None, function_log: IO[str]) -> Iterator[Callabl
     started: list[FunctionProcess] = []
 
     def start() -> FunctionProcess:
-        process = FunctionProcess(INVOCATION_SECONDS, log=function_log)
+        process = FunctionProcess(
+            timeout_seconds=INVOCATION_SECONDS,
+            env={**os.environ, "PYTHONPATH": FUNCTION_PATH, "PYTHONUNBUFFERED": "1"},
+            stdout=function_log,
+            stderr=function_log,
+        )
         started.append(process)
         return process
 
@@ -125,7 +136,7 @@ def test_killed_after_the_record_completed(
     first.kill()
     calls = emulator.recorder.count()
     replayed = fresh.invoke(EVENT)
-    assert replayed == stored  # the stored result, not a new call
+    assert replayed["result"] == stored["result"]  # the stored result, not a new call
     assert emulator.recorder.count() == calls
     assert_approved_once(emulator, aws, replayed)
 

@@ -16,9 +16,9 @@ from approval import time_budget
 from approval.dependencies import limiter_store_config
 from approval.observability import logger
 from approval.rate_limiter import PACING_SHARE, DynamoDBRateLimiter
+from lambda_context import FakeLambdaContext
 from support.approvals import PENDING, Aws, Invoke, api_event, body, header, sqs_event
 from support.cfn_template import table_schema
-from support.lambda_context import FakeLambdaContext
 from support.powertools_output import captured_output
 from tiktok_emulator import TikTokEmulator
 from tiktok_shop import DeadlineReached, RequestSlotUnavailable

@@ -19,10 +19,10 @@ from multiprocessing import get_context
 from typing import Any, cast
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from lambda_context import FakeLambdaContext
 
 from support.approvals import api_event
 from support.fault_matrix import Trigger
-from support.lambda_context import FakeLambdaContext
 
 # Imported once in the fork server, so that each worker forks with them loaded instead of importing.
 _PRELOAD = ["boto3", "botocore.session", "requests", "aws_lambda_powertools"]

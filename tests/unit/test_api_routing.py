@@ -14,8 +14,8 @@ import pytest
 from approval.errors import InvalidApprovalRequest
 from approval.handlers import api
 from approval.request_parsing import parse_approval_request, parse_json_request
+from lambda_context import FakeLambdaContext
 from support.approvals import api_event, body, header, load_event
-from support.lambda_context import FakeLambdaContext
 
 CANCEL_ID = "5760001000000000001"
 # A type name where a sender expects words: no answer may hold one (JSON's null is `null` in the body).

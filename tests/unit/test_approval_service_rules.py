@@ -21,11 +21,11 @@ from approval.keys import tiktok_idempotency_key
 from approval.models import ApprovalOutcome, ApprovalQuery, ApprovalRequest
 from approval.service import ApprovalService, idempotency_config
 from approval.shop_access import ShopResolver
+from lambda_context import FakeLambdaContext
 from shop_directory import ShopEntry
 from shop_directory.reader import ShopDirectoryReader
 from support.in_memory_stores import InMemoryPersistence, InMemorySecrets, InMemoryShopTable
 from support.in_process_tiktok import emulator_session
-from support.lambda_context import FakeLambdaContext
 from support.secret_rotation import emulator_credentials
 from tiktok_emulator import TikTokEmulator
 from tiktok_emulator.faults import Fault
