@@ -242,7 +242,7 @@ def test_each_rotation_bound(name: str, good: str, bad: str, problem: str):
 
 def test_an_invocation_deadline_is_the_margin_before_the_context_runs_out():
     from function_plumbing.deadlines import invocation_deadline
-    from support.lambda_context import FakeLambdaContext
+    from lambda_context import FakeLambdaContext
 
     before = time.time()
     deadline = invocation_deadline(FakeLambdaContext(timeout_seconds=10), margin_seconds=2)
