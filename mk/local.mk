@@ -22,7 +22,7 @@ STATE ?= pending
 LOCAL_PLATFORM := local-platform
 SEED ?= local/tiktok_emulator/seed.json
 
-.PHONY: run local-up local-down local-status invoke local-show local-seed local-auth-code local-platform runtime-venv \
+.PHONY: run local-venvs local-up local-down local-status invoke local-show local-seed local-auth-code local-platform runtime-venv \
 	clean-local soak bench-bulk
 
 local-platform:
@@ -36,8 +36,12 @@ $(RUNTIME_STAMP): local/runtime-requirements.txt template.yaml $(STAMP)
 
 runtime-venv: $(RUNTIME_STAMP) ## Create .venv-runtime (awslambdaric, Powertools, boto3) for the local runtime
 
-run: $(LOCAL_PLATFORM) $(STAMP) $(SAM_STAMP) $(RUNTIME_STAMP) ## Build, run the function in the Lambda runtime emulator against local AWS and TikTok, stop
+run: $(LOCAL_PLATFORM) local-venvs ## Build, run the function in the Lambda runtime emulator against local AWS and TikTok, stop
 	$(LOCAL_STACK) run $(LOCAL_STACK_ARGS)
+
+# The local stack's venvs, installed side by side on a fresh clone (as make test's venvs).
+local-venvs:
+	@$(MAKE) --no-print-directory -j3 $(STAMP) $(SAM_STAMP) $(RUNTIME_STAMP)
 
 local-up: $(LOCAL_PLATFORM) $(STAMP) $(SAM_STAMP) $(RUNTIME_STAMP) ## Start the local stack in the background (moto and TikTok on env.json's ports 5000, 8765 when free; state in .local-stack/state.json)
 	$(LOCAL_STACK) up $(LOCAL_STACK_ARGS)
