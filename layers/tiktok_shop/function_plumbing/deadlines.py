@@ -4,17 +4,11 @@
 from __future__ import annotations
 
 import time
-from typing import Protocol
-
-
-class RemainingTime(Protocol):
-    """The part of Lambda's context a deadline reads."""
-
-    def get_remaining_time_in_millis(self) -> int: ...
 
 
 def invocation_deadline(context: object | None, margin_seconds: float) -> float | None:
-    """`margin_seconds` before the invocation ends; None without a Lambda context (a script, a test)."""
+    """`margin_seconds` before the invocation ends; None without a Lambda context (a script, a test):
+    whatever has Lambda's `get_remaining_time_in_millis`."""
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     if remaining is None:
         return None
