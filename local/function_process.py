@@ -97,8 +97,12 @@ class FunctionProcess:
     def close(self, timeout: float = 60) -> None:
         """The end of its input: the runner returns once the invocation under way (if any) has answered."""
         self._stdin.close()
-        self._process.wait(timeout=timeout)
-        self._release()
+        try:
+            self._process.wait(timeout=timeout)
+        finally:
+            if self._process.poll() is None:  # it did not answer in time: not left running
+                self.kill()
+            self._release()
 
     def __enter__(self) -> FunctionProcess:
         return self

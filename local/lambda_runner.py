@@ -51,9 +51,11 @@ def serve(results: TextIO, handler_name: str, timeout_seconds: float) -> None:
     say(results, ready=True, seconds=time.perf_counter() - started)
     for line in sys.stdin:
         command = json.loads(line)
+        # The Lambda runtime sets each invocation's trace header in the environment (none: none).
         if command.get("trace_id"):
-            # The Lambda runtime sets each invocation's trace header in the environment.
             os.environ["_X_AMZN_TRACE_ID"] = command["trace_id"]
+        else:
+            os.environ.pop("_X_AMZN_TRACE_ID", None)
         name = command.get("handler") or handler_name
         context = FakeLambdaContext(timeout_seconds)
         started = time.perf_counter()
@@ -73,7 +75,10 @@ def main() -> None:
     # Lambda's sys.path: the task root, then the layers and the runtime (PYTHONPATH); the runner's is not the
     # function's.
     task_root = os.environ.get("LAMBDA_TASK_ROOT")
-    sys.path[0:1] = [task_root] if task_root else []
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or ".") != here]
+    if task_root:
+        sys.path.insert(0, task_root)
     sys.path.extend(paths)
     with os.fdopen(int(results_fd), "w", buffering=1) as results:
         serve(results, handler_name, float(timeout_seconds))

@@ -1,7 +1,8 @@
 """The TikTok emulator's controls from another process: `TikTokAdmin(url).seed({...})` calls the running
 emulator's `seed` (`POST /__emulator/call/seed`). Every name in tiktok_emulator.controls.CONTROLS is a method
-here, with TikTokEmulator's arguments (positional or by name); results come back as JSON (a seller, a shop,
-a call: their to_json objects). A refused call raises ControlRefused with the emulator's reason.
+here, with TikTokEmulator's arguments (positional or by name; sellers as the seed format's JSON objects);
+results come back as JSON (a seller, a shop, a call: their to_json objects). A refused call raises
+ControlRefused with the emulator's reason.
 
 `seller` arguments are a seller's open_id; without one, a control acts on the emulator's default seller.
 """

@@ -206,7 +206,15 @@ def test_the_docs_list_of_controls_is_generated_from_the_allow_list():
 
 
 def test_every_emulator_path_in_the_docs_and_the_local_code_names_a_control():
-    texts = [ROOT / "README.md", *(ROOT / "docs").glob("*.md"), *(ROOT / "local").rglob("*.py")]
+    texts = [
+        ROOT / "README.md",
+        ROOT / "tests/README.md",
+        *(ROOT / "docs").glob("*.md"),
+        *(ROOT / "mk").glob("*.mk"),
+        *(ROOT / "local").rglob("*.py"),
+        *(ROOT / "scripts").rglob("*.py"),
+        *(ROOT / "benchmarks").rglob("*.py"),
+    ]
     named = {
         f"{path.relative_to(ROOT)}: {match}"
         for path in texts

@@ -100,7 +100,7 @@ class InMemorySecrets(BaseProvider):
 
 
 class InMemoryShopTable:
-    """The shop directory's table as `ShopDirectory` reads it: GetItem by shop_id, attributes of type S."""
+    """The shop directory's table as `ShopDirectoryReader` reads it: GetItem by shop_id, attributes of type S."""
 
     def __init__(self) -> None:
         self.items: dict[str, dict[str, str]] = {}

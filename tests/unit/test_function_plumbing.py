@@ -298,17 +298,21 @@ def test_observability_is_named_by_the_environment_else_the_functions_default(
 
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "approver-prod")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "Shops")
+    urllib3_logger = logging.getLogger("urllib3")
+    monkeypatch.setattr(urllib3_logger, "level", logging.DEBUG)
     named = observability("some-function")
     assert (named.service, named.namespace) == ("approver-prod", "Shops")
     # urllib3's DEBUG request lines carry TikTok's token queries: never written, whatever the root level.
-    assert logging.getLogger("urllib3").level == logging.INFO
+    assert urllib3_logger.level == logging.INFO
 
 
 def test_both_functions_build_their_observability_with_the_shared_plumbing():
     from approval import observability as approval_observability
+    from function_plumbing import observability as shared
     from rotation import observability as rotation_observability
 
     for module in (approval_observability, rotation_observability):
+        assert module.observability is shared.observability
         assert module.logger.service == module.SERVICE
         assert module.metrics.namespace == module.NAMESPACE
 

@@ -256,7 +256,8 @@ OUTCOMES: Final[dict[type[ApprovalError], Outcome]] = {
         reason="Configuration",
         when=(
             "bad sign, app key, token, scope or shop cipher, a token expired with no newer one in the "
-            "secret, a secret key missing: fix the secret"
+            "secret, a secret key missing: fix the secret; a TIKTOK_API_BASE_URL the client refuses: fix "
+            "the setting"
         ),
     ),
     UpstreamError: Outcome(
