@@ -37,7 +37,8 @@ def api_routes(template: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]
 def statements(template: dict[str, Any]) -> list[dict[str, Any]]:
     found = []
     for policy in properties(template, FUNCTION)["Policies"]:
-        assert isinstance(policy, dict) and set(policy) <= {"Version", "Statement"}, policy
+        assert isinstance(policy, dict), policy
+        assert set(policy) <= {"Version", "Statement"}, policy
         found.extend(policy["Statement"])
     return found
 
@@ -63,7 +64,9 @@ def test_the_webhook_route_alone_takes_no_iam_and_every_other_route_keeps_it(tem
 
 def test_the_api_has_no_other_unauthenticated_way_in(template: dict[str, Any]):
     api = properties(template, "ApprovalApi")
-    assert "DefinitionBody" not in api and "DefinitionUri" not in api  # routes come from the events only
+    # The routes come from the functions' events only.
+    assert "DefinitionBody" not in api
+    assert "DefinitionUri" not in api
     assert "Authorizers" not in api["Auth"]
     assert api["Auth"].get("AddDefaultAuthorizerToCorsPreflight", True) is not False
 
@@ -73,7 +76,8 @@ def test_the_function_is_small_and_fast(template: dict[str, Any]):
     assert function["Handler"] == "webhook_app.lambda_handler"
     assert function["CodeUri"].rstrip("/") == "functions/webhook_intake"
     timeout = function_property(FUNCTION, "Timeout", template)
-    assert isinstance(timeout, int) and timeout <= 10
+    assert isinstance(timeout, int)
+    assert timeout <= 10
     assert function["LoggingConfig"]["LogGroup"] == {"Ref": "TikTokWebhookLogGroup"}
     assert "Role" not in function
     assert "DeadLetterQueue" not in function  # invoked synchronously only
@@ -92,7 +96,8 @@ def test_least_privilege_exactly(template: dict[str, Any]):
     grants: dict[str, list[Any]] = {}
     for statement in statements(template):
         assert statement["Effect"] == "Allow"
-        assert "NotAction" not in statement and "NotResource" not in statement
+        assert "NotAction" not in statement
+        assert "NotResource" not in statement
         for action in as_list(statement["Action"]):
             assert "*" not in action
             grants.setdefault(action, []).extend(as_list(statement["Resource"]))
