@@ -73,6 +73,7 @@ def _cold_start(
     with tempfile.TemporaryFile("w+", encoding="utf-8") as output:
         with FunctionProcess(
             timeout_seconds=spec.timeout,
+            handler=spec.handler,
             env=lambda_environment(spec, code, runtime, function_env or stack.function_env),
             python=runtime.python,
             paths=(Path(__file__).parent,),
