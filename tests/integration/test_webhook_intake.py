@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -448,3 +449,47 @@ def test_when_the_queue_refuses_the_answer_is_5xx_and_tiktoks_retry_is_queued(
 def test_when_parking_fails_the_answer_is_5xx(invoke: Invoke, stack: Stack):
     stack.sqs.delete_queue(QueueUrl=stack.dlq_url)
     assert post(invoke, b"{not json") == 503
+
+
+def test_when_the_dedupe_store_fails_the_answer_is_5xx_and_nothing_is_queued(
+    invoke: Invoke, stack: Stack, output: Callable[[], str]
+):
+    stack.dynamodb.delete_table(TableName=TABLE_NAME)
+    assert post(invoke, encoded(notification())) == 503
+    assert stack.messages() == []
+    assert [c[:2] for c in counted(output)] == [("WebhookFailed", "DedupStoreUnavailable")]
+
+
+def test_a_notification_being_queued_by_another_invocation_is_answered_5xx(invoke: Invoke, stack: Stack):
+    body = encoded(notification())
+    assert post(invoke, body) == 200
+    [record] = stack.dynamodb.scan(TableName=TABLE_NAME)["Items"]
+    # What an invocation still sending leaves: INPROGRESS, its in-progress expiry in the future.
+    stack.dynamodb.put_item(
+        TableName=TABLE_NAME,
+        Item={
+            "id": record["id"],
+            "expiration": record["expiration"],
+            "status": {"S": "INPROGRESS"},
+            "in_progress_expiration": {"N": str(int(time.time() * 1000) + 60_000)},
+        },
+    )
+    stack.messages()
+    from webhook_intake import dependencies
+
+    dependencies.reset()  # another environment: no local cache of the completed record
+    assert post(invoke, body) == 503
+    assert stack.messages() == []
+
+
+def test_nothing_secret_is_logged_for_an_accepted_webhook(
+    invoke: Invoke, stack: Stack, output: Callable[[], str]
+):
+    body = encoded(notification())
+    signature = sign(body)
+    assert post(invoke, body, signature) == 200
+    text = output()
+    assert "webhook answered" in text
+    assert signature not in text
+    assert DEFAULT_APP_SECRET not in text
+    assert body.decode() not in text
