@@ -177,3 +177,6 @@ def test_a_cold_start_of_the_webhook_imports_nothing_heavy(built: StackInfo):
     assert "Messages" in sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=0)
     assert [name for name in HEAVY if name in imported] == []
     assert {"aws_lambda_powertools", "tiktok_shop.webhooks", "webhook_intake.intake"} <= imported
+    # It never calls TikTok: the client, and requests with it, stay unloaded.
+    assert "tiktok_shop.client" not in imported
+    assert "requests" not in imported
