@@ -24,8 +24,8 @@ from .signing import sign
 
 if TYPE_CHECKING:
     from .auth import TokenGrant
-    from .client import DEFAULT_AUTH_BASE_URL, DEFAULT_BASE_URL, TikTokShopClient
     from .authorization import AuthorizedShop
+    from .client import DEFAULT_AUTH_BASE_URL, DEFAULT_BASE_URL, TikTokShopClient
     from .webhooks import (
         MAX_WEBHOOK_BODY_BYTES,
         CancellationRole,
