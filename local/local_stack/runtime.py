@@ -303,6 +303,14 @@ def _installed_requirements(requirements: Path, target: Path) -> Path:
     return target
 
 
+def _functions(template: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        declared
+        for declared in template.get("Resources", {}).values()
+        if declared.get("Type") == "AWS::Serverless::Function" and "CodeUri" in declared.get("Properties", {})
+    ]
+
+
 def sam_build(
     specs: Sequence[FunctionSpec],
     template: dict[str, Any],
@@ -326,6 +334,13 @@ def sam_build(
     sources = [ROOT / spec.code_uri for spec in specs] + [
         ROOT / layer_content_uri(template, layer_id) for layer_id in layer_ids
     ]
+    if len(specs) > 1:
+        # A plain `sam build` builds every function of the template: a change to any of them (one the
+        # stack does not run, such as the webhook's) makes the build out of date too.
+        sources += sorted(
+            {ROOT / str(declared["Properties"]["CodeUri"]) for declared in _functions(template)}
+            - set(sources)
+        )
     sam = SAM_VENV / "bin" / "sam"
     logical_ids = [spec.logical_id for spec in specs]
     digest = _digest([TEMPLATE, *sources], extra=[str(sam.resolve()), runtime.python_version, *logical_ids])

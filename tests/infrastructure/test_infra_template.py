@@ -116,7 +116,9 @@ def test_each_layer_is_packaged_by_the_makefile_for_python313_on_both_architectu
     assert (ROOT / content / "requirements.txt").is_file()
 
 
-@pytest.mark.parametrize("function_id", ["ApproveCancellationFunction", "RotateCredentialsFunction"])
+@pytest.mark.parametrize(
+    "function_id", ["ApproveCancellationFunction", "RotateCredentialsFunction", "TikTokWebhookFunction"]
+)
 def test_each_function_is_packaged_by_the_makefile_with_both_layers(
     template: dict[str, Any], function_id: str
 ):
@@ -132,7 +134,9 @@ def test_the_makefile_has_a_target_for_every_resource_it_packages(template: dict
         for logical_id, resource in template["Resources"].items()
         if resource.get("Metadata", {}).get("BuildMethod") == "makefile"
     ]
-    assert sorted(packaged) == sorted([*LAYERS, "ApproveCancellationFunction", "RotateCredentialsFunction"])
+    assert sorted(packaged) == sorted(
+        [*LAYERS, "ApproveCancellationFunction", "RotateCredentialsFunction", "TikTokWebhookFunction"]
+    )
     for logical_id in packaged:
         assert re.search(rf"^[^#\n]*\bbuild-{logical_id}\b[^\n]*:", makefile, re.MULTILINE), logical_id
 

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .cancellations import Cancellation, CancellationPage, CancelStatus, NextAction
-from .client import DEFAULT_AUTH_BASE_URL, DEFAULT_BASE_URL, TikTokShopClient
 from .codes import ErrorCategory, TikTokCode
 from .credentials import Credentials, CredentialsLoader
 from .errors import (
@@ -26,6 +25,7 @@ from .signing import sign
 if TYPE_CHECKING:
     from .auth import TokenGrant
     from .authorization import AuthorizedShop
+    from .client import DEFAULT_AUTH_BASE_URL, DEFAULT_BASE_URL, TikTokShopClient
     from .webhooks import (
         MAX_WEBHOOK_BODY_BYTES,
         CancellationRole,
@@ -44,7 +44,8 @@ if TYPE_CHECKING:
     )
 
 # Imported at first use: the token and shop-list APIs serve the rotation and the scripts, the webhooks the
-# webhook function; none of them an approval.
+# webhook function; none of them an approval. The client (and with it requests and urllib3) serves every
+# function but the webhook's, which never calls TikTok: its cold start does not pay for them.
 _WEBHOOK_NAMES = (
     "MAX_WEBHOOK_BODY_BYTES",
     "CancellationRole",
@@ -62,6 +63,7 @@ _WEBHOOK_NAMES = (
     "webhook_signature",
 )
 _LAZY = {
+    **dict.fromkeys(("DEFAULT_AUTH_BASE_URL", "DEFAULT_BASE_URL", "TikTokShopClient"), ".client"),
     "TokenGrant": ".auth",
     "AuthorizedShop": ".authorization",
     **dict.fromkeys(_WEBHOOK_NAMES, ".webhooks"),

@@ -1,0 +1,148 @@
+"""Where a webhook goes: WebhookQueue for the decider (once per tts_notification_id), or
+WebhookDeadLetterQueue for a signed body that cannot be read.
+
+Deduplication is Powertools Idempotency on the notification id, in IdempotencyTable under its own key prefix:
+it is the approval's mechanism already (one table, one TTL), and it deletes the record when the send fails,
+so TikTok's retry is queued; a bare conditional write would need that clean-up written again by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from base64 import b64encode
+from dataclasses import dataclass
+from typing import Any, Final
+
+from aws_lambda_powertools.utilities.idempotency import (
+    BasePersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from tiktok_shop.webhooks import Notification, WebhookPayloadError, is_pending_buyer_cancellation
+
+DEDUP_KEY_PREFIX: Final = "tiktok-webhook"
+TO_DECIDE: Final = "to_decide"
+STATUS_UPDATE: Final = "status_update"
+# SQS refuses a body with characters outside XML 1.0's, and an empty one.
+_NOT_SQS_TEXT: Final = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def dedup_config(expires_after_seconds: int) -> IdempotencyConfig:
+    return IdempotencyConfig(
+        event_key_jmespath="tts_notification_id",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=expires_after_seconds,
+        response_hook=_mark_duplicate,
+    )
+
+
+def _mark_duplicate(response: Any, idempotent_data: DataRecord) -> Any:
+    return {**response, "duplicate": True}
+
+
+def queue_message(notification: Notification, *, received_at: int) -> dict[str, Any]:
+    """The decider's message: the notification as parsed (ids as text), and what it is queued for."""
+    change = notification.cancellation_change
+    assert change is not None  # only type 11 is queued
+    return {
+        "kind": TO_DECIDE if is_pending_buyer_cancellation(notification) else STATUS_UPDATE,
+        "type": notification.type,
+        "tts_notification_id": notification.tts_notification_id,
+        "shop_id": notification.shop_id,
+        "timestamp": notification.timestamp,
+        "received_at": received_at,
+        "cancellation": {
+            "order_id": change.order_id,
+            "cancel_id": change.cancel_id,
+            "cancel_status": change.cancel_status,
+            "cancellations_role": change.cancellations_role,
+            "create_time": change.create_time,
+        },
+    }
+
+
+@dataclass(frozen=True)
+class Queued:
+    message_id: str
+    duplicate: bool
+
+
+class WebhookQueues:
+    def __init__(
+        self,
+        *,
+        sqs: Any,
+        queue_url: str,
+        dead_letter_url: str,
+        persistence: BasePersistenceLayer,
+        config: IdempotencyConfig,
+    ) -> None:
+        self._sqs = sqs
+        self._queue_url = queue_url
+        self._dead_letter_url = dead_letter_url
+        self._config = config
+        persistence.configure(config, key_prefix=DEDUP_KEY_PREFIX)
+        self._send_once = idempotent_function(
+            data_keyword_argument="message",
+            persistence_store=persistence,
+            config=config,
+            key_prefix=DEDUP_KEY_PREFIX,
+        )(self._send)
+
+    def register_lambda_context(self, context: LambdaContext) -> None:
+        """An in-progress record then expires with the invocation: a crash mid-send blocks no retry."""
+        self._config.register_lambda_context(context)
+
+    def enqueue(self, notification: Notification) -> Queued:
+        """Queues the notification once per tts_notification_id. The send's own error propagates (and the
+        record is gone); Powertools' errors say the store failed or another invocation holds the id."""
+        stored = self._send_once(message=queue_message(notification, received_at=int(time.time())))
+        return Queued(message_id=str(stored["message_id"]), duplicate=bool(stored.get("duplicate")))
+
+    def _send(self, message: dict[str, Any]) -> dict[str, Any]:
+        sent = self._sqs.send_message(
+            QueueUrl=self._queue_url,
+            MessageBody=json.dumps(message, separators=(",", ":")),
+            MessageAttributes={
+                "kind": {"DataType": "String", "StringValue": message["kind"]},
+                "notification_type": {"DataType": "Number", "StringValue": str(message["type"])},
+            },
+        )
+        return {"message_id": sent["MessageId"]}
+
+    def park(self, body: bytes, error: WebhookPayloadError) -> str:
+        """Keeps a signed body that cannot be read, with why. The body is TikTok's data (no secret, no
+        signature); it goes as text when SQS can carry it, else in base64."""
+        text, encoding = _sqs_body(body)
+        attributes = {
+            "reason": error.problem.value,
+            "field": error.field or "",
+            "error_message": error.message[:1000],
+            "body_encoding": encoding,
+        }
+        sent = self._sqs.send_message(
+            QueueUrl=self._dead_letter_url,
+            MessageBody=text,
+            MessageAttributes={
+                name: {"DataType": "String", "StringValue": value}
+                for name, value in attributes.items()
+                if value  # SQS refuses empty attribute values
+            },
+        )
+        return str(sent["MessageId"])
+
+
+def _sqs_body(body: bytes) -> tuple[str, str]:
+    if not body:
+        return "(empty body)", "empty"
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        text = ""
+    if text and not _NOT_SQS_TEXT.search(text):
+        return text, "text"
+    return b64encode(body).decode("ascii"), "base64"
