@@ -334,3 +334,17 @@ def test_the_directory_writer_imports_without_powertools_or_a_function():
         text=True,
     )
     assert finished.returncode == 0, finished.stderr
+
+
+def test_one_aws_session_per_aws_environment(monkeypatch: pytest.MonkeyPatch):
+    from function_plumbing.settings import aws_session, forget_aws_session
+
+    forget_aws_session()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+    first = aws_session()
+    assert aws_session() is first
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:2")
+    assert aws_session() is not first
+    again = aws_session()
+    forget_aws_session()
+    assert aws_session() is not again

@@ -17,7 +17,7 @@ import requests
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from botocore.config import Config
-from function_plumbing.settings import aws_environment
+from function_plumbing.settings import aws_environment, aws_session, forget_aws_session
 from shop_directory.reader import ShopDirectoryReader
 from tiktok_shop import Credentials, CredentialsLoader, RetryPolicy, TikTokShopClient
 
@@ -45,17 +45,12 @@ def reset() -> None:
     """Forget every built object (tests that swap the AWS backend under an unchanged environment)."""
     _approval_service.cache_clear()
     _sqs_client.cache_clear()
-    _aws_session.cache_clear()
-
-
-@lru_cache(maxsize=1)
-def _aws_session(environment: tuple[str | None, ...]) -> boto3.session.Session:
-    return boto3.session.Session()
+    forget_aws_session()
 
 
 @lru_cache(maxsize=1)
 def _approval_service(config: Settings, environment: tuple[str | None, ...]) -> ApprovalService:
-    session = _aws_session(environment)
+    session = aws_session()
     limiter = _rate_limiter(config, session)
 
     def client_for(credentials: Credentials) -> TikTokShopClient:
@@ -139,4 +134,4 @@ def limiter_store_config() -> Config:
 
 @lru_cache(maxsize=1)
 def _sqs_client(environment: tuple[str | None, ...]) -> Any:
-    return _aws_session(environment).client("sqs")
+    return aws_session().client("sqs")

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import boto3
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from botocore.config import Config
-from function_plumbing.settings import aws_environment
+from function_plumbing.settings import aws_environment, aws_session, forget_aws_session
 
 from .app_keys import AppKeys
 from .queueing import WebhookQueues, dedup_config
@@ -40,17 +39,12 @@ def reset() -> None:
     """Forget every built object (tests that swap the AWS backend under an unchanged environment)."""
     _app_keys.cache_clear()
     _queues.cache_clear()
-    _aws_session.cache_clear()
-
-
-@lru_cache(maxsize=1)
-def _aws_session(environment: tuple[str | None, ...]) -> boto3.session.Session:
-    return boto3.session.Session()
+    forget_aws_session()
 
 
 @lru_cache(maxsize=1)
 def _app_keys(config: Settings, environment: tuple[str | None, ...]) -> AppKeys:
-    provider = SecretsProvider(boto_config=AWS_CLIENT_CONFIG, boto3_session=_aws_session(environment))
+    provider = SecretsProvider(boto_config=AWS_CLIENT_CONFIG, boto3_session=aws_session())
     return AppKeys(
         config.tiktok_credentials_secret, provider=provider, max_age=config.credentials_cache_seconds
     )
@@ -58,7 +52,7 @@ def _app_keys(config: Settings, environment: tuple[str | None, ...]) -> AppKeys:
 
 @lru_cache(maxsize=1)
 def _queues(config: Settings, environment: tuple[str | None, ...]) -> WebhookQueues:
-    session = _aws_session(environment)
+    session = aws_session()
     return WebhookQueues(
         sqs=session.client("sqs", config=AWS_CLIENT_CONFIG),
         queue_url=config.webhook_queue_url,

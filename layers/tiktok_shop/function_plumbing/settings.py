@@ -20,10 +20,20 @@ from collections.abc import Mapping, Sequence
 from types import NoneType, UnionType
 from typing import TYPE_CHECKING, Any, TypeVar, Union
 
+import boto3
+
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-__all__ = ["AWS_VARIABLES", "SettingsError", "aws_environment", "read_environment", "variable"]
+__all__ = [
+    "AWS_VARIABLES",
+    "SettingsError",
+    "aws_environment",
+    "aws_session",
+    "forget_aws_session",
+    "read_environment",
+    "variable",
+]
 
 SettingsT = TypeVar("SettingsT", bound="DataclassInstance")
 
@@ -110,6 +120,21 @@ def aws_environment(environ: Mapping[str, str] | None = None) -> tuple[str | Non
     """The values of AWS_VARIABLES, in order, None where unset: a cache key for AWS clients."""
     source = os.environ if environ is None else environ
     return tuple(source.get(name) for name in AWS_VARIABLES)
+
+
+def aws_session() -> boto3.session.Session:
+    """One boto3 session per AWS environment, for every client a function builds."""
+    return _session_for(aws_environment())
+
+
+def forget_aws_session() -> None:
+    """The next aws_session() is a new one (tests swapping the AWS backend under an unchanged environment)."""
+    _session_for.cache_clear()
+
+
+@functools.lru_cache(maxsize=1)
+def _session_for(environment: tuple[str | None, ...]) -> boto3.session.Session:
+    return boto3.session.Session()
 
 
 def _value_type(annotation: Any) -> type:
