@@ -107,6 +107,14 @@ def test_the_default_policy_observes():
     assert decision.reasons == ("the policy has no refund range for 'USD'",)
 
 
+def test_a_mode_given_as_text_is_the_mode():
+    built = Policy(mode="off", version=1)  # type: ignore[arg-type]
+    assert built.mode is Mode.OFF
+    assert decide(built, cancellation(), now=NOW).verdict is Verdict.NOTHING_TO_DECIDE
+    with pytest.raises(ValueError, match="'reject' is not a valid Mode"):
+        Policy(mode="reject", version=1)  # type: ignore[arg-type]
+
+
 def test_a_policy_cannot_be_edited():
     read = policy()
     with pytest.raises(AttributeError):

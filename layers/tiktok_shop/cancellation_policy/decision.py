@@ -39,6 +39,9 @@ class Decision:
     policy_version: int | str | None  # None: no readable policy
     dry_run: bool = False
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "verdict", Verdict(self.verdict))
+
     @property
     def approve(self) -> bool:
         """Whether to put an approval request on the queue."""

@@ -81,7 +81,10 @@ class Policy:
     deadline_margin: int = DEFAULT_DEADLINE_MARGIN
 
     def __post_init__(self) -> None:
-        # Frozen all the way down: a policy shared by every decision of a warm process is never edited.
+        # A mode given as text ("off") is made the enum: the rules compare by identity, and "off" must never
+        # read as something other than off. Frozen all the way down: a policy shared by every decision of a
+        # warm process is never edited.
+        object.__setattr__(self, "mode", Mode(self.mode))
         object.__setattr__(self, "refund_limits", MappingProxyType(dict(self.refund_limits)))
 
 
