@@ -526,3 +526,9 @@ def test_no_verdict_rejects():
         "leave_to_tiktok",
         "nothing_to_decide",
     }
+
+
+@pytest.mark.parametrize("now", [float("nan"), float("inf"), None, "1700000000", True])
+def test_a_clock_that_is_no_time_is_refused(now):
+    with pytest.raises(ValueError, match="now must be a finite Unix time in seconds"):
+        decide(policy(), cancellation(), now=now)

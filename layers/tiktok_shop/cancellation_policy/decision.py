@@ -6,6 +6,7 @@ cancellation gets is a person's attention, or TikTok's own decision at its deadl
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -69,6 +70,8 @@ def decide(policy: Policy, cancellation: Cancellation, *, now: float) -> Decisio
     TikTok's deadline, or past it: leave it to TikTok. Then every rule is checked and every objection kept:
     no deadline, no role, a reason refused or not allowed, a refund total outside its currency's range or
     a currency without one, or missing data any rule needs: needs review. Otherwise: approve."""
+    if isinstance(now, bool) or not isinstance(now, int | float) or not math.isfinite(now):
+        raise ValueError(f"now must be a finite Unix time in seconds (got {now!r})")
     if policy.mode is Mode.OFF:
         return Decision(Verdict.NOTHING_TO_DECIDE, ("the autopilot is off for this shop",), policy.version)
     dry_run = policy.mode is Mode.OBSERVE
