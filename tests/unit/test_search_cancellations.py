@@ -93,6 +93,31 @@ def test_the_published_sample_reads_into_typed_fields():
     assert cancellation.seller_next_action_response[0].action == "SELLER_RESPOND_CANCEL"
     assert cancellation.refund_amount == {"currency": "USD", "refund_total": "1.23", "refund_tax": "0.03"}
     assert cancellation.cancel_line_items == ({"cancel_line_item_id": "4035227913481196964"},)
+    assert (cancellation.refund_total, cancellation.refund_currency) == ("1.23", "USD")
+
+
+@pytest.mark.parametrize(
+    "refund_amount",
+    [None, "1.23", [], {}, {"refund_total": "", "currency": ""}, {"refund_total": None, "currency": None}],
+)
+def test_a_missing_or_malformed_refund_amount_is_no_total_and_no_currency(refund_amount):
+    cancellation = Cancellation.from_json(
+        {"cancel_id": "1", "cancel_status": "CANCELLATION_REQUEST_PENDING", "refund_amount": refund_amount}
+    )
+    assert (cancellation.refund_total, cancellation.refund_currency) == (None, None)
+
+
+def test_a_missing_deadline_and_reason_are_none():
+    cancellation = Cancellation.from_json(
+        {
+            "cancel_id": "1",
+            "cancel_status": "CANCELLATION_REQUEST_PENDING",
+            "seller_next_action_response": [{"action": "SELLER_RESPOND_CANCEL"}, "junk"],
+            "cancel_reason": "",
+        }
+    )
+    assert cancellation.response_deadline is None
+    assert cancellation.cancel_reason is None
 
 
 @pytest.mark.parametrize(

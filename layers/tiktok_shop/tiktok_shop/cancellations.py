@@ -74,6 +74,16 @@ class Cancellation:
         deadlines = [a.deadline for a in self.seller_next_action_response if a.deadline is not None]
         return min(deadlines) if deadlines else None
 
+    @property
+    def refund_total(self) -> str | None:
+        """`refund_amount.refund_total`, the buyer's whole refund, as TikTok's text ("1.23"), if sent."""
+        return self.refund_amount.get("refund_total") or None
+
+    @property
+    def refund_currency(self) -> str | None:
+        """`refund_amount.currency` ("USD"), if sent."""
+        return self.refund_amount.get("currency") or None
+
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> Cancellation:
         return cls(
