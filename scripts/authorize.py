@@ -112,6 +112,11 @@ def authorize(args: argparse.Namespace) -> str:
         "refresh_token_expire_in": grant.refresh_token_expire_in,
         "shop_cipher": shop.cipher,
     }
+    # What the shop's webhooks name it by: the autopilot finds the default shop with it. An earlier
+    # shop's id must not outlive its cipher.
+    secret.pop("shop_id", None)
+    if shop.id:
+        secret["shop_id"] = shop.id
     try:
         secrets.put_secret_value(SecretId=secret_id, SecretString=json.dumps(secret))
         abandoned = abandon_rotation_in_progress(secrets, secret_id)

@@ -17,6 +17,7 @@ import requests
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from botocore.config import Config
+from decision_log import DecisionLog
 from function_plumbing.settings import aws_environment, aws_session, forget_aws_session
 from shop_directory.reader import ShopDirectoryReader
 from tiktok_shop import Credentials, CredentialsLoader, RetryPolicy, TikTokShopClient
@@ -37,6 +38,11 @@ def approval_service() -> ApprovalService:
     return _approval_service(settings(), aws_environment())
 
 
+def decision_log() -> DecisionLog | None:
+    """The autopilot's decision log, when the deployment has one."""
+    return _decision_log(settings(), aws_environment())
+
+
 def sqs_client() -> Any:  # boto3 clients are generated at run time
     return _sqs_client(aws_environment())
 
@@ -45,17 +51,28 @@ def reset() -> None:
     """Forget every built object (tests that swap the AWS backend under an unchanged environment)."""
     _approval_service.cache_clear()
     _sqs_client.cache_clear()
+    _decision_log.cache_clear()
     forget_aws_session()
 
 
 @lru_cache(maxsize=1)
 def _approval_service(config: Settings, environment: tuple[str | None, ...]) -> ApprovalService:
     session = aws_session()
-    limiter = _rate_limiter(config, session)
+    limiter = rate_limiter(config, session)
 
     def client_for(credentials: Credentials) -> TikTokShopClient:
         return tiktok_client(credentials, base_url=config.tiktok_api_base_url, rate_limiter=limiter)
 
+    return ApprovalService(
+        shops=shop_resolver(config, session),
+        client_factory=client_for,
+        persistence=DynamoDBPersistenceLayer(table_name=config.idempotency_table, boto3_session=session),
+        config=idempotency_config(config.idempotency_expiry_seconds),
+    )
+
+
+def shop_resolver(config: Settings, session: boto3.session.Session) -> ShopResolver:
+    """The default shop's secret and the shop directory, each shop's credentials cached per secret."""
     # Built here, before any SQS worker thread: a loader would otherwise build it at its first read,
     # which in a batch is several threads at once, each making a client. One provider (one cache) for
     # every secret.
@@ -71,13 +88,8 @@ def _approval_service(config: Settings, environment: tuple[str | None, ...]) -> 
         if config.shops_table
         else None
     )
-    return ApprovalService(
-        shops=ShopResolver(
-            default_secret=config.tiktok_credentials_secret, directory=directory, loader_for=loader_for
-        ),
-        client_factory=client_for,
-        persistence=DynamoDBPersistenceLayer(table_name=config.idempotency_table, boto3_session=session),
-        config=idempotency_config(config.idempotency_expiry_seconds),
+    return ShopResolver(
+        default_secret=config.tiktok_credentials_secret, directory=directory, loader_for=loader_for
     )
 
 
@@ -112,7 +124,7 @@ def tiktok_retry_policy() -> RetryPolicy:
     )
 
 
-def _rate_limiter(config: Settings, session: boto3.session.Session) -> DynamoDBRateLimiter | None:
+def rate_limiter(config: Settings, session: boto3.session.Session) -> DynamoDBRateLimiter | None:
     if not config.rate_limited or config.rate_limit_table is None:
         return None
     return DynamoDBRateLimiter(
@@ -130,6 +142,13 @@ def limiter_store_config() -> Config:
         # total_max_attempts counts the first attempt; botocore's max_attempts counts retries only.
         retries={"mode": "standard", "total_max_attempts": time_budget.LIMITER_STORE_ATTEMPTS},
     )
+
+
+@lru_cache(maxsize=1)
+def _decision_log(config: Settings, environment: tuple[str | None, ...]) -> DecisionLog | None:
+    if config.decisions_table is None:
+        return None
+    return DecisionLog(config.decisions_table, dynamodb=aws_session().client("dynamodb"))
 
 
 @lru_cache(maxsize=1)

@@ -36,6 +36,8 @@ class Settings:
     # 0: no limiter (tests, scripts).
     tiktok_rate_limit_per_second: float = variable(0.0, at_least=0)
     rate_limit_table: str | None = None
+    # The autopilot's decision log: an approval the decider asked for records its outcome there.
+    decisions_table: str | None = None
 
     def __post_init__(self) -> None:
         problems = []

@@ -37,6 +37,9 @@ class Credentials:
     refresh_token: str | None = None
     access_token_expire_in: int | None = None  # absolute Unix time, as TikTok names it
     refresh_token_expire_in: int | None = None
+    # TikTok's id of the secret's own shop (the default shop), as its webhooks name it: `make authorize`
+    # writes it beside shop_cipher. None in a secret written before it did.
+    shop_id: str | None = None
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{f.name}={self._shown(f.name)}" for f in fields(self))
@@ -65,6 +68,7 @@ class Credentials:
             refresh_token=_optional_text(secret, "refresh_token", source),
             access_token_expire_in=_optional_int(secret, "access_token_expire_in", source),
             refresh_token_expire_in=_optional_int(secret, "refresh_token_expire_in", source),
+            shop_id=_optional_text(secret, "shop_id", source),
         )
 
     @classmethod

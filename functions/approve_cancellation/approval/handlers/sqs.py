@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -25,7 +26,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 from function_plumbing.deadlines import invocation_deadline
 
-from .. import dependencies
+from .. import decision_outcomes, dependencies
 from ..errors import ApprovalError
 from ..observability import logger
 from ..request_parsing import parse_json_request
@@ -64,15 +65,30 @@ def handle(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureR
 
 def _approve_record(record: SQSRecord, deadline: float | None) -> None:
     logger.thread_safe_append_keys(sqs_message_id=record.message_id)
+    autopilot_shop = decision_outcomes.autopilot_shop_id(record.raw_event.get("messageAttributes") or {})
     try:
         request = parse_json_request(record.body)
-        dependencies.approval_service().approve(request, deadline=deadline)
+        outcome = dependencies.approval_service().approve(request, deadline=deadline)
     except ApprovalError as error:
         if error.retryable:
             raise  # a batch item failure: SQS redelivers after the visibility timeout
         _park_in_dead_letter_queue(record, error)
+        if autopilot_shop is not None:
+            decision_outcomes.record(dependencies.decision_log(), autopilot_shop, _cancel_id(record), error)
+    else:
+        if autopilot_shop is not None:
+            decision_outcomes.record(dependencies.decision_log(), autopilot_shop, request.cancel_id, outcome)
     finally:
         logger.thread_safe_remove_keys(["sqs_message_id"])
+
+
+def _cancel_id(record: SQSRecord) -> str:
+    """The cancel_id of a message the decider wrote (it always reads; a hand-edited one may not)."""
+    try:
+        cancel_id = json.loads(record.body or "{}").get("cancel_id")
+    except (ValueError, AttributeError):
+        return ""
+    return cancel_id if isinstance(cancel_id, str) else ""
 
 
 def _sqs_text(value: str) -> str:

@@ -1,0 +1,52 @@
+"""An approval the autopilot asked for ends on its decision-log record: approved, already approved, conflict
+or failed. Only for ApprovalQueue messages the decider sent (their `origin` attribute); a caller's own
+approval leaves the log alone. The approval is done by then: a log that cannot be written is logged and
+counted, never turned into a failed approval."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from aws_lambda_powertools.metrics import MetricUnit
+from decision_log import DecisionLog, DecisionLogError, Outcome
+
+from .errors import ApprovalError, CancellationConflict
+from .models import ApprovalOutcome
+from .observability import logger, metrics
+
+# What the decider puts on its messages (autopilot.approval_requests writes them).
+ORIGIN_ATTRIBUTE: Final = "origin"
+AUTOPILOT: Final = "autopilot"
+TIKTOK_SHOP_ATTRIBUTE: Final = "tiktok_shop_id"
+
+
+def autopilot_shop_id(attributes: dict[str, Any]) -> str | None:
+    """TikTok's shop id when the message came from the decider, else None."""
+    origin = (attributes.get(ORIGIN_ATTRIBUTE) or {}).get("stringValue")
+    if origin != AUTOPILOT:
+        return None
+    shop_id = (attributes.get(TIKTOK_SHOP_ATTRIBUTE) or {}).get("stringValue")
+    return shop_id if isinstance(shop_id, str) and shop_id else None
+
+
+def outcome_of(result: ApprovalOutcome | ApprovalError) -> tuple[Outcome, str | None]:
+    if isinstance(result, ApprovalOutcome):
+        return (Outcome.ALREADY_APPROVED if result.already_approved else Outcome.APPROVED), None
+    if isinstance(result, CancellationConflict):
+        return Outcome.CONFLICT, result.message
+    return Outcome.FAILED, f"{type(result).__name__}: {result.message}"
+
+
+def record(
+    log: DecisionLog | None, shop_id: str, cancel_id: str, result: ApprovalOutcome | ApprovalError
+) -> None:
+    if log is None:
+        return
+    outcome, detail = outcome_of(result)
+    try:
+        log.record_outcome(shop_id=shop_id, cancel_id=cancel_id, outcome=outcome, detail=detail)
+    except DecisionLogError as error:
+        metrics.add_metric(name="DecisionLogWriteFailed", unit=MetricUnit.Count, value=1)
+        logger.warning(
+            "could not record the approval's outcome", extra={"error": str(error), "outcome": outcome.value}
+        )

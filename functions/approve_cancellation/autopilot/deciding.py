@@ -1,0 +1,193 @@
+"""decide: one cancellation notice in, the shop's policy applied to TikTok's view of it, the decision acted on
+and recorded. One idempotent unit: a repeated notice finds the decision on record and does not act twice
+(see decision_log.log for which decision stands).
+
+Order: the shop's policy (off: nothing at all), the notice on record, the shop resolved (unknown: recorded,
+done), TikTok's view from Search Cancellations (never the webhook's), the decision, then the action: an
+approval request on ApprovalQueue (the approval's own idempotency makes it one approval at TikTok), or a
+"needs review" event for a person. Never a rejection.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from approval.errors import ApprovalError, InvalidApprovalRequest, ShopNotFound, as_approval_error
+from approval.shop_access import ShopAccess, ShopResolver
+from cancellation_policy import Decision, Mode, Policy, PolicyError, Verdict, decide, unreadable_policy
+from decision_log import DecisionLog, StoredDecision
+from decision_log import Outcome as RecordedOutcome
+from policy_store.reader import PolicyReader
+from tiktok_shop import Cancellation, Credentials, TikTokShopClient
+
+from .approval_requests import ApprovalRequests
+from .notices import CancellationNotice, Kind
+from .outcomes import Outcome
+from .review_events import ReviewEvents
+
+UNKNOWN_SHOP_DETAIL = (
+    "the shop is neither the default shop nor in the shop directory: onboard it with make authorize"
+)
+
+
+class RetryLater(Exception):
+    """A transient failure: the notice goes back to SQS and is decided again later."""
+
+
+@dataclass(frozen=True)
+class Decided:
+    outcome: Outcome
+    details: dict[str, Any]
+
+
+class Decider:
+    def __init__(
+        self,
+        *,
+        shops: ShopResolver,
+        client_for: Callable[[Credentials], TikTokShopClient],
+        policies: PolicyReader,
+        log: DecisionLog,
+        approvals: ApprovalRequests,
+        reviews: ReviewEvents,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._shops = shops
+        self._client_for = client_for
+        self._policies = policies
+        self._log = log
+        self._approvals = approvals
+        self._reviews = reviews
+        self._clock = clock
+
+    def handle(self, notice: CancellationNotice, *, deadline: float | None = None) -> Decided:
+        """Raises RetryLater when asking again may cure the failure; AWS's errors propagate (retried too)."""
+        details: dict[str, Any] = {"shop_id": notice.shop_id, "cancel_id": notice.cancel_id}
+        policy, policy_error = self._policy(notice.shop_id)
+        if policy is not None and policy.mode is Mode.OFF:
+            return Decided(Outcome.AUTOPILOT_OFF, details)
+        self._log.note_webhook(
+            shop_id=notice.shop_id,
+            cancel_id=notice.cancel_id,
+            order_id=notice.order_id,
+            cancel_status=notice.cancel_status,
+            notified_at=notice.notified_at,
+            received_at=notice.received_at,
+        )
+        if notice.kind is Kind.STATUS_UPDATE:
+            return Decided(Outcome.STATUS_NOTED, {**details, "cancel_status": notice.cancel_status})
+        shop = self._shop(notice.shop_id)
+        if shop is None:
+            self._log.record_outcome(
+                shop_id=notice.shop_id,
+                cancel_id=notice.cancel_id,
+                outcome=RecordedOutcome.UNKNOWN_SHOP,
+                detail=UNKNOWN_SHOP_DETAIL,
+            )
+            return Decided(Outcome.UNKNOWN_SHOP, details)
+        view = self._tiktok_view(shop, notice, deadline)
+        cancellation = view if isinstance(view, Cancellation) else _unread(notice)
+        now = self._clock()
+        if policy_error is not None or policy is None:
+            decision = unreadable_policy(policy_error or PolicyError("no policy"))
+        elif isinstance(view, ApprovalError):
+            # Refused for good (a revoked token, a shop TikTok does not know): a person has to look.
+            decision = Decision(
+                Verdict.NEEDS_REVIEW,
+                (f"Search Cancellations failed, so TikTok's view is unknown: {view.message}",),
+                policy.version,
+                dry_run=policy.mode is Mode.OBSERVE,
+            )
+        else:
+            decision = decide(policy, cancellation, now=now)
+        stored = self._log.record_decision(
+            shop_id=notice.shop_id,
+            cancel_id=notice.cancel_id,
+            cancellation=cancellation,
+            decision=decision,
+            decided_at=int(now),
+        )
+        details.update(verdict=stored.verdict, dry_run=stored.dry_run, policy_version=stored.policy_version)
+        outcome = self._act(shop, notice, cancellation, stored)
+        if policy_error is not None:
+            return Decided(Outcome.POLICY_UNREADABLE, {**details, "policy_error": policy_error.message})
+        return Decided(outcome, details)
+
+    def _policy(self, shop_id: str) -> tuple[Policy | None, PolicyError | None]:
+        try:
+            return self._policies.policy_for(shop_id), None
+        except PolicyError as error:
+            return None, error
+
+    def _shop(self, shop_id: str) -> ShopAccess | None:
+        """The default shop when its secret names this shop_id (its approvals then carry no shop_id, as a
+        caller's would), else the directory's entry, else None."""
+        try:
+            default = self._shops.resolve(None)
+        except InvalidApprovalRequest:
+            default = None  # no default secret in this deployment
+        if default is not None and self._default_shop_id(default) == shop_id:
+            return default
+        try:
+            return self._shops.resolve(shop_id)
+        except (ShopNotFound, InvalidApprovalRequest):
+            return None
+        except Exception as error:
+            raise _retry_or_raise(error) from None
+
+    def _default_shop_id(self, default: ShopAccess) -> str | None:
+        try:
+            return default.credentials().shop_id
+        except Exception as error:
+            raise _retry_or_raise(error) from None
+
+    def _tiktok_view(
+        self, shop: ShopAccess, notice: CancellationNotice, deadline: float | None
+    ) -> Cancellation | ApprovalError:
+        """What TikTok says now, or why TikTok refused to say. Not listed (its search may lag behind its
+        webhook): asked again later, and after SQS's redrive limit the notice is parked, never decided from
+        the webhook alone."""
+        try:
+            client = self._client_for(shop.credentials())
+            found = client.return_refund.find_cancellation(notice.cancel_id, deadline=deadline)
+        except Exception as error:
+            failure = _retry_or_raise(error)
+            if isinstance(failure, RetryLater):
+                raise failure from None
+            return failure  # type: ignore[return-value]  # _retry_or_raise returns ApprovalError otherwise
+        if found is None:
+            raise RetryLater(f"TikTok does not list cancellation {notice.cancel_id} yet")
+        return found
+
+    def _act(
+        self, shop: ShopAccess, notice: CancellationNotice, cancellation: Cancellation, stored: StoredDecision
+    ) -> Outcome:
+        at = int(self._clock())
+        if stored.approval_decided:
+            if stored.approval_queued_at is not None:
+                return Outcome.APPROVAL_ALREADY_QUEUED
+            self._approvals.request(cancel_id=notice.cancel_id, shop=shop, tiktok_shop_id=notice.shop_id)
+            self._log.mark_approval_queued(shop_id=notice.shop_id, cancel_id=notice.cancel_id, at=at)
+            return Outcome.APPROVAL_QUEUED
+        if stored.verdict == Verdict.NEEDS_REVIEW and not stored.dry_run:
+            if stored.review_published_at is not None:
+                return Outcome.REVIEW_ALREADY_PUBLISHED
+            self._reviews.publish(notice.shop_id, cancellation, stored)
+            self._log.mark_review_published(shop_id=notice.shop_id, cancel_id=notice.cancel_id, at=at)
+            return Outcome.REVIEW_PUBLISHED
+        return Outcome.RECORDED
+
+
+def _unread(notice: CancellationNotice) -> Cancellation:
+    """The record's facts when TikTok would not say: what the webhook said, status unknown."""
+    return Cancellation(cancel_id=notice.cancel_id, cancel_status="UNKNOWN", order_id=notice.order_id)
+
+
+def _retry_or_raise(error: Exception) -> Exception:
+    """A library failure, classified once by the approval's mapping: RetryLater when asking again may cure
+    it, else the ApprovalError that says what is wrong. A defect is raised as it is."""
+    mapped: ApprovalError = as_approval_error(error)
+    return RetryLater(mapped.message) if mapped.retryable else mapped

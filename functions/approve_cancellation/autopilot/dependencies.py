@@ -1,0 +1,56 @@
+"""Wires the decider from the environment, once per container and configuration, as the approval's
+dependencies module does (one boto3 session; TikTok clients, secrets and the shop directory built the
+approval's way, with its per-shop limiter)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from approval import dependencies as approval_dependencies
+from approval.settings import Settings
+from decision_log import DecisionLog
+from function_plumbing.settings import aws_environment, aws_session, forget_aws_session
+from policy_store.reader import PolicyReader
+from tiktok_shop import Credentials, TikTokShopClient
+
+from .approval_requests import ApprovalRequests
+from .deciding import Decider
+from .review_events import ReviewEvents
+from .settings import DeciderSettings
+
+
+def settings() -> DeciderSettings:
+    return DeciderSettings.from_environ()
+
+
+def decider() -> Decider:
+    return _decider(Settings.from_environ(), settings(), aws_environment())
+
+
+def reset() -> None:
+    _decider.cache_clear()
+    approval_dependencies.reset()
+    forget_aws_session()
+
+
+@lru_cache(maxsize=1)
+def _decider(access: Settings, config: DeciderSettings, environment: tuple[str | None, ...]) -> Decider:
+    session = aws_session()
+    limiter = approval_dependencies.rate_limiter(access, session)
+
+    def client_for(credentials: Credentials) -> TikTokShopClient:
+        return approval_dependencies.tiktok_client(
+            credentials, base_url=access.tiktok_api_base_url, rate_limiter=limiter
+        )
+
+    dynamodb = session.client("dynamodb")
+    return Decider(
+        shops=approval_dependencies.shop_resolver(access, session),
+        client_for=client_for,
+        policies=PolicyReader(config.policies_table, dynamodb=dynamodb, max_age=config.policy_cache_seconds),
+        log=DecisionLog(
+            config.decisions_table, dynamodb=dynamodb, retention_days=config.decision_retention_days
+        ),
+        approvals=ApprovalRequests(sqs=session.client("sqs"), queue_url=config.approval_queue_url),
+        reviews=ReviewEvents(events=session.client("events"), bus=config.review_event_bus),
+    )

@@ -1,0 +1,65 @@
+"""One WebhookQueue record, start to end: read, decided, logged and counted by its row in OUTCOMES. A record
+whose row is not done is raised back to the batch processor, so SQS redelivers it (and its redrive policy
+parks it on the dead-letter queue after the last try): nothing is lost."""
+
+from __future__ import annotations
+
+import json
+
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from . import dependencies
+from .deciding import Decided, RetryLater
+from .notices import UnreadableNotice, read_notice
+from .observability import NAMESPACE, logger
+from .outcomes import OUTCOMES, Outcome
+
+
+class NoticeNotDone(Exception):
+    """The record goes back to SQS (a batch item failure)."""
+
+
+def decide_record(record: SQSRecord, deadline: float | None) -> Decided:
+    try:
+        notice = read_notice(json.loads(record.body))
+    except (UnreadableNotice, ValueError) as error:
+        count(Outcome.RETRY, problem="unreadable")
+        logger.error(
+            "unreadable WebhookQueue message",
+            extra={"error": str(error), "sqs_message_id": record.message_id},
+        )
+        raise NoticeNotDone(str(error)) from None
+    try:
+        decided = dependencies.decider().handle(notice, deadline=deadline)
+    except RetryLater as error:
+        decided = Decided(
+            Outcome.RETRY, {"shop_id": notice.shop_id, "cancel_id": notice.cancel_id, "error": str(error)}
+        )
+    except Exception as error:
+        # An AWS call failed (the log, a queue, EventBridge) or something unforeseen: the decision on
+        # record, if any, is acted on at the next delivery.
+        logger.exception("deciding failed", extra={"shop_id": notice.shop_id, "cancel_id": notice.cancel_id})
+        decided = Decided(
+            Outcome.RETRY,
+            {"shop_id": notice.shop_id, "cancel_id": notice.cancel_id, "error": type(error).__name__},
+        )
+    count(decided.outcome)
+    row = OUTCOMES[decided.outcome]
+    level = logger.info if row.done else logger.warning
+    level(
+        "cancellation notice handled",
+        extra={"outcome": decided.outcome.value, "kind": notice.kind.value, **decided.details},
+    )
+    if not row.done:
+        raise NoticeNotDone(decided.outcome.value)
+    return decided
+
+
+def count(outcome: Outcome, *, problem: str | None = None) -> None:
+    with single_metric(
+        name=OUTCOMES[outcome].metric, unit=MetricUnit.Count, value=1, namespace=NAMESPACE
+    ) as metric:
+        metric.add_dimension(name="outcome", value=outcome.value)
+        if problem:
+            metric.add_dimension(name="problem", value=problem)

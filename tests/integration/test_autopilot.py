@@ -1,0 +1,262 @@
+"""The autopilot end to end, in process: a signed webhook through TikTokWebhookFunction, WebhookQueue,
+DecideCancellationFunction (Search Cancellations at the emulator, the shop's policy from PoliciesTable),
+ApprovalQueue and ApproveCancellationFunction, against moto in server mode and the TikTok emulator. Each
+hop is the real handler; what is asserted is what TikTok saw, what each queue holds, what EventBridge got
+and what DecisionsTable says."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from support.approvals import PENDING, Aws
+from support.autopilot import (
+    APPROVING_POLICY,
+    DECISIONS_TABLE,
+    DEFAULT_SHOP_ID,
+    POLICIES_TABLE,
+    Chain,
+    notification,
+)
+from support.cfn_template import table_schema
+from support.function_env import function_environment
+from tiktok_emulator import TikTokEmulator
+
+REVIEW_SOURCE = "tiktok-shop.cancellation-autopilot"
+
+
+def _reset_all() -> None:
+    from approval import dependencies as approval_dependencies
+    from autopilot import dependencies as autopilot_dependencies
+    from webhook_intake import dependencies as webhook_dependencies
+
+    autopilot_dependencies.reset()
+    approval_dependencies.reset()
+    webhook_dependencies.reset()
+
+
+@pytest.fixture
+def chain(aws: Aws, emulator: TikTokEmulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[Chain]:
+    aws.put_credentials(shop_id=DEFAULT_SHOP_ID)
+    dynamodb = boto3.client("dynamodb")
+    for table in (DECISIONS_TABLE, POLICIES_TABLE):
+        dynamodb.create_table(TableName=table, **table_schema(table))
+    webhook_dlq = aws.sqs.create_queue(QueueName="WebhookDeadLetterQueue")["QueueUrl"]
+    webhook_queue = aws.sqs.create_queue(QueueName="WebhookQueue")["QueueUrl"]
+    review_queue = aws.sqs.create_queue(QueueName="Reviews")["QueueUrl"]
+    review_arn = aws.sqs.get_queue_attributes(QueueUrl=review_queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    events = boto3.client("events")
+    events.put_rule(Name="needs-review", EventPattern=json.dumps({"source": [REVIEW_SOURCE]}))
+    events.put_targets(Rule="needs-review", Targets=[{"Id": "reviews", "Arn": review_arn}])
+    values = {
+        "TIKTOK_CREDENTIALS_SECRET": "tiktok-shop/credentials",
+        "IDEMPOTENCY_TABLE": "IdempotencyTable",
+        "TIKTOK_API_BASE_URL": emulator.url,
+        "APPROVAL_DLQ_URL": aws.dlq_url,
+        "APPROVAL_QUEUE_URL": aws.queue_url,
+        "WEBHOOK_QUEUE_URL": webhook_queue,
+        "WEBHOOK_DLQ_URL": webhook_dlq,
+        "DECISIONS_TABLE": DECISIONS_TABLE,
+        "POLICIES_TABLE": POLICIES_TABLE,
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POLICY_CACHE_SECONDS": "0",
+    }
+    import app
+    import decide_app
+    import webhook_app
+
+    with function_environment(monkeypatch, values, _reset_all):
+        yield Chain(
+            sqs=aws.sqs,
+            webhook_queue_url=webhook_queue,
+            approval_queue_url=aws.queue_url,
+            review_queue_url=review_queue,
+            webhook=webhook_app.lambda_handler,
+            decide=decide_app.lambda_handler,
+            approve=app.lambda_handler,
+        )
+
+
+def set_policy(shop_id: str, policy: dict[str, Any]) -> None:
+    from policy_store.writer import PolicyWriter
+
+    PolicyWriter(POLICIES_TABLE, dynamodb=boto3.client("dynamodb")).put(shop_id, json.dumps(policy))
+
+
+def record(cancel_id: str, shop_id: str = DEFAULT_SHOP_ID) -> dict[str, Any]:
+    from decision_log import DecisionLog
+
+    stored = DecisionLog(DECISIONS_TABLE, dynamodb=boto3.client("dynamodb")).get(shop_id, cancel_id)
+    assert stored is not None, f"no decision-log record for {cancel_id}"
+    return stored.to_json()
+
+
+def test_a_buyers_cancellation_the_policy_allows_is_approved_once_and_on_record(
+    chain: Chain, emulator: TikTokEmulator
+) -> None:
+    set_policy(DEFAULT_SHOP_ID, APPROVING_POLICY)
+
+    assert chain.send_webhook(notification(PENDING[0], notification_id="n-1")) == 200
+    assert len(chain.run_decider()) == 1
+    [request] = chain.waiting(chain.approval_queue_url)
+    # The default shop's request names no shop_id, as a caller's would: one approval record, one TikTok key.
+    assert json.loads(request["Body"]) == {"cancel_id": PENDING[0]}
+    assert request["MessageAttributes"]["origin"]["StringValue"] == "autopilot"
+    assert emulator.approvals() == {}  # nothing reaches TikTok before the approval function runs
+    chain.run_approvals()
+
+    assert emulator.approvals() == {PENDING[0]: 1}
+    logged = record(PENDING[0])
+    assert logged["verdict"] == "approve"
+    assert logged["dry_run"] is False
+    assert logged["policy_version"] == "1"
+    assert logged["outcome"] == "approved"
+    assert logged["refund_total"] == "1.23"
+    assert logged["currency"] == "USD"
+    assert logged["cancel_reason"]
+    assert logged["deadline"] > logged["decided_at"]
+    assert logged["webhook_received_at"] <= logged["decided_at"] <= logged["approval_queued_at"]
+    assert logged["outcome_at"] >= logged["approval_queued_at"]
+    assert any("within 0 to 50.00" in reason for reason in logged["reasons"])
+    assert chain.review_events() == []
+    assert chain.failures == []
+
+
+def test_a_repeated_notification_and_a_second_one_for_the_same_cancellation_approve_once(
+    chain: Chain, emulator: TikTokEmulator
+) -> None:
+    set_policy(DEFAULT_SHOP_ID, APPROVING_POLICY)
+    document = notification(PENDING[1], notification_id="n-2")
+    assert chain.send_webhook(document) == 200
+    assert chain.send_webhook(document) == 200  # TikTok's retry: deduplicated at the intake
+    assert chain.send_webhook(notification(PENDING[1], notification_id="n-3")) == 200  # another notification
+    assert len(chain.run_decider()) == 2
+    assert len(chain.waiting(chain.approval_queue_url)) == 1
+    chain.run_approvals()
+    assert emulator.approvals() == {PENDING[1]: 1}
+    assert record(PENDING[1])["notifications"] == 2
+
+
+def test_a_caller_approving_first_and_the_webhook_after_reach_tiktok_once(
+    chain: Chain, emulator: TikTokEmulator
+) -> None:
+    set_policy(DEFAULT_SHOP_ID, APPROVING_POLICY)
+    from lambda_context import FakeLambdaContext
+
+    assert chain.approve({"cancel_id": PENDING[2]}, FakeLambdaContext())["data"]["success"] is True
+    assert chain.send_webhook(notification(PENDING[2], notification_id="n-4")) == 200
+    chain.run_decider()
+    chain.run_approvals()
+    assert emulator.approvals() == {PENDING[2]: 1}
+
+
+def test_observe_mode_records_what_it_would_do_and_acts_on_nothing(chain: Chain, emulator: TikTokEmulator) -> None:
+    set_policy(DEFAULT_SHOP_ID, {**APPROVING_POLICY, "mode": "observe"})
+    assert chain.send_webhook(notification(PENDING[3], notification_id="n-5")) == 200
+    chain.run_decider()
+    assert chain.waiting(chain.approval_queue_url) == []
+    assert chain.review_events() == []
+    logged = record(PENDING[3])
+    assert (logged["verdict"], logged["dry_run"]) == ("approve", True)
+    assert "approval_queued_at" not in logged
+
+
+def test_without_any_policy_a_new_shop_observes(chain: Chain) -> None:
+    assert chain.send_webhook(notification(PENDING[4], notification_id="n-6")) == 200
+    chain.run_decider()
+    logged = record(PENDING[4])
+    assert logged["dry_run"] is True
+    assert logged["policy_version"] == "default"
+    assert chain.waiting(chain.approval_queue_url) == []
+
+
+def test_over_the_refund_limit_needs_review_published_once(chain: Chain, emulator: TikTokEmulator) -> None:
+    set_policy(DEFAULT_SHOP_ID, {**APPROVING_POLICY, "refund_limits": {"USD": {"max": "1.00"}}})
+    assert chain.send_webhook(notification(PENDING[5], notification_id="n-7")) == 200
+    assert chain.send_webhook(notification(PENDING[5], notification_id="n-8")) == 200
+    chain.run_decider()
+    [event] = chain.review_events()
+    assert event["source"] == REVIEW_SOURCE
+    assert event["detail-type"] == "Cancellation needs review"
+    detail = event["detail"]
+    assert (detail["shop_id"], detail["cancel_id"], detail["refund_total"]) == (DEFAULT_SHOP_ID, PENDING[5], "1.23")
+    assert any("over the policy's maximum 1.00" in reason for reason in detail["reasons"])
+    assert chain.waiting(chain.approval_queue_url) == []
+    assert emulator.approvals() == {}
+    assert record(PENDING[5])["verdict"] == "needs_review"
+
+
+def test_a_pending_webhook_for_a_cancellation_tiktok_shows_decided_approves_nothing(
+    chain: Chain, emulator: TikTokEmulator
+) -> None:
+    set_policy(DEFAULT_SHOP_ID, APPROVING_POLICY)
+    emulator.withdraw(PENDING[6])  # the buyer withdrew; the PENDING notification arrives late
+    assert chain.send_webhook(notification(PENDING[6], notification_id="n-9")) == 200
+    chain.run_decider()
+    assert chain.waiting(chain.approval_queue_url) == []
+    logged = record(PENDING[6])
+    assert logged["verdict"] == "nothing_to_decide"
+    assert logged["tiktok_status"] == "CANCELLATION_REQUEST_CANCELLED"
+
+
+def test_an_unknown_shop_is_recorded_and_not_retried(chain: Chain, emulator: TikTokEmulator) -> None:
+    set_policy("9999", APPROVING_POLICY)
+    assert chain.send_webhook(notification(PENDING[7], notification_id="n-10", shop_id="9999")) == 200
+    chain.run_decider()
+    assert chain.failures == []
+    assert chain.waiting(chain.webhook_queue_url) == []
+    assert record(PENDING[7], shop_id="9999")["outcome"] == "unknown_shop"
+    assert emulator.calls() == []  # never asked TikTok about a shop it cannot name
+
+
+def test_an_unreadable_policy_fails_closed_and_is_counted(
+    chain: Chain, emulator: TikTokEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    boto3.client("dynamodb").put_item(
+        TableName=POLICIES_TABLE,
+        Item={"shop_id": {"S": DEFAULT_SHOP_ID}, "policy": {"S": '{"mode": "approve"'}},
+    )
+    assert chain.send_webhook(notification(PENDING[8], notification_id="n-11")) == 200
+    capsys.readouterr()
+    chain.run_decider()
+    output = capsys.readouterr().out
+    assert '"AutopilotPolicyUnreadable"' in output
+    assert chain.waiting(chain.approval_queue_url) == []
+    [event] = chain.review_events()
+    assert "unreadable or invalid" in event["detail"]["reasons"][0]
+    logged = record(PENDING[8])
+    assert (logged["verdict"], logged["dry_run"]) == ("needs_review", False)
+
+
+def test_the_autopilot_off_records_nothing(chain: Chain) -> None:
+    set_policy(DEFAULT_SHOP_ID, {"version": 2, "mode": "off"})
+    assert chain.send_webhook(notification(PENDING[9], notification_id="n-12")) == 200
+    chain.run_decider()
+    from decision_log import DecisionLog
+
+    assert DecisionLog(DECISIONS_TABLE, dynamodb=boto3.client("dynamodb")).get(DEFAULT_SHOP_ID, PENDING[9]) is None
+    assert chain.waiting(chain.approval_queue_url) == []
+
+
+def test_other_statuses_only_update_the_log(chain: Chain, emulator: TikTokEmulator) -> None:
+    set_policy(DEFAULT_SHOP_ID, APPROVING_POLICY)
+    document = notification(PENDING[0], notification_id="n-13", status="CANCELLATION_REQUEST_CANCELLED")
+    assert chain.send_webhook(document) == 200
+    chain.run_decider()
+    logged = record(PENDING[0])
+    assert logged["webhook_statuses"] == ["CANCELLATION_REQUEST_CANCELLED@1700000000"]
+    assert "verdict" not in logged
+    assert emulator.calls() == []
+
+
+def test_a_cancellation_tiktok_does_not_list_yet_goes_back_to_the_queue(chain: Chain) -> None:
+    set_policy(DEFAULT_SHOP_ID, APPROVING_POLICY)
+    assert chain.send_webhook(notification("5760001999999999999", notification_id="n-14")) == 200
+    chain.run_decider()
+    assert len(chain.failures) == 1
+    assert chain.waiting(chain.approval_queue_url) == []

@@ -1,0 +1,133 @@
+"""The autopilot's chain in process, against moto and the TikTok emulator: webhook intake -> WebhookQueue ->
+decider -> ApprovalQueue -> approval function -> decision log. Each hop is the real handler; SQS messages
+travel through moto and reach the next function as Lambda's SQS event (benchmarks/sqs_poller's builder)."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from lambda_context import FakeLambdaContext
+from sqs_poller.event import sqs_event
+from tiktok_emulator import DEFAULT_APP_KEY, DEFAULT_APP_SECRET
+from tiktok_shop.webhooks import webhook_signature
+
+DEFAULT_SHOP_ID = "7494049642642441600"
+DECISIONS_TABLE = "DecisionsTable"
+POLICIES_TABLE = "PoliciesTable"
+REGION = "us-east-1"
+
+APPROVING_POLICY = {
+    "version": 1,
+    "mode": "approve",
+    "refund_limits": {"USD": {"max": "50.00"}},
+}
+
+
+def notification(
+    cancel_id: str,
+    *,
+    notification_id: str,
+    shop_id: str = DEFAULT_SHOP_ID,
+    status: str = "CANCELLATION_REQUEST_PENDING",
+    role: str = "BUYER",
+    timestamp: int = 1700000000,
+) -> dict[str, Any]:
+    return {
+        "type": 11,
+        "tts_notification_id": notification_id,
+        "shop_id": shop_id,
+        "timestamp": timestamp,
+        "data": {
+            "order_id": f"order-{cancel_id}",
+            "cancellations_role": role,
+            "cancel_status": status,
+            "cancel_id": cancel_id,
+            "create_time": timestamp - 10,
+        },
+    }
+
+
+def webhook_event(document: dict[str, Any], *, app_secret: str = DEFAULT_APP_SECRET) -> dict[str, Any]:
+    """An API Gateway proxy event of POST /webhooks/tiktok, signed as TikTok signs."""
+    body = json.dumps(document).encode()
+    return {
+        "resource": "/webhooks/tiktok",
+        "path": "/webhooks/tiktok",
+        "httpMethod": "POST",
+        "headers": {
+            "Content-Type": "application/json",
+            "Authorization": webhook_signature(app_key=DEFAULT_APP_KEY, app_secret=app_secret, body=body),
+        },
+        "requestContext": {"requestId": "req-1", "stage": "Prod", "resourcePath": "/webhooks/tiktok"},
+        "body": base64.b64encode(body).decode(),
+        "isBase64Encoded": True,
+    }
+
+
+@dataclass
+class Chain:
+    """Moves messages between the real handlers, one hop at a time."""
+
+    sqs: Any
+    webhook_queue_url: str
+    approval_queue_url: str
+    review_queue_url: str
+    webhook: Callable[[dict[str, Any], Any], Any]
+    decide: Callable[[dict[str, Any], Any], Any]
+    approve: Callable[[dict[str, Any], Any], Any]
+    failures: list[str] = field(default_factory=list)
+
+    def send_webhook(self, document: dict[str, Any], **signing: Any) -> int:
+        return int(self.webhook(webhook_event(document, **signing), FakeLambdaContext())["statusCode"])
+
+    def run_decider(self) -> list[dict[str, Any]]:
+        """Every notice waiting on WebhookQueue through the decider; returns the messages it handled."""
+        return self._drain(self.webhook_queue_url, self.decide)
+
+    def run_approvals(self) -> list[dict[str, Any]]:
+        return self._drain(self.approval_queue_url, self.approve)
+
+    def waiting(self, queue_url: str) -> list[dict[str, Any]]:
+        """The messages on a queue, left there (visibility 0)."""
+        messages = self.sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], VisibilityTimeout=0
+        ).get("Messages", [])
+        return list(messages)
+
+    def review_events(self) -> list[dict[str, Any]]:
+        events = []
+        for message in self._receive(self.review_queue_url):
+            events.append(json.loads(message["Body"]))
+            self.sqs.delete_message(QueueUrl=self.review_queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return events
+
+    def _drain(self, queue_url: str, handler: Callable[[dict[str, Any], Any], Any]) -> list[dict[str, Any]]:
+        handled: list[dict[str, Any]] = []
+        while True:
+            messages = self._receive(queue_url)
+            if not messages:
+                return handled
+            arn = self.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
+            answer = handler(copy.deepcopy(sqs_event(messages, arn, REGION)), FakeLambdaContext())
+            failed = {item["itemIdentifier"] for item in answer.get("batchItemFailures", [])}
+            self.failures.extend(sorted(failed))
+            for message in messages:
+                if message["MessageId"] not in failed:
+                    self.sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+            handled.extend(messages)
+            if failed:
+                return handled  # what failed stays on the queue (visibility 0 in tests): the caller decides
+
+    def _receive(self, queue_url: str) -> list[dict[str, Any]]:
+        return list(
+            self.sqs.receive_message(
+                QueueUrl=queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], AttributeNames=["All"]
+            ).get("Messages", [])
+        )
