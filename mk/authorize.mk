@@ -60,3 +60,21 @@ remove-seller: $(STAMP) ## A seller's shops out of the directory, its secret sch
 	fi
 	@$(OPERATOR_PATH) $(BIN)/python scripts/shops.py remove-seller "$(SELLER)" \
 		$(if $(RECOVERY_DAYS),--recovery-days="$(RECOVERY_DAYS)") $(if $(FORCE),--force)
+
+# make policy / make decisions: the autopilot's policies and decision log (scripts/autopilot_operator.py); the tables
+# from POLICIES_TABLE / DECISIONS_TABLE, else the deployed stack's outputs; LOCAL=1 for the local stack.
+SHOP ?=
+FILE ?=
+JSON ?=
+
+.PHONY: policy decisions
+
+policy: $(STAMP) ## The autopilot policy of a shop: make policy SHOP=<id|default> [FILE=<json> to set it]
+	@if [ -z "$(SHOP)" ]; then \
+		echo "usage: make policy SHOP=<shop_id|default> [FILE=<policy.json>]" >&2; \
+		exit 2; \
+	fi
+	@$(OPERATOR_PATH) $(BIN)/python scripts/autopilot_operator.py policy "$(SHOP)" $(if $(FILE),--file="$(FILE)")
+
+decisions: $(STAMP) ## The autopilot's decision log, newest first: make decisions [SHOP=<id>] [JSON=1]
+	@$(OPERATOR_PATH) $(BIN)/python scripts/autopilot_operator.py decisions $(if $(SHOP),--shop="$(SHOP)") $(if $(JSON),--json)

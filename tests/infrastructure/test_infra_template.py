@@ -117,7 +117,13 @@ def test_each_layer_is_packaged_by_the_makefile_for_python313_on_both_architectu
 
 
 @pytest.mark.parametrize(
-    "function_id", ["ApproveCancellationFunction", "RotateCredentialsFunction", "TikTokWebhookFunction"]
+    "function_id",
+    [
+        "ApproveCancellationFunction",
+        "RotateCredentialsFunction",
+        "TikTokWebhookFunction",
+        "DecideCancellationFunction",
+    ],
 )
 def test_each_function_is_packaged_by_the_makefile_with_both_layers(
     template: dict[str, Any], function_id: str
@@ -135,7 +141,13 @@ def test_the_makefile_has_a_target_for_every_resource_it_packages(template: dict
         if resource.get("Metadata", {}).get("BuildMethod") == "makefile"
     ]
     assert sorted(packaged) == sorted(
-        [*LAYERS, "ApproveCancellationFunction", "RotateCredentialsFunction", "TikTokWebhookFunction"]
+        [
+            *LAYERS,
+            "ApproveCancellationFunction",
+            "RotateCredentialsFunction",
+            "TikTokWebhookFunction",
+            "DecideCancellationFunction",
+        ]
     )
     for logical_id in packaged:
         assert re.search(rf"^[^#\n]*\bbuild-{logical_id}\b[^\n]*:", makefile, re.MULTILINE), logical_id
@@ -231,6 +243,8 @@ def test_dynamodb_access_is_exactly_the_item_actions_each_table_needs(template: 
         "RateLimitTable": ["dynamodb:UpdateItem"],
         # The directory is only read, one shop at a time: make authorize and the rotation write it.
         "ShopsTable": ["dynamodb:GetItem"],
+        # An approval the autopilot asked for puts its outcome on the decision's record, nothing more.
+        "DecisionsTable": ["dynamodb:UpdateItem"],
     }
 
 

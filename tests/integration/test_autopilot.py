@@ -47,9 +47,9 @@ def chain(aws: Aws, emulator: TikTokEmulator, monkeypatch: pytest.MonkeyPatch) -
     webhook_dlq = aws.sqs.create_queue(QueueName="WebhookDeadLetterQueue")["QueueUrl"]
     webhook_queue = aws.sqs.create_queue(QueueName="WebhookQueue")["QueueUrl"]
     review_queue = aws.sqs.create_queue(QueueName="Reviews")["QueueUrl"]
-    review_arn = aws.sqs.get_queue_attributes(QueueUrl=review_queue, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
+    review_arn = aws.sqs.get_queue_attributes(QueueUrl=review_queue, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
     events = boto3.client("events")
     events.put_rule(Name="needs-review", EventPattern=json.dumps({"source": [REVIEW_SOURCE]}))
     events.put_targets(Rule="needs-review", Targets=[{"Id": "reviews", "Arn": review_arn}])
@@ -155,7 +155,9 @@ def test_a_caller_approving_first_and_the_webhook_after_reach_tiktok_once(
     assert emulator.approvals() == {PENDING[2]: 1}
 
 
-def test_observe_mode_records_what_it_would_do_and_acts_on_nothing(chain: Chain, emulator: TikTokEmulator) -> None:
+def test_observe_mode_records_what_it_would_do_and_acts_on_nothing(
+    chain: Chain, emulator: TikTokEmulator
+) -> None:
     set_policy(DEFAULT_SHOP_ID, {**APPROVING_POLICY, "mode": "observe"})
     assert chain.send_webhook(notification(PENDING[3], notification_id="n-5")) == 200
     chain.run_decider()
@@ -184,7 +186,11 @@ def test_over_the_refund_limit_needs_review_published_once(chain: Chain, emulato
     assert event["source"] == REVIEW_SOURCE
     assert event["detail-type"] == "Cancellation needs review"
     detail = event["detail"]
-    assert (detail["shop_id"], detail["cancel_id"], detail["refund_total"]) == (DEFAULT_SHOP_ID, PENDING[5], "1.23")
+    assert (detail["shop_id"], detail["cancel_id"], detail["refund_total"]) == (
+        DEFAULT_SHOP_ID,
+        PENDING[5],
+        "1.23",
+    )
     assert any("over the policy's maximum 1.00" in reason for reason in detail["reasons"])
     assert chain.waiting(chain.approval_queue_url) == []
     assert emulator.approvals() == {}
@@ -239,7 +245,10 @@ def test_the_autopilot_off_records_nothing(chain: Chain) -> None:
     chain.run_decider()
     from decision_log import DecisionLog
 
-    assert DecisionLog(DECISIONS_TABLE, dynamodb=boto3.client("dynamodb")).get(DEFAULT_SHOP_ID, PENDING[9]) is None
+    assert (
+        DecisionLog(DECISIONS_TABLE, dynamodb=boto3.client("dynamodb")).get(DEFAULT_SHOP_ID, PENDING[9])
+        is None
+    )
     assert chain.waiting(chain.approval_queue_url) == []
 
 

@@ -52,7 +52,10 @@ def test_the_whole_secret_is_written_from_an_authorization_code(
         "refresh_token": operator_env.refresh_token,
         "refresh_token_expire_in": operator_env.refresh_token_expire_in(),
         "shop_cipher": operator_env.shop_cipher,
+        # What the shop's webhooks call it: the autopilot recognises the default shop by it.
+        "shop_id": operator_env.authorized_shops()[0].id,
     }
+    assert value["shop_id"]
     assert isinstance(value["access_token_expire_in"], int)
     printed = capsys.readouterr()
     assert "Stored the tokens of Emulator Seller" in printed.out

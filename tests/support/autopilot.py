@@ -112,9 +112,9 @@ class Chain:
             messages = self._receive(queue_url)
             if not messages:
                 return handled
-            arn = self.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-                "QueueArn"
-            ]
+            arn = self.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+                "Attributes"
+            ]["QueueArn"]
             answer = handler(copy.deepcopy(sqs_event(messages, arn, REGION)), FakeLambdaContext())
             failed = {item["itemIdentifier"] for item in answer.get("batchItemFailures", [])}
             self.failures.extend(sorted(failed))
@@ -128,6 +128,9 @@ class Chain:
     def _receive(self, queue_url: str) -> list[dict[str, Any]]:
         return list(
             self.sqs.receive_message(
-                QueueUrl=queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], AttributeNames=["All"]
+                QueueUrl=queue_url,
+                MaxNumberOfMessages=10,
+                MessageAttributeNames=["All"],
+                AttributeNames=["All"],
             ).get("Messages", [])
         )
