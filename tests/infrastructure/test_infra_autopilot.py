@@ -122,3 +122,16 @@ def test_the_tables_are_outputs_for_the_operator_commands(template: dict[str, An
     assert outputs["DecisionsTableName"]["Value"] == {"Ref": "DecisionsTable"}
     assert outputs["PoliciesTableName"]["Value"] == {"Ref": "PoliciesTable"}
     assert "*" not in json.dumps(outputs["DecisionsTableName"])
+
+
+def test_the_docs_table_of_outcomes_is_the_code_table():
+    from autopilot.outcomes import OUTCOMES
+    from support.cfn_template import ROOT
+
+    text = (ROOT / "docs/autopilot.md").read_text(encoding="utf-8")
+    documented = {}
+    for line in text.splitlines():
+        cells = [cell.strip().strip("`") for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[2] in ("yes", "no"):
+            documented[cells[0]] = (cells[1], cells[2] == "yes")
+    assert documented == {outcome.value: (row.metric, row.done) for outcome, row in OUTCOMES.items()}
