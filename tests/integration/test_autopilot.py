@@ -269,3 +269,69 @@ def test_a_cancellation_tiktok_does_not_list_yet_goes_back_to_the_queue(chain: C
     chain.run_decider()
     assert len(chain.failures) == 1
     assert chain.waiting(chain.approval_queue_url) == []
+
+
+UK = "7000000000000000001"
+UK_CIPHER = "ROW_uk_cipher"
+UK_CANCEL = "5760003000000000001"
+
+
+@pytest.fixture
+def uk_shop(chain: Chain, aws: Aws, emulator: TikTokEmulator, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A directory shop of the default seller's authorization, with its own cipher and a pending cancellation."""
+    from shop_directory import ShopEntry
+    from support.approvals import CREDENTIALS
+    from tiktok_emulator import AuthorizedShop
+
+    shop = AuthorizedShop(cipher=UK_CIPHER, id=UK, name="UK shop", region="GB")
+    emulator.set_authorized_shops([AuthorizedShop(CREDENTIALS["shop_cipher"]), shop])
+    emulator.seed({UK_CANCEL: "pending"}, shop_cipher=UK_CIPHER)
+    dynamodb = boto3.client("dynamodb")
+    dynamodb.create_table(TableName="ShopsTable", **table_schema("ShopsTable"))
+    # The seller's own secret (the same authorization's tokens): the default secret may change alone.
+    arn = aws.secrets.create_secret(Name="tiktok-shop/sellers/uk", SecretString=json.dumps(CREDENTIALS))[
+        "ARN"
+    ]
+    entry = ShopEntry.from_authorized_shop(shop, secret_id=arn, seller_name="a seller")
+    dynamodb.put_item(TableName="ShopsTable", Item={k: {"S": v} for k, v in entry.to_item().items()})
+    monkeypatch.setenv("SHOPS_TABLE", "ShopsTable")
+    _reset_all()
+    return UK
+
+
+def test_a_directory_shops_cancellation_is_approved_in_that_shop(
+    chain: Chain, uk_shop: str, emulator: TikTokEmulator
+) -> None:
+    set_policy(uk_shop, APPROVING_POLICY)
+    assert chain.send_webhook(notification(UK_CANCEL, notification_id="n-20", shop_id=uk_shop)) == 200
+    chain.run_decider()
+    [request] = chain.waiting(chain.approval_queue_url)
+    assert json.loads(request["Body"]) == {"cancel_id": UK_CANCEL, "shop_id": uk_shop}
+    chain.run_approvals()
+    assert emulator.approvals() == {UK_CANCEL: 1}
+    [call] = [call for call in emulator.calls(UK_CANCEL) if call.path.endswith("/approve")]
+    assert call.query["shop_cipher"] == UK_CIPHER
+    assert record(UK_CANCEL, shop_id=uk_shop)["outcome"] == "approved"
+
+
+def test_a_default_secret_still_holding_placeholders_does_not_stop_directory_shops(
+    chain: Chain, uk_shop: str, aws: Aws, emulator: TikTokEmulator
+) -> None:
+    aws.put_credentials(app_key="REPLACE_ME", access_token="REPLACE_ME")
+    _reset_all()
+    set_policy(uk_shop, APPROVING_POLICY)
+    # The intake verifies with the default secret's app, unusable here: the notice is queued as it would be.
+    from tiktok_shop.webhooks import parse_notification
+    from webhook_intake.queueing import queue_message
+
+    message = queue_message(
+        parse_notification(
+            json.dumps(notification(UK_CANCEL, notification_id="n-21", shop_id=uk_shop)).encode()
+        ),
+        received_at=1700000001,
+    )
+    aws.sqs.send_message(QueueUrl=chain.webhook_queue_url, MessageBody=json.dumps(message))
+    chain.run_decider()
+    assert chain.failures == []
+    [request] = chain.waiting(chain.approval_queue_url)
+    assert json.loads(request["Body"])["shop_id"] == uk_shop

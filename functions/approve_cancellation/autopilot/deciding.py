@@ -20,6 +20,7 @@ from approval.shop_access import ShopAccess, ShopResolver
 from cancellation_policy import Decision, Mode, Policy, PolicyError, Verdict, decide, unreadable_policy
 from decision_log import DecisionLog, StoredDecision
 from decision_log import Outcome as RecordedOutcome
+from policy_store.errors import PolicyStoreUnavailable
 from policy_store.reader import PolicyReader
 from tiktok_shop import Cancellation, Credentials, TikTokShopClient
 
@@ -66,8 +67,8 @@ class Decider:
     def handle(self, notice: CancellationNotice, *, deadline: float | None = None) -> Decided:
         """Raises RetryLater when asking again may cure the failure; AWS's errors propagate (retried too)."""
         details: dict[str, Any] = {"shop_id": notice.shop_id, "cancel_id": notice.cancel_id}
-        policy, policy_error = self._policy(notice.shop_id)
-        if policy is not None and policy.mode is Mode.OFF:
+        policy = self._policy(notice.shop_id)
+        if isinstance(policy, Policy) and policy.mode is Mode.OFF:
             return Decided(Outcome.AUTOPILOT_OFF, details)
         self._log.note_webhook(
             shop_id=notice.shop_id,
@@ -91,8 +92,8 @@ class Decider:
         view = self._tiktok_view(shop, notice, deadline)
         cancellation = view if isinstance(view, Cancellation) else _unread(notice)
         now = self._clock()
-        if policy_error is not None or policy is None:
-            decision = unreadable_policy(policy_error or PolicyError("no policy"))
+        if isinstance(policy, PolicyError):
+            decision = unreadable_policy(policy)
         elif isinstance(view, ApprovalError):
             # Refused for good (a revoked token, a shop TikTok does not know): a person has to look.
             decision = Decision(
@@ -112,21 +113,24 @@ class Decider:
         )
         details.update(verdict=stored.verdict, dry_run=stored.dry_run, policy_version=stored.policy_version)
         outcome = self._act(shop, notice, cancellation, stored)
-        if policy_error is not None:
-            return Decided(Outcome.POLICY_UNREADABLE, {**details, "policy_error": policy_error.message})
+        if isinstance(policy, PolicyError):
+            return Decided(Outcome.POLICY_UNREADABLE, {**details, "policy_error": policy.message})
         return Decided(outcome, details)
 
-    def _policy(self, shop_id: str) -> tuple[Policy | None, PolicyError | None]:
+    def _policy(self, shop_id: str) -> Policy | PolicyError:
+        """The policy, or why it cannot be read (the decision then fails closed)."""
         try:
-            return self._policies.policy_for(shop_id), None
+            return self._policies.policy_for(shop_id)
         except PolicyError as error:
-            return None, error
+            return error
+        except PolicyStoreUnavailable as error:
+            raise RetryLater(str(error)) from None
 
     def _shop(self, shop_id: str) -> ShopAccess | None:
         """The default shop when its secret names this shop_id (its approvals then carry no shop_id, as a
         caller's would), else the directory's entry, else None."""
         try:
-            default = self._shops.resolve(None)
+            default: ShopAccess | None = self._shops.resolve(None)
         except InvalidApprovalRequest:
             default = None  # no default secret in this deployment
         if default is not None and self._default_shop_id(default) == shop_id:
@@ -139,10 +143,15 @@ class Decider:
             raise _retry_or_raise(error) from None
 
     def _default_shop_id(self, default: ShopAccess) -> str | None:
+        """None when the default secret cannot serve (still placeholders in a deployment of directory shops
+        only, say): the directory is asked next. Raises RetryLater when reading it may work later."""
         try:
             return default.credentials().shop_id
         except Exception as error:
-            raise _retry_or_raise(error) from None
+            failure = _retry_or_raise(error)
+            if isinstance(failure, RetryLater):
+                raise failure from None
+            return None
 
     def _tiktok_view(
         self, shop: ShopAccess, notice: CancellationNotice, deadline: float | None
