@@ -31,6 +31,7 @@ import seller_config
 from botocore.exceptions import BotoCoreError, ClientError
 from operator_common import (
     EXIT_BAD_INPUT,
+    EXIT_FAILED,
     EXIT_NOT_CONFIGURED,
     EXIT_NOT_FOUND,
     PLACEHOLDER,
@@ -82,7 +83,7 @@ def _command(args: argparse.Namespace) -> str:
     saved = seller_config.saved_deploy(args.config_file)
     session = seller_config.aws_session(saved)
     stack = seller_config.StackOutputs(saved, lambda: session.client("cloudformation"))
-    address = args.address
+    address: str | None = args.address
     if address is None and not args.list:
         address = _checked_address(_stack_webhook_url(stack, saved.stack_name), args.api_base_url)
     if shop_id is None:
@@ -100,7 +101,7 @@ def _command(args: argparse.Namespace) -> str:
     except TikTokValidationError as error:
         raise OperatorError(f"{error}; nothing done", EXIT_BAD_INPUT) from None
     with client:
-        lines = [] if args.list else [subscribe(client, access, address)]
+        lines = [subscribe(client, access, address)] if address is not None and not args.list else []
         listed = list_webhooks(client, access)
     return "\n".join([*lines, *describe_webhooks(access, listed, address)])
 
@@ -262,7 +263,7 @@ def _refusal(what: str, error: TikTokAPIError | TikTokValidationError) -> str:
 
 def _exit_code(error: TikTokAPIError | TikTokValidationError) -> int:
     # A credential the client cannot send (white space, an empty value) is the secret's fault, not TikTok's.
-    return EXIT_NOT_CONFIGURED if isinstance(error, TikTokValidationError) else 1
+    return EXIT_NOT_CONFIGURED if isinstance(error, TikTokValidationError) else EXIT_FAILED
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -4,7 +4,8 @@ Three calls on one path, named as TikTok's documents name them: Update Shop Webh
 type, or move it to another address), Get Shop Webhooks (GET: the shop's subscriptions) and Delete Shop
 Webhook (DELETE). Each is a shop API call: signed (the JSON body too), the seller's token in the header, and
 the shop's `shop_cipher` in the query, which the documents' parameter table lists as required (the official
-SDKs leave it optional; it is always sent here, so a cross-border seller's shops never get each other's).
+SDKs leave it optional). It is always sent here: a cross-border seller's one token serves several shops,
+and each shop is subscribed on its own.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class EventType(StrEnum):
 
 
 # Update Shop Webhook's documented `event_type` values. A name outside them is refused before anything is
-# sent: a typo would otherwise reach TikTok, or worse, subscribe nothing without a word.
+# sent: TikTok publishes no error code for an unknown one, so a typo is best caught here, by name.
 DOCUMENTED_EVENT_TYPES: Final = frozenset(
     {
         *EventType,
