@@ -1,12 +1,14 @@
 # make authorize: store a seller's first TikTok tokens in the credentials secret, or in a seller's own
 # secret and the shop directory (see docs/credentials-rotation.md and docs/shops.md); make shops and
-# make remove-seller: the directory for an operator. Included by the main Makefile (`include mk/authorize.mk`);
+# make remove-seller: the directory for an operator; make webhooks: a shop's webhook subscriptions at
+# TikTok (Event API, docs/webhooks.md). Included by the main Makefile (`include mk/authorize.mk`);
 # relies on its SHELL (bash -euo pipefail), BIN and STAMP.
 #
 #   make authorize CODE=<authorization code> [SHOP_CIPHER=<cipher>] [SECRET_ID=<secret name or ARN>]
 #   make authorize CODE=<authorization code> SELLER=<name> [SHOP_CIPHER=<cipher>]
 #   make shops
 #   make remove-seller SELLER=<name> [RECOVERY_DAYS=<7-30>] [FORCE=1]
+#   make webhooks [SHOP=<shop_id>] [ADDRESS=<url>] [LIST=1] [SECRET_ID=<the default secret>]
 #
 # app_key and app_secret come from TIKTOK_APP_KEY / TIKTOK_APP_SECRET, else from the secret, else a prompt.
 # The seller commands find the shop directory, the secret prefix and the rotation function in SHOPS_TABLE,
@@ -20,7 +22,9 @@
 #
 # LOCAL=1: the same commands against the running local stack (make local-up): its moto and TikTok emulator,
 # never AWS; a seller's rotation stays off there (--no-rotation: the local stack has no Lambda service for
-# Secrets Manager to call). make local-auth-code SELLER=<open_id> hands out the code to use.
+# Secrets Manager to call). make local-auth-code SELLER=<open_id> hands out the code to use. make webhooks
+# LOCAL=1 needs ADDRESS= (the local stack has no API, so no WebhookUrl), and without SHOP,
+# SECRET_ID=tiktok-shop/credentials (the local default secret).
 
 CODE ?=
 SHOP_CIPHER ?=
@@ -28,6 +32,9 @@ SECRET_ID ?=
 SELLER ?=
 RECOVERY_DAYS ?=
 FORCE ?=
+SHOP ?=
+ADDRESS ?=
+LIST ?=
 LOCAL ?=
 # SELLER given, even empty (SELLER= : the seller's open_id names its secret): seller mode. Tested by origin,
 # since an empty value and an absent one expand alike.
@@ -39,7 +46,7 @@ OPERATOR_PATH := PYTHONPATH=local $(BIN)/python -m local_stack operator -- env $
 LOCAL_AUTHORIZE_ARGS := --no-rotation
 endif
 
-.PHONY: authorize shops remove-seller
+.PHONY: authorize shops remove-seller webhooks
 
 authorize: $(STAMP) ## Exchange a seller's authorization code for tokens, into the secret: make authorize CODE=... [SELLER=...]
 	@if [ -z "$(CODE)" ]; then \
@@ -61,9 +68,12 @@ remove-seller: $(STAMP) ## A seller's shops out of the directory, its secret sch
 	@$(OPERATOR_PATH) $(BIN)/python scripts/shops.py remove-seller "$(SELLER)" \
 		$(if $(RECOVERY_DAYS),--recovery-days="$(RECOVERY_DAYS)") $(if $(FORCE),--force)
 
-# make policy / make decisions: the autopilot's policies and decision log (scripts/autopilot_operator.py); the tables
-# from POLICIES_TABLE / DECISIONS_TABLE, else the deployed stack's outputs; LOCAL=1 for the local stack.
-SHOP ?=
+webhooks: $(STAMP) ## Subscribe a shop's TikTok webhooks to the stack's URL (Event API): make webhooks [SHOP=...] [ADDRESS=...] [LIST=1]
+	@$(OPERATOR_PATH) $(BIN)/python scripts/webhooks.py $(if $(SHOP),--shop="$(SHOP)") \
+		$(if $(ADDRESS),--address="$(ADDRESS)") $(if $(LIST),--list) $(if $(SECRET_ID),--secret-id="$(SECRET_ID)")
+
+# make policy / make decisions: the autopilot's policies and decision log
+# (scripts/autopilot_operator.py); the tables from POLICIES_TABLE / DECISIONS_TABLE, else the deployed stack's outputs; LOCAL=1 for the local stack.
 FILE ?=
 JSON ?=
 

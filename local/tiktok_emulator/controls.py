@@ -75,6 +75,8 @@ CONTROLS: Final = (
     "add_sellers",
     "seller",
     "sellers",
+    # the Event API's webhook subscriptions
+    "webhook_subscriptions",
 )
 """The allow-list: the only TikTokEmulator methods reachable over HTTP, and the only names
 local_stack.tiktok_admin.TikTokAdmin answers to. A new control is a method on TikTokEmulator, named here."""

@@ -26,6 +26,7 @@ from tiktok_emulator.config import (
     read_seed_file,
 )
 from tiktok_emulator.controls import answer_control, is_control_path
+from tiktok_emulator.event_api import Subscription
 from tiktok_emulator.faults import Fault, FaultPlan
 from tiktok_emulator.rate_limit import DEFAULT_RATE_LIMIT, RateLimit
 from tiktok_emulator.recorder import CallRecorder, RecordedCall, redacted_query
@@ -423,6 +424,11 @@ class TikTokEmulator:
                     self._state.seed(cancellations, now, shop_cipher=cipher)
         return [self.seller(spec.open_id) for spec in specs]
 
+    def webhook_subscriptions(self, shop_cipher: str | None = None) -> dict[str, list[Subscription]]:
+        """The Event API's webhook subscriptions by shop_cipher: every shop's, or one shop's. Each is
+        `{"event_type", "address", "create_time", "update_time"}`, as Get Shop Webhooks lists it."""
+        return self._api.events.by_shop(shop_cipher)
+
     # -- faults and calls --------------------------------------------------------------------------------
 
     def inject_fault(self, fault: Fault, cancel_id: str | None = None, times: int | None = 1) -> None:
@@ -465,6 +471,7 @@ class TikTokEmulator:
         self._rate_limit.reset()
         self._faults.clear()
         self._recorder.clear()
+        self._api.events.clear()
 
     def signed_query(
         self,

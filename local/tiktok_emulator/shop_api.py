@@ -10,6 +10,13 @@ from typing import Final, Literal
 from urllib.parse import unquote
 
 from tiktok_emulator import codes
+from tiktok_emulator.event_api import (
+    ENDPOINT_BY_METHOD,
+    EVENT_METHODS,
+    EVENT_WEBHOOKS_PATH,
+    EventEndpoint,
+    ShopSubscriptions,
+)
 from tiktok_emulator.rate_limit import RateLimit
 from tiktok_emulator.search import answer_search
 from tiktok_emulator.signing import sign, sign_matches
@@ -23,6 +30,7 @@ Endpoint = Literal[
     "get_authorized_shops",
     "get_access_token",
     "refresh_access_token",
+    EventEndpoint,
 ]
 # Endpoint and its one method, by exact path. The token endpoints are the auth host's: the emulator serves
 # both hosts on one port, their paths do not overlap.
@@ -71,6 +79,9 @@ class Route:
 
 
 def match_route(method: str, path: str) -> Route:
+    if path == EVENT_WEBHOOKS_PATH:  # one path, three methods: event_api.py
+        event_endpoint = ENDPOINT_BY_METHOD.get(method)
+        return Route(True, event_endpoint is not None, None, event_endpoint, allowed_method=EVENT_METHODS)
     if path in _FIXED_PATHS:
         endpoint, allowed = _FIXED_PATHS[path]
         return Route(
@@ -114,6 +125,7 @@ class ShopApi:
         self.state = state
         self.clock = clock
         self.repeated_key: RepeatedKeyMode = repeated_key
+        self.events = ShopSubscriptions()
 
     def admits(self, request: IncomingRequest, route: Route, rate_limit: RateLimit) -> bool:
         """TikTok's rate limit, counted on arrival per app, shop and endpoint, before any processing time:
@@ -132,14 +144,19 @@ class ShopApi:
             rejection = check(self, request)
             if rejection is not None:
                 return envelope(rejection.code, rejection.message, request_id)
-        if route.endpoint == "search_cancellations":
-            return answer_search(self.state, request, request_id, self.clock())
+        if route.endpoint == "search_cancellations" or request.path == EVENT_WEBHOOKS_PATH:
+            return self._answer_from_module(request, request_id)
         if route.cancel_id is None:
             # The access token check passed: the token is a seller's.
             seller = self.state.seller_of_token(request.headers["x-tts-access-token"])
             shops = [shop.to_json() for shop in self.state.authorized_shops(seller)]
             return envelope(codes.SUCCESS, "Success", request_id, {"shops": shops})
         return self._approve(route.cancel_id, request, request_id)
+
+    def _answer_from_module(self, request: IncomingRequest, request_id: str) -> Answer:
+        if request.path == EVENT_WEBHOOKS_PATH:
+            return self.events.answer(request, request_id, self.clock())
+        return answer_search(self.state, request, request_id, self.clock())
 
     def _approve(self, cancel_id: str, request: IncomingRequest, request_id: str) -> Answer:
         # An empty key identifies nothing, so it is treated as no key at all.
@@ -265,4 +282,5 @@ _CHECKS: Final[dict[Endpoint, tuple[Check, ...]]] = {
     "approve_cancellation": _APPROVAL_CHECKS,
     "search_cancellations": (*_SHOP_LIST_CHECKS, _check_shop_cipher),
     "get_authorized_shops": _SHOP_LIST_CHECKS,
+    **dict.fromkeys(ENDPOINT_BY_METHOD.values(), (*_SHOP_LIST_CHECKS, _check_shop_cipher)),
 }

@@ -1,4 +1,4 @@
-"""make authorize (both modes), make shops and make remove-seller as an operator meets them: which AWS region
+"""make authorize (both modes), make shops, make remove-seller and make webhooks as an operator meets them: which AWS region
 they use (AWS_REGION, AWS_DEFAULT_REGION, else samconfig.toml's), and the one line they end with when the
 region, the credentials or AWS itself are missing. Each runs in a clean environment: no AWS_* variable, HOME a
 temporary directory (no ~/.aws), no instance metadata; the regions are told apart by moto, which keeps each
@@ -34,7 +34,13 @@ SELLER_COMMANDS = {
     "authorize SELLER=": ["authorize", "CODE=some-code", "SELLER=acme"],
     "shops": ["shops"],
     "remove-seller": ["remove-seller", "SELLER=acme"],
+    "webhooks": ["webhooks", "SHOP=7000000000000000001"],
 }
+
+
+def prog_of(command: list[str]) -> str:
+    """The script a make target runs, as its one line names it."""
+    return command[0] if command[0] in ("authorize", "webhooks") else "shops"
 
 
 def clean_env(tmp_path: Path, **variables: str) -> dict[str, str]:
@@ -153,7 +159,7 @@ def test_without_a_region_each_command_says_how_to_set_one(tmp_path: Path, comma
     # The repository's samconfig.toml saves no region: the state of a clone before `make deploy`.
     done = make(tmp_path, *command)
 
-    prog = "authorize" if command[0] == "authorize" else "shops"
+    prog = prog_of(command)
     line = the_one_line(done, prog)
     assert line.startswith(f"{prog}: no AWS region: AWS_REGION, AWS_DEFAULT_REGION, samconfig.toml and ")
     assert "`export AWS_REGION=<the stack's region>`" in line
@@ -167,7 +173,7 @@ def test_without_a_region_each_command_says_how_to_set_one(tmp_path: Path, comma
 def test_without_credentials_each_command_says_which_and_how_to_set_them(tmp_path: Path, command: list[str]):
     done = make(tmp_path, *command, AWS_REGION="eu-west-1")
 
-    line = the_one_line(done, "authorize" if command[0] == "authorize" else "shops")
+    line = the_one_line(done, prog_of(command))
     assert "no AWS credentials found (looked in the environment, ~/.aws, SSO or an instance role)" in line
     assert "`export AWS_PROFILE=<profile>`" in line
     assert "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" in line

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .auth import TokenGrant
     from .authorization import AuthorizedShop
     from .client import DEFAULT_AUTH_BASE_URL, DEFAULT_BASE_URL, TikTokShopClient
+    from .events import EventType, ShopWebhook, ShopWebhooks, WebhookChange
     from .webhooks import (
         MAX_WEBHOOK_BODY_BYTES,
         CancellationRole,
@@ -43,9 +44,9 @@ if TYPE_CHECKING:
         webhook_signature,
     )
 
-# Imported at first use: the token and shop-list APIs serve the rotation and the scripts, the webhooks the
-# webhook function; none of them an approval. The client (and with it requests and urllib3) serves every
-# function but the webhook's, which never calls TikTok: its cold start does not pay for them.
+# Imported at first use: the token, shop-list and Event APIs serve the rotation and the scripts, the
+# webhooks the webhook function; none of them an approval. The client (and with it requests and urllib3)
+# serves every function but the webhook's, which never calls TikTok: its cold start does not pay for them.
 _WEBHOOK_NAMES = (
     "MAX_WEBHOOK_BODY_BYTES",
     "CancellationRole",
@@ -66,6 +67,7 @@ _LAZY = {
     **dict.fromkeys(("DEFAULT_AUTH_BASE_URL", "DEFAULT_BASE_URL", "TikTokShopClient"), ".client"),
     "TokenGrant": ".auth",
     "AuthorizedShop": ".authorization",
+    **dict.fromkeys(("EventType", "ShopWebhook", "ShopWebhooks", "WebhookChange"), ".events"),
     **dict.fromkeys(_WEBHOOK_NAMES, ".webhooks"),
 }
 
@@ -94,6 +96,7 @@ __all__ = [
     "CredentialsUnavailableError",
     "DeadlineReached",
     "ErrorCategory",
+    "EventType",
     "NextAction",
     "Notification",
     "NotificationType",
@@ -101,6 +104,8 @@ __all__ = [
     "RateLimiter",
     "RequestSlotUnavailable",
     "RetryPolicy",
+    "ShopWebhook",
+    "ShopWebhooks",
     "TikTokAPIError",
     "TikTokCode",
     "TikTokShopClient",
@@ -109,6 +114,7 @@ __all__ = [
     "TikTokValidationError",
     "TokenGrant",
     "WebhookBodyTooLarge",
+    "WebhookChange",
     "WebhookPayloadError",
     "__version__",
     "check_body_size",

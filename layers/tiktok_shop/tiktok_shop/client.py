@@ -26,6 +26,7 @@ from .validation import require_text
 if TYPE_CHECKING:
     from .auth import AuthApi
     from .authorization import AuthorizationApi
+    from .events import EventApi
 
 DEFAULT_BASE_URL = "https://open-api.tiktokglobalshop.com"
 # The token endpoints (get, refresh) live on a host of their own.
@@ -48,6 +49,7 @@ class TikTokShopClient:
     >>> client.return_refund.approve_cancellation(cancel_id="576...", query={"idempotency_key": "..."})
     >>> client.auth.refresh_access_token(refresh_token="...")  # a TokenGrant, from the auth host
     >>> client.authorization.get_authorized_shops()  # the shops the access token may act for
+    >>> client.event.update_shop_webhook("CANCELLATION_STATUS_CHANGE", "https://...")  # the Event API
     """
 
     def __init__(
@@ -79,8 +81,8 @@ class TikTokShopClient:
         self._session.headers["User-Agent"] = USER_AGENT
         self.return_refund = ReturnRefundApi(self)
 
-    # The token and shop-list APIs serve the rotation and the operator's scripts, never an approval: an
-    # approval's cold start does not import them.
+    # The token, shop-list and Event APIs serve the rotation and the operator's scripts, never an approval:
+    # an approval's cold start does not import them.
     @functools.cached_property
     def auth(self) -> AuthApi:
         from .auth import AuthApi  # noqa: PLC0415
@@ -92,6 +94,12 @@ class TikTokShopClient:
         from .authorization import AuthorizationApi  # noqa: PLC0415
 
         return AuthorizationApi(self)
+
+    @functools.cached_property
+    def event(self) -> EventApi:
+        from .events import EventApi  # noqa: PLC0415
+
+        return EventApi(self)
 
     def set_access_token(self, token: str) -> None:
         self._access_token = token
