@@ -48,6 +48,9 @@ CONTROLS: Final = (
     "approve_elsewhere",
     "approvals",
     "forget_not_found",
+    # buyers' requests made at run time, and their orders
+    "create_buyer_cancellation",
+    "update_order",
     # what TikTok does with a repeated key, and its rate limit
     "set_repeated_key_mode",
     "set_rate_limit",

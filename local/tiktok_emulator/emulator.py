@@ -13,6 +13,11 @@ from typing import Any, Self
 
 from tiktok_emulator.auth_api import AuthApi
 from tiktok_emulator.auth_state import AUTH_CODE_LIFETIME, REFRESH_TOKEN_LIFETIME, AuthState, new_token
+from tiktok_emulator.buyer_cancellations import (
+    DEFAULT_CANCEL_REASON,
+    DEFAULT_REFUND_TOTAL,
+    new_buyer_cancellation,
+)
 from tiktok_emulator.config import (
     DEFAULT_ACCESS_TOKEN,
     DEFAULT_APP_KEY,
@@ -27,8 +32,11 @@ from tiktok_emulator.config import (
 )
 from tiktok_emulator.controls import answer_control, is_control_path
 from tiktok_emulator.faults import Fault, FaultPlan
+from tiktok_emulator.order_detail import order_json
+from tiktok_emulator.orders import is_fulfillment_type, is_order_status
 from tiktok_emulator.rate_limit import DEFAULT_RATE_LIMIT, RateLimit
 from tiktok_emulator.recorder import CallRecorder, RecordedCall, redacted_query
+from tiktok_emulator.search import RESPONSE_WINDOW
 from tiktok_emulator.sellers import EmulatorSeller
 from tiktok_emulator.server import EmulatorHTTPServer
 from tiktok_emulator.shop_api import Route, ShopApi, match_route, too_many_requests
@@ -236,6 +244,64 @@ class TikTokEmulator:
     def approve_elsewhere(self, cancel_id: str) -> None:
         """The seller approves in Seller Center (or the system does): not counted in approvals()."""
         self._state.set_cancellation_state(cancel_id, "approved", self._clock())
+
+    def create_buyer_cancellation(
+        self,
+        *,
+        shop_id: str | None = None,
+        shop_cipher: str | None = None,
+        reason: str = DEFAULT_CANCEL_REASON,
+        refund_total: str = DEFAULT_REFUND_TOTAL,
+        currency: str | None = None,
+        response_window: int = RESPONSE_WINDOW,
+    ) -> dict[str, object]:
+        """A buyer asks to cancel a new order of a shop: a pending BUYER_CANCEL request with its reason,
+        refund and deadline (now + `response_window` seconds) in Search Cancellations, its order (awaiting
+        shipment) in Get Order Detail. The shop: `shop_cipher`, or `shop_id` if only one shop
+        has it, or neither: the default seller's first shop. `reason`: one of TikTok's buyer reason names
+        (buyer_cancellations.BUYER_CANCEL_REASONS); `refund_total`: decimal text; `currency` (default: the
+        shop's region's). Returns `{"cancel_id", "order_id", "shop_id", "shop_cipher", "deadline"}`."""
+        now = self._clock()
+        with self._state.lock:
+            shop = self._state.sellers.find_shop(shop_id=shop_id, shop_cipher=shop_cipher)
+            request, order = new_buyer_cancellation(
+                shop=shop,
+                reason=reason,
+                refund_total=refund_total,
+                currency=currency,
+                response_window=response_window,
+                now=now,
+                is_unused=self._state.is_unused,
+            )
+            self._state.add_buyer_cancellation(request, order, now)
+        return {
+            "cancel_id": request.cancel_id,
+            "order_id": request.order_id,
+            "shop_id": request.shop_id,
+            "shop_cipher": request.shop_cipher,
+            "deadline": request.deadline,
+        }
+
+    def update_order(
+        self, order_id: str, status: str | None = None, fulfillment_type: str | None = None
+    ) -> dict[str, object]:
+        """Changes an order's `status` (AWAITING_SHIPMENT, AWAITING_COLLECTION, IN_TRANSIT, DELIVERED,
+        COMPLETED, CANCELLED, ...) or `fulfillment_type` (FULFILLMENT_BY_SELLER, FULFILLMENT_BY_TIKTOK);
+        returns it as Get Order Detail lists it. Shipped (IN_TRANSIT, DELIVERED, COMPLETED), its pending
+        cancellation answers approvals with 25001045, as a seeded "shipped" one does."""
+        if status is None and fulfillment_type is None:
+            raise ValueError("give status or fulfillment_type (or both)")
+        if status is not None and not is_order_status(status):
+            raise ValueError(
+                f"status must be a TikTok order status such as AWAITING_SHIPMENT, got {status!r}"
+            )
+        if fulfillment_type is not None and not is_fulfillment_type(fulfillment_type):
+            raise ValueError(
+                "fulfillment_type must be FULFILLMENT_BY_SELLER or FULFILLMENT_BY_TIKTOK, "
+                f"got {fulfillment_type!r}"
+            )
+        order = self._state.update_order(order_id, status, fulfillment_type, self._clock())
+        return order_json(self._state, order)
 
     def approvals(self) -> dict[str, int]:
         """How many times an Approve Cancellation call moved each cancellation from pending to approved."""
@@ -455,7 +521,7 @@ class TikTokEmulator:
     def reset(self) -> None:
         """Back to the constructor's cancellations, tokens, shops, sellers (the seed file's, with the
         tokens they started with) and repeated-key mode; no faults, no idempotency records, no
-        authorization codes, no calls, no approvals counted."""
+        authorization codes, no calls, no approvals counted, no buyers' requests or orders of their own."""
         with self._state.lock:
             self._state.reset(self._initial_cancellations, self._initial_access_token, self._initial_shops)
             self._auth_state.reset(self._initial_refresh_token, self._clock())
