@@ -32,6 +32,7 @@ from tiktok_emulator.config import (
 )
 from tiktok_emulator.controls import answer_control, is_control_path
 from tiktok_emulator.faults import Fault, FaultPlan
+from tiktok_emulator.notifications import notification_of_change
 from tiktok_emulator.order_detail import order_json
 from tiktok_emulator.orders import is_fulfillment_type, is_order_status
 from tiktok_emulator.rate_limit import DEFAULT_RATE_LIMIT, RateLimit
@@ -49,6 +50,7 @@ from tiktok_emulator.state import (
     is_repeated_key_mode,
     validate_cancellations,
 )
+from tiktok_emulator.webhook_delivery import DeliveryAttempt, WebhookDispatcher, WebhookSettings
 from tiktok_emulator.wire import Answer, IncomingRequest, new_request_id
 
 logger = logging.getLogger("tiktok_emulator")
@@ -123,6 +125,8 @@ class TikTokEmulator:
         self._add_sellers(self._initial_sellers, now=None)
         self._faults = FaultPlan()
         self._recorder = CallRecorder()
+        self._webhooks = WebhookDispatcher(clock)
+        self._state.status_listener = self._on_status_change
         self._stopping = threading.Event()
         self._server: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -151,6 +155,7 @@ class TikTokEmulator:
         return self
 
     def stop(self) -> None:
+        self._webhooks.stop()
         server, thread = self._server, self._thread
         if server is None or thread is None:
             return
@@ -238,7 +243,8 @@ class TikTokEmulator:
         return self._state.forget_not_found(cancel_ids)
 
     def withdraw(self, cancel_id: str) -> None:
-        """The buyer withdraws the request: from now on it is CANCELLATION_REQUEST_CANCELLED."""
+        """The buyer withdraws the request: from now on it is CANCELLATION_REQUEST_CANCELLED (a webhook says
+        so, when configure_webhooks names a URL)."""
         self._state.set_cancellation_state(cancel_id, "cancelled", self._clock())
 
     def approve_elsewhere(self, cancel_id: str) -> None:
@@ -257,7 +263,7 @@ class TikTokEmulator:
     ) -> dict[str, object]:
         """A buyer asks to cancel a new order of a shop: a pending BUYER_CANCEL request with its reason,
         refund and deadline (now + `response_window` seconds) in Search Cancellations, its order (awaiting
-        shipment) in Get Order Detail. The shop: `shop_cipher`, or `shop_id` if only one shop
+        shipment) in Get Order Detail, and a webhook. The shop: `shop_cipher`, or `shop_id` if only one shop
         has it, or neither: the default seller's first shop. `reason`: one of TikTok's buyer reason names
         (buyer_cancellations.BUYER_CANCEL_REASONS); `refund_total`: decimal text; `currency` (default: the
         shop's region's). Returns `{"cancel_id", "order_id", "shop_id", "shop_cipher", "deadline"}`."""
@@ -489,6 +495,66 @@ class TikTokEmulator:
                     self._state.seed(cancellations, now, shop_cipher=cipher)
         return [self.seller(spec.open_id) for spec in specs]
 
+    # -- webhooks ------------------------------------------------------------------------------------------
+
+    def configure_webhooks(
+        self,
+        url: str | None = None,
+        *,
+        app_key: str | None = None,
+        app_secret: str | None = None,
+        loss_share: float = 0.0,
+        duplicate_share: float = 0.0,
+        delay: float = 0.0,
+        reorder: bool = False,
+        time_compression: float = 1.0,
+    ) -> WebhookSettings:
+        """Where TikTok's type-11 webhooks go from now on (`url` None, the default: nowhere), and what goes
+        wrong on the way. Each call sets every setting; those left out take their defaults. Signed with
+        `app_key` and `app_secret` (default: the emulator's own app). Faults: `loss_share` and
+        `duplicate_share` (fractions 0-1) of the notifications are never sent or sent twice with one
+        tts_notification_id; `delay` seconds before each first attempt; `reorder` holds a PENDING
+        notification until the next one of its cancellation is sent. A failed delivery is retried after
+        TikTok's 120 s, 1800 s, 3 h and 12 h divided by `time_compression` (at least 1), then given up."""
+        if (app_key is None) != (app_secret is None):
+            raise ValueError("give app_key and app_secret together, or neither (the emulator's own app)")
+        settings = WebhookSettings(
+            url=url,
+            app_key=self.app_key if app_key is None else app_key,
+            app_secret=self.app_secret if app_secret is None else app_secret,
+            loss_share=loss_share,
+            duplicate_share=duplicate_share,
+            delay=delay,
+            reorder=reorder,
+            time_compression=time_compression,
+        )
+        self._webhooks.configure(settings)
+        return settings
+
+    def webhook_deliveries(self, cancel_id: str | None = None) -> list[DeliveryAttempt]:
+        """Every delivery attempt so far, in the order they ended (all, or those for `cancel_id`):
+        `{"tts_notification_id", "cancel_id", "cancel_status", "copy", "attempt", "outcome", "status_code",
+        "error", "time"}`; outcome delivered, retrying, given_up, or lost (attempt 0: never sent)."""
+        return self._webhooks.attempts(cancel_id)
+
+    def wait_for_webhooks(self, timeout: float = 10.0) -> dict[str, object]:
+        """Waits until no delivery attempt is due or under way, at most `timeout` seconds (retries due
+        later count as pending: compress the time). Returns `{"settled", "pending", "held"}` (held: PENDING
+        notifications that reorder keeps back)."""
+        if not (0 <= timeout <= 600):
+            raise ValueError(f"timeout must be 0 to 600 seconds, got {timeout!r}")
+        return self._webhooks.wait_until_idle(timeout)
+
+    def _on_status_change(
+        self, cancel_id: str, before: CancellationState | None, after: CancellationState
+    ) -> None:
+        # Called under the state's lock, so the notifications are queued in the order of the changes.
+        if self._webhooks.settings.url is None:  # off, as by default: nothing to build
+            return
+        notification = notification_of_change(self._state, cancel_id, before, after, self._clock())
+        if notification is not None:
+            self._webhooks.notify(notification)
+
     # -- faults and calls --------------------------------------------------------------------------------
 
     def inject_fault(self, fault: Fault, cancel_id: str | None = None, times: int | None = 1) -> None:
@@ -521,7 +587,8 @@ class TikTokEmulator:
     def reset(self) -> None:
         """Back to the constructor's cancellations, tokens, shops, sellers (the seed file's, with the
         tokens they started with) and repeated-key mode; no faults, no idempotency records, no
-        authorization codes, no calls, no approvals counted, no buyers' requests or orders of their own."""
+        authorization codes, no calls, no approvals counted, no buyers' requests or orders of their own, no
+        webhooks sent or pending (delivery off)."""
         with self._state.lock:
             self._state.reset(self._initial_cancellations, self._initial_access_token, self._initial_shops)
             self._auth_state.reset(self._initial_refresh_token, self._clock())
@@ -531,6 +598,7 @@ class TikTokEmulator:
         self._rate_limit.reset()
         self._faults.clear()
         self._recorder.clear()
+        self._webhooks.reset()
 
     def signed_query(
         self,
