@@ -62,8 +62,9 @@ def currency_of_region(region: str) -> str:
 def check_reason(reason: str) -> str:
     """The reason's text; ValueError for a name not in BUYER_CANCEL_REASONS."""
     if reason not in BUYER_CANCEL_REASONS:
+        names = ", ".join(BUYER_CANCEL_REASONS)
         raise ValueError(
-            f"reason must be one of TikTok's buyer cancel reasons, got {reason!r}: see BUYER_CANCEL_REASONS"
+            f"reason must be one of TikTok's buyer cancel reason names ({names}), got {reason!r}"
         )
     return BUYER_CANCEL_REASONS[reason]
 

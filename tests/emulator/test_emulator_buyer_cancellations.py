@@ -220,7 +220,7 @@ def test_reset_forgets_the_buyers_requests_and_their_orders(shop, tiktok_emulato
 @pytest.mark.parametrize(
     ("name", "arguments", "message"),
     [
-        ("create_buyer_cancellation", {"reason": "buyer_changed_mind"}, "reason must be one of TikTok's buyer cancel reasons"),
+        ("create_buyer_cancellation", {"reason": "buyer_changed_mind"}, "reason must be one of TikTok's buyer cancel reason names"),
         ("create_buyer_cancellation", {"refund_total": "12,50"}, "refund_total must be a positive decimal text"),
         ("create_buyer_cancellation", {"refund_total": "-1"}, "refund_total must be a positive decimal text"),
         ("create_buyer_cancellation", {"refund_total": "0.00"}, "refund_total must be a positive decimal text"),
@@ -249,5 +249,5 @@ def test_bad_arguments_answer_400_and_change_nothing(shop, tiktok_emulator, name
 
 
 def test_the_client_raises_the_refusal(tiktok_emulator):
-    with pytest.raises(ControlRefused, match="reason must be one of"):
+    with pytest.raises(ControlRefused, match="reason must be one of TikTok's buyer cancel reason names"):
         TikTokAdmin(tiktok_emulator.url).create_buyer_cancellation(reason="nope")
