@@ -29,7 +29,7 @@ RepeatedKeyMode = Literal["replay", "reprocess"]
 REPEATED_KEY_MODES: Final[frozenset[str]] = frozenset(get_args(RepeatedKeyMode))
 
 
-StatusListener = Callable[[str, "CancellationState | None", "CancellationState"], None]
+StatusListener = Callable[[str, CancellationState | None, CancellationState], None]
 """Called with (cancel_id, state before, state after) on every change of a cancellation's state after it
 was seeded, under ShopState's lock, so listeners see the changes in the order they happened."""
 
@@ -149,8 +149,9 @@ class ShopState:
         with self.lock:
             self._cancellations.update(cancellations)
             for cancel_id in cancellations:
-                # Seeded again, it is a seeded cancellation like any other: the buyer's details go.
-                self._forget_buyer_request(cancel_id)
+                # Seeded again, it is a seeded cancellation like any other: the buyer's details and an
+                # order of its own go, and its order follows the seeded state again.
+                self._forget_own_order(cancel_id)
                 if shop_cipher is None:
                     self._shop_by_cancel_id.pop(cancel_id, None)
                 else:
@@ -189,7 +190,8 @@ class ShopState:
             order = self._own_order(cancel_id)
             if order is not None and state in ("approved", "complete") and order.status != "CANCELLED":
                 # An accepted cancellation cancels the order; seeded orders follow their state anyway.
-                self._orders[order.order_id] = order.updated("CANCELLED", None, int(now or order.update_time))
+                changed = order.update_time if now is None else int(now)
+                self._orders[order.order_id] = order.updated("CANCELLED", None, changed)
             if self.status_listener is not None:
                 self.status_listener(cancel_id, before, state)
 
@@ -256,10 +258,11 @@ class ShopState:
         order = self._orders.get(order_id)
         return order if order is not None and order.cancel_id == cancel_id else None
 
-    def _forget_buyer_request(self, cancel_id: str) -> None:
-        request = self._buyer_requests.pop(cancel_id, None)
-        if request is not None:
-            self._orders.pop(request.order_id, None)
+    def _forget_own_order(self, cancel_id: str) -> None:
+        order = self._own_order(cancel_id)
+        if order is not None:
+            del self._orders[order.order_id]
+        self._buyer_requests.pop(cancel_id, None)
 
     def record_approval(self, cancel_id: str, now: float) -> None:
         """pending -> approved by an Approve Cancellation call (not by the seed or by Seller Center)."""

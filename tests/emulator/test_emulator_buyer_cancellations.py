@@ -251,3 +251,19 @@ def test_bad_arguments_answer_400_and_change_nothing(shop, tiktok_emulator, name
 def test_the_client_raises_the_refusal(tiktok_emulator):
     with pytest.raises(ControlRefused, match="reason must be one of TikTok's buyer cancel reason names"):
         TikTokAdmin(tiktok_emulator.url).create_buyer_cancellation(reason="nope")
+
+
+def test_seeding_a_cancellation_again_brings_its_order_back_to_the_seeded_one(shop, tiktok_emulator):
+    created = tiktok_emulator.create_buyer_cancellation()
+    tiktok_emulator.seed({"5760001000000000001": "pending"})
+    tiktok_emulator.update_order("5770001000000000001", fulfillment_type="FULFILLMENT_BY_TIKTOK")
+
+    tiktok_emulator.seed({created["cancel_id"]: "approved", "5760001000000000001": "approved"})
+
+    assert order_detail(shop, created["order_id"])["data"]["orders"] == []  # the buyer's order went with it
+    order = only_order(shop, "5770001000000000001")
+    assert (order["status"], order["fulfillment_type"]) == ("CANCELLED", "FULFILLMENT_BY_SELLER")
+    assert (
+        found(shop, created["cancel_id"]).cancel_reason
+        == "ecom_order_to_ship_canceled_reason_created_by_mistakes"
+    )
