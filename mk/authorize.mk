@@ -9,6 +9,8 @@
 #   make shops
 #   make remove-seller SELLER=<name> [RECOVERY_DAYS=<7-30>] [FORCE=1]
 #   make webhooks [SHOP=<shop_id>] [ADDRESS=<url>] [LIST=1] [SECRET_ID=<the default secret>]
+#   make policy SHOP=<shop_id|default> [FILE=<policy.json>]
+#   make decisions [SHOP=<shop_id>] [JSON=1]
 #
 # app_key and app_secret come from TIKTOK_APP_KEY / TIKTOK_APP_SECRET, else from the secret, else a prompt.
 # The seller commands find the shop directory, the secret prefix and the rotation function in SHOPS_TABLE,

@@ -22,7 +22,7 @@ STATE ?= pending
 LOCAL_PLATFORM := local-platform
 SEED ?= local/tiktok_emulator/seed.json
 
-.PHONY: run local-venvs local-up local-down local-status invoke local-show local-seed local-auth-code local-platform runtime-venv \
+.PHONY: run local-venvs local-up local-down local-status invoke local-show local-seed local-auth-code buyer-cancels local-platform runtime-venv \
 	clean-local soak bench-bulk
 
 local-platform:
@@ -63,6 +63,16 @@ local-seed: $(LOCAL_PLATFORM) $(STAMP) ## Seed the background stack's TikTok: CA
 
 local-auth-code: $(LOCAL_PLATFORM) $(STAMP) ## An authorization code from the background stack's emulator: make local-auth-code SELLER=<open_id>
 	@$(LOCAL_STACK) auth-code $(SELLER)
+
+# make buyer-cancels [SHOP=<shop_id>] [REASON=<reason name>] [AMOUNT=<refund total>] [CURRENCY=<code>]
+SHOP ?=
+REASON ?=
+AMOUNT ?=
+CURRENCY ?=
+
+buyer-cancels: $(LOCAL_PLATFORM) $(STAMP) ## A buyer's cancellation request in the background stack's TikTok (SHOP=<shop_id> REASON= AMOUNT= CURRENCY=, all optional); prints its cancel_id and order_id
+	@$(LOCAL_STACK) buyer-cancel $(if $(SHOP),--shop-id '$(SHOP)') $(if $(REASON),--reason '$(REASON)') \
+		$(if $(AMOUNT),--amount '$(AMOUNT)') $(if $(CURRENCY),--currency '$(CURRENCY)')
 
 # Extra options, e.g. SOAK_ARGS="--approvals 200 --visibility-timeout 10 --repeated-key replay".
 SOAK_ARGS ?=

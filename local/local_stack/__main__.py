@@ -15,6 +15,9 @@ seed [FILE] | --cancel-id ID[,ID...] [--state STATE]
 auth-code [SELLER]
               an authorization code from the running emulator for a seller (an open_id; default: the
               default seller), as TikTok's redirect hands one over after the seller's consent
+buyer-cancel [--shop-id ID] [--reason NAME] [--amount TOTAL] [--currency CODE]
+              a buyer's cancellation request in the running emulator (its create_buyer_cancellation
+              control); prints its cancel_id and order_id
 operator -- COMMAND...
               run an operator's command (make authorize, shops, remove-seller) against the running stack
 down          stop the background stack
@@ -520,6 +523,32 @@ def command_auth_code(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_buyer_cancel(args: argparse.Namespace) -> int:
+    info = _running(args.state_file)
+    if info is None:
+        return EXIT_FAILED
+    given = {
+        "shop_id": args.shop_id,
+        "reason": args.reason,
+        "refund_total": args.amount,
+        "currency": args.currency,
+    }
+    try:
+        created = TikTokAdmin(info.tiktok_url).create_buyer_cancellation(
+            **{name: value for name, value in given.items() if value}
+        )
+    except ControlRefused as refused:
+        say(f"make buyer-cancels: the emulator refused: {refused}")
+        return EXIT_FAILED
+    deadline = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(created["deadline"]))
+    say(
+        f"cancel_id {created['cancel_id']}\norder_id {created['order_id']}\n"
+        f"a buyer's pending cancellation request in shop {created['shop_id']} ({created['shop_cipher']}) of "
+        f"the running stack's TikTok emulator ({info.tiktok_url}), to be answered by {deadline}"
+    )
+    return 0
+
+
 def command_operator(args: argparse.Namespace) -> int:
     info = _running(args.state_file)
     if info is None:
@@ -608,6 +637,12 @@ def _parser() -> argparse.ArgumentParser:
         "seller", nargs="?", default=None, help="the seller's open_id (default: the default)"
     )
     auth_code.set_defaults(action=command_auth_code)
+    buyer_cancel = commands.add_parser("buyer-cancel", help="a buyer's cancellation request in the emulator")
+    buyer_cancel.add_argument("--shop-id", help="the shop's id (default: the default seller's first shop)")
+    buyer_cancel.add_argument("--reason", help="one of TikTok's buyer cancel reason names")
+    buyer_cancel.add_argument("--amount", help="the refund total, as decimal text (e.g. 25.00)")
+    buyer_cancel.add_argument("--currency", help="the refund's currency (default: the shop region's)")
+    buyer_cancel.set_defaults(action=command_buyer_cancel)
     operator = commands.add_parser("operator", help="run an operator's command against the running stack")
     operator.add_argument("command", nargs=argparse.REMAINDER, help="-- then the command and its arguments")
     operator.set_defaults(action=command_operator)

@@ -48,6 +48,12 @@ CONTROLS: Final = (
     "approve_elsewhere",
     "approvals",
     "forget_not_found",
+    # buyers' requests made at run time, their orders, and the webhooks telling of every change
+    "create_buyer_cancellation",
+    "update_order",
+    "configure_webhooks",
+    "webhook_deliveries",
+    "wait_for_webhooks",
     # what TikTok does with a repeated key, and its rate limit
     "set_repeated_key_mode",
     "set_rate_limit",

@@ -13,6 +13,11 @@ from typing import Any, Self
 
 from tiktok_emulator.auth_api import AuthApi
 from tiktok_emulator.auth_state import AUTH_CODE_LIFETIME, REFRESH_TOKEN_LIFETIME, AuthState, new_token
+from tiktok_emulator.buyer_cancellations import (
+    DEFAULT_CANCEL_REASON,
+    DEFAULT_REFUND_TOTAL,
+    new_buyer_cancellation,
+)
 from tiktok_emulator.config import (
     DEFAULT_ACCESS_TOKEN,
     DEFAULT_APP_KEY,
@@ -28,8 +33,12 @@ from tiktok_emulator.config import (
 from tiktok_emulator.controls import answer_control, is_control_path
 from tiktok_emulator.event_api import Subscription
 from tiktok_emulator.faults import Fault, FaultPlan
+from tiktok_emulator.notifications import notification_of_change
+from tiktok_emulator.order_detail import order_json
+from tiktok_emulator.orders import is_fulfillment_type, is_order_status
 from tiktok_emulator.rate_limit import DEFAULT_RATE_LIMIT, RateLimit
 from tiktok_emulator.recorder import CallRecorder, RecordedCall, redacted_query
+from tiktok_emulator.search import RESPONSE_WINDOW
 from tiktok_emulator.sellers import EmulatorSeller
 from tiktok_emulator.server import EmulatorHTTPServer
 from tiktok_emulator.shop_api import Route, ShopApi, match_route, too_many_requests
@@ -42,6 +51,7 @@ from tiktok_emulator.state import (
     is_repeated_key_mode,
     validate_cancellations,
 )
+from tiktok_emulator.webhook_delivery import DeliveryAttempt, WebhookDispatcher, WebhookSettings
 from tiktok_emulator.wire import Answer, IncomingRequest, new_request_id
 
 logger = logging.getLogger("tiktok_emulator")
@@ -116,6 +126,8 @@ class TikTokEmulator:
         self._add_sellers(self._initial_sellers, now=None)
         self._faults = FaultPlan()
         self._recorder = CallRecorder()
+        self._webhooks = WebhookDispatcher(clock)
+        self._state.status_listener = self._on_status_change
         self._stopping = threading.Event()
         self._server: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -144,6 +156,7 @@ class TikTokEmulator:
         return self
 
     def stop(self) -> None:
+        self._webhooks.stop()
         server, thread = self._server, self._thread
         if server is None or thread is None:
             return
@@ -231,12 +244,71 @@ class TikTokEmulator:
         return self._state.forget_not_found(cancel_ids)
 
     def withdraw(self, cancel_id: str) -> None:
-        """The buyer withdraws the request: from now on it is CANCELLATION_REQUEST_CANCELLED."""
+        """The buyer withdraws the request: from now on it is CANCELLATION_REQUEST_CANCELLED (a webhook says
+        so, when configure_webhooks names a URL)."""
         self._state.set_cancellation_state(cancel_id, "cancelled", self._clock())
 
     def approve_elsewhere(self, cancel_id: str) -> None:
         """The seller approves in Seller Center (or the system does): not counted in approvals()."""
         self._state.set_cancellation_state(cancel_id, "approved", self._clock())
+
+    def create_buyer_cancellation(
+        self,
+        *,
+        shop_id: str | None = None,
+        shop_cipher: str | None = None,
+        reason: str = DEFAULT_CANCEL_REASON,
+        refund_total: str = DEFAULT_REFUND_TOTAL,
+        currency: str | None = None,
+        response_window: int = RESPONSE_WINDOW,
+    ) -> dict[str, object]:
+        """A buyer asks to cancel a new order of a shop: a pending BUYER_CANCEL request with its reason,
+        refund and deadline (now + `response_window` seconds) in Search Cancellations, its order (awaiting
+        shipment) in Get Order Detail, and a webhook. The shop: `shop_cipher`, or `shop_id` if only one shop
+        has it, or neither: the default seller's first shop. `reason`: one of TikTok's buyer reason names
+        (buyer_cancellations.BUYER_CANCEL_REASONS); `refund_total`: decimal text; `currency` (default: the
+        shop's region's). Returns `{"cancel_id", "order_id", "shop_id", "shop_cipher", "deadline"}`."""
+        now = self._clock()
+        with self._state.lock:
+            shop = self._state.sellers.find_shop(shop_id=shop_id, shop_cipher=shop_cipher)
+            request, order = new_buyer_cancellation(
+                shop=shop,
+                reason=reason,
+                refund_total=refund_total,
+                currency=currency,
+                response_window=response_window,
+                now=now,
+                is_unused=self._state.is_unused,
+            )
+            self._state.add_buyer_cancellation(request, order, now)
+        return {
+            "cancel_id": request.cancel_id,
+            "order_id": request.order_id,
+            "shop_id": request.shop_id,
+            "shop_cipher": request.shop_cipher,
+            "deadline": request.deadline,
+        }
+
+    def update_order(
+        self, order_id: str, status: str | None = None, fulfillment_type: str | None = None
+    ) -> dict[str, object]:
+        """Changes an order's `status` (AWAITING_SHIPMENT, AWAITING_COLLECTION, IN_TRANSIT, DELIVERED,
+        COMPLETED, CANCELLED, ...) or `fulfillment_type` (FULFILLMENT_BY_SELLER, FULFILLMENT_BY_TIKTOK);
+        returns it as Get Order Detail lists it. Shipped (IN_TRANSIT, DELIVERED, COMPLETED), its pending
+        cancellation answers approvals with 25001045, as a seeded "shipped" one does."""
+        if status is None and fulfillment_type is None:
+            raise ValueError("give status or fulfillment_type (or both)")
+        if status is not None and not is_order_status(status):
+            raise ValueError(
+                f"status must be a TikTok order status such as AWAITING_SHIPMENT, got {status!r}"
+            )
+        if fulfillment_type is not None and not is_fulfillment_type(fulfillment_type):
+            raise ValueError(
+                "fulfillment_type must be FULFILLMENT_BY_SELLER or FULFILLMENT_BY_TIKTOK, "
+                f"got {fulfillment_type!r}"
+            )
+        order = self._state.update_order(order_id, status, fulfillment_type, self._clock())
+        return order_json(self._state, order)
 
     def approvals(self) -> dict[str, int]:
         """How many times an Approve Cancellation call moved each cancellation from pending to approved."""
@@ -429,6 +501,66 @@ class TikTokEmulator:
         `{"event_type", "address", "create_time", "update_time"}`, as Get Shop Webhooks lists it."""
         return self._api.events.by_shop(shop_cipher)
 
+    # -- webhooks ------------------------------------------------------------------------------------------
+
+    def configure_webhooks(
+        self,
+        url: str | None = None,
+        *,
+        app_key: str | None = None,
+        app_secret: str | None = None,
+        loss_share: float = 0.0,
+        duplicate_share: float = 0.0,
+        delay: float = 0.0,
+        reorder: bool = False,
+        time_compression: float = 1.0,
+    ) -> WebhookSettings:
+        """Where TikTok's type-11 webhooks go from now on (`url` None, the default: nowhere), and what goes
+        wrong on the way. Each call sets every setting; those left out take their defaults. Signed with
+        `app_key` and `app_secret` (default: the emulator's own app). Faults: `loss_share` and
+        `duplicate_share` (fractions 0-1) of the notifications are never sent or sent twice with one
+        tts_notification_id; `delay` seconds before each first attempt; `reorder` holds a PENDING
+        notification until the next one of its cancellation is sent. A failed delivery is retried after
+        TikTok's 120 s, 1800 s, 3 h and 12 h divided by `time_compression` (at least 1), then given up."""
+        if (app_key is None) != (app_secret is None):
+            raise ValueError("give app_key and app_secret together, or neither (the emulator's own app)")
+        settings = WebhookSettings(
+            url=url,
+            app_key=self.app_key if app_key is None else app_key,
+            app_secret=self.app_secret if app_secret is None else app_secret,
+            loss_share=loss_share,
+            duplicate_share=duplicate_share,
+            delay=delay,
+            reorder=reorder,
+            time_compression=time_compression,
+        )
+        self._webhooks.configure(settings)
+        return settings
+
+    def webhook_deliveries(self, cancel_id: str | None = None) -> list[DeliveryAttempt]:
+        """Every delivery attempt so far, in the order they ended (all, or those for `cancel_id`):
+        `{"tts_notification_id", "cancel_id", "cancel_status", "copy", "attempt", "outcome", "status_code",
+        "error", "time"}`; outcome delivered, retrying, given_up, or lost (attempt 0: never sent)."""
+        return self._webhooks.attempts(cancel_id)
+
+    def wait_for_webhooks(self, timeout: float = 10.0) -> dict[str, object]:
+        """Waits until no delivery attempt is due or under way, at most `timeout` seconds (retries due
+        later count as pending: compress the time). Returns `{"settled", "pending", "held"}` (held: PENDING
+        notifications that reorder keeps back)."""
+        if not (0 <= timeout <= 600):
+            raise ValueError(f"timeout must be 0 to 600 seconds, got {timeout!r}")
+        return self._webhooks.wait_until_idle(timeout)
+
+    def _on_status_change(
+        self, cancel_id: str, before: CancellationState | None, after: CancellationState
+    ) -> None:
+        # Called under the state's lock, so the notifications are queued in the order of the changes.
+        if self._webhooks.settings.url is None:  # off, as by default: nothing to build
+            return
+        notification = notification_of_change(self._state, cancel_id, before, after, self._clock())
+        if notification is not None:
+            self._webhooks.notify(notification)
+
     # -- faults and calls --------------------------------------------------------------------------------
 
     def inject_fault(self, fault: Fault, cancel_id: str | None = None, times: int | None = 1) -> None:
@@ -461,7 +593,8 @@ class TikTokEmulator:
     def reset(self) -> None:
         """Back to the constructor's cancellations, tokens, shops, sellers (the seed file's, with the
         tokens they started with) and repeated-key mode; no faults, no idempotency records, no
-        authorization codes, no calls, no approvals counted."""
+        authorization codes, no calls, no approvals counted, no buyers' requests or orders of their own, no
+        webhooks sent or pending (delivery off)."""
         with self._state.lock:
             self._state.reset(self._initial_cancellations, self._initial_access_token, self._initial_shops)
             self._auth_state.reset(self._initial_refresh_token, self._clock())
@@ -472,6 +605,7 @@ class TikTokEmulator:
         self._faults.clear()
         self._recorder.clear()
         self._api.events.clear()
+        self._webhooks.reset()
 
     def signed_query(
         self,

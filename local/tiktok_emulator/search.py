@@ -1,9 +1,11 @@
 """Search Cancellations over the emulator's state, shaped as the published response sample.
 
 Lists what the request's shop may see: its own cancellations and those seeded for no shop in particular.
+A buyer's request made with create_buyer_cancellation is listed with its own reason, amount, deadline and
+line item; a seeded one with the published sample's (no line items).
 Not modelled: sorting by anything but seeding order, buyer_user_ids and time filters (accepted, ignored),
-locales, line items. A shipped order's cancellation is listed as still pending: TikTok does not document
-what a shipped order does to it, and approving it answers 25001045 either way.
+locales. A shipped order's cancellation is listed as still pending: TikTok does not document what a shipped
+order does to it, and approving it answers 25001045 either way.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from tiktok_emulator import codes
+from tiktok_emulator.orders import SEEDED_ORDER_CURRENCY, SEEDED_ORDER_TOTAL, order_id_of
 from tiktok_emulator.state import CancellationState, ShopState
 from tiktok_emulator.wire import Answer, IncomingRequest, envelope
 
@@ -35,11 +38,6 @@ _INVALID: Final = (
     "An invalid request parameter was passed. Please check that you have the correct parameter type(s) "
     "and format."
 )
-
-
-def order_id_of(cancel_id: str) -> str:
-    """A stable order id per cancellation, so order_ids filters can be tested."""
-    return f"5770{cancel_id[-15:]}"
 
 
 def answer_search(state: ShopState, request: IncomingRequest, request_id: str, now: float) -> Answer:
@@ -70,7 +68,9 @@ def answer_search(state: ShopState, request: IncomingRequest, request_id: str, n
 def _cancellation_json(state: ShopState, cancel_id: str, status: str, now: float) -> dict[str, object]:
     created, updated = state.times(cancel_id, default=now)
     pending = status == "CANCELLATION_REQUEST_PENDING"
-    return {
+    request = state.buyer_request(cancel_id)
+    deadline = int(created) + RESPONSE_WINDOW if request is None else request.deadline
+    listed: dict[str, object] = {
         "order_id": order_id_of(cancel_id),
         "cancel_type": "BUYER_CANCEL",
         "cancel_status": status,
@@ -79,14 +79,12 @@ def _cancellation_json(state: ShopState, cancel_id: str, status: str, now: float
         "cancel_reason_text": "Order created by mistake",
         "create_time": int(created),
         "update_time": int(updated),
-        "seller_next_action_response": [
-            {"action": "SELLER_RESPOND_CANCEL", "deadline": int(created) + RESPONSE_WINDOW}
-        ]
+        "seller_next_action_response": [{"action": "SELLER_RESPOND_CANCEL", "deadline": deadline}]
         if pending
         else [],
         "refund_amount": {
-            "currency": "USD",
-            "refund_total": "1.23",
+            "currency": SEEDED_ORDER_CURRENCY,
+            "refund_total": SEEDED_ORDER_TOTAL,
             "refund_subtotal": "1",
             "refund_shipping_fee": "0.2",
             "refund_tax": "0.03",
@@ -94,6 +92,15 @@ def _cancellation_json(state: ShopState, cancel_id: str, status: str, now: float
         "cancel_line_items": [],
         "cancel_id": cancel_id,
     }
+    if request is not None:
+        listed |= {
+            "order_id": request.order_id,
+            "cancel_reason": request.reason,
+            "cancel_reason_text": request.reason_text,
+            "refund_amount": request.refund_amount_json(),
+            "cancel_line_items": request.cancel_line_items_json(),
+        }
+    return listed
 
 
 def _filters(body: bytes) -> dict[str, set[str]]:

@@ -142,6 +142,28 @@ class SellerDirectory:
                 return open_id
         return None
 
+    def find_shop(self, shop_id: str | None = None, shop_cipher: str | None = None) -> AuthorizedShop:
+        """The shop authorized now with that cipher, or with that id; neither: the default seller's first
+        shop. ValueError when there is none, when both are given, or when several shops have the id (shop
+        ids are not unique here: only ciphers are)."""
+        if shop_id is not None and shop_cipher is not None:
+            raise ValueError("give shop_id or shop_cipher, not both")
+        if shop_id is None and shop_cipher is None:
+            shops = self._authorizations[self.default_open_id].shops
+            if not shops:
+                raise ValueError("the default seller has no shop: give shop_id or shop_cipher")
+            return shops[0]
+        every = [shop for authorization in self._authorizations.values() for shop in authorization.shops]
+        found = [shop for shop in every if shop.cipher == shop_cipher or shop.id == shop_id]
+        if not found:
+            given = f"shop_cipher {shop_cipher!r}" if shop_id is None else f"shop_id {shop_id!r}"
+            known = ", ".join(f"{shop.id} ({shop.cipher})" for shop in every)
+            raise ValueError(f"no shop with {given}; the shops: {known}")
+        if len(found) > 1:
+            ciphers = ", ".join(shop.cipher for shop in found)
+            raise ValueError(f"shop_id {shop_id!r} is the id of several shops ({ciphers}): give shop_cipher")
+        return found[0]
+
     def cipher_access(self, seller: str, cipher: str) -> CipherAccess:
         owner = self.owner_of_cipher(cipher)
         if owner == seller:

@@ -1,5 +1,6 @@
 """The TikTok Shop endpoints themselves: routing, the checks TikTok makes in the order it makes them, the
-approval with its idempotency, and Get Authorized Shops (the shops of the access token's seller)."""
+approval with its idempotency, Get Authorized Shops (the shops of the access token's seller), and the
+dispatch to Search Cancellations (search.py) and Get Order Detail (order_detail.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from tiktok_emulator.event_api import (
     EventEndpoint,
     ShopSubscriptions,
 )
+from tiktok_emulator.order_detail import answer_order_detail
 from tiktok_emulator.rate_limit import RateLimit
 from tiktok_emulator.search import answer_search
 from tiktok_emulator.signing import sign, sign_matches
@@ -28,6 +30,7 @@ Endpoint = Literal[
     "approve_cancellation",
     "search_cancellations",
     "get_authorized_shops",
+    "get_order_detail",
     "get_access_token",
     "refresh_access_token",
     EventEndpoint,
@@ -37,6 +40,7 @@ Endpoint = Literal[
 _FIXED_PATHS: Final[dict[str, tuple[Endpoint, str]]] = {
     "/authorization/202309/shops": ("get_authorized_shops", "GET"),
     "/return_refund/202309/cancellations/search": ("search_cancellations", "POST"),
+    "/order/202309/orders": ("get_order_detail", "GET"),
     "/api/v2/token/get": ("get_access_token", "GET"),
     "/api/v2/token/refresh": ("refresh_access_token", "GET"),
 }
@@ -144,19 +148,22 @@ class ShopApi:
             rejection = check(self, request)
             if rejection is not None:
                 return envelope(rejection.code, rejection.message, request_id)
-        if route.endpoint == "search_cancellations" or request.path == EVENT_WEBHOOKS_PATH:
-            return self._answer_from_module(request, request_id)
+        return self._serve(request, route, request_id)
+
+    def _serve(self, request: IncomingRequest, route: Route, request_id: str) -> Answer:
+        """The endpoint's own answer, once every check passed."""
+        if route.endpoint == "search_cancellations":
+            return answer_search(self.state, request, request_id, self.clock())
+        if route.endpoint == "get_order_detail":
+            return answer_order_detail(self.state, request, request_id)
+        if request.path == EVENT_WEBHOOKS_PATH:
+            return self.events.answer(request, request_id, self.clock())
         if route.cancel_id is None:
             # The access token check passed: the token is a seller's.
             seller = self.state.seller_of_token(request.headers["x-tts-access-token"])
             shops = [shop.to_json() for shop in self.state.authorized_shops(seller)]
             return envelope(codes.SUCCESS, "Success", request_id, {"shops": shops})
         return self._approve(route.cancel_id, request, request_id)
-
-    def _answer_from_module(self, request: IncomingRequest, request_id: str) -> Answer:
-        if request.path == EVENT_WEBHOOKS_PATH:
-            return self.events.answer(request, request_id, self.clock())
-        return answer_search(self.state, request, request_id, self.clock())
 
     def _approve(self, cancel_id: str, request: IncomingRequest, request_id: str) -> Answer:
         # An empty key identifies nothing, so it is treated as no key at all.
@@ -281,6 +288,7 @@ _APPROVAL_CHECKS: Final[tuple[Check, ...]] = (*_SHOP_LIST_CHECKS, _check_shop_ci
 _CHECKS: Final[dict[Endpoint, tuple[Check, ...]]] = {
     "approve_cancellation": _APPROVAL_CHECKS,
     "search_cancellations": (*_SHOP_LIST_CHECKS, _check_shop_cipher),
+    "get_order_detail": (*_SHOP_LIST_CHECKS, _check_shop_cipher),
     "get_authorized_shops": _SHOP_LIST_CHECKS,
     **dict.fromkeys(ENDPOINT_BY_METHOD.values(), (*_SHOP_LIST_CHECKS, _check_shop_cipher)),
 }

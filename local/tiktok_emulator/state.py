@@ -4,10 +4,13 @@ access tokens, the sellers they belong to, and idempotent answers."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Final, Literal, TypeGuard, get_args
 
+from tiktok_emulator.buyer_cancellations import BuyerCancellation
 from tiktok_emulator.codes import ORDER_NOT_FOUND
+from tiktok_emulator.orders import SHIPPED_STATUSES, FulfillmentType, Order, OrderStatus, seeded_order
+from tiktok_emulator.orders import order_id_of as seeded_order_id
 from tiktok_emulator.sellers import DEFAULT_SELLER, CipherAccess, SellerDirectory, SellerProfile
 from tiktok_emulator.shops import AuthorizedShop
 from tiktok_emulator.wire import Answer
@@ -24,6 +27,11 @@ TokenStatus = Literal["valid", "expired", "unknown"]
 # ("replay"), or process the request again against the current state ("reprocess").
 RepeatedKeyMode = Literal["replay", "reprocess"]
 REPEATED_KEY_MODES: Final[frozenset[str]] = frozenset(get_args(RepeatedKeyMode))
+
+
+StatusListener = Callable[[str, CancellationState | None, CancellationState], None]
+"""Called with (cancel_id, state before, state after) on every change of a cancellation's state after it
+was seeded, under ShopState's lock, so listeners see the changes in the order they happened."""
 
 
 def is_repeated_key_mode(value: object) -> TypeGuard[RepeatedKeyMode]:
@@ -80,6 +88,11 @@ class ShopState:
         self._created_at: dict[str, float] = {}
         self._updated_at: dict[str, float] = {}
         self._approvals: dict[str, int] = {}
+        # Buyers' requests made at run time (create_buyer_cancellation), by cancel_id, and the orders with
+        # their own record (those requests' orders and any order changed by update_order), by order_id.
+        self._buyer_requests: dict[str, BuyerCancellation] = {}
+        self._orders: dict[str, Order] = {}
+        self.status_listener: StatusListener | None = None
         self.reset(cancellations, access_token, shops)
 
     def reset(
@@ -100,6 +113,8 @@ class ShopState:
             self._created_at = {}
             self._updated_at = {}
             self._approvals = {}
+            self._buyer_requests = {}
+            self._orders = {}
 
     def authorized_shops(self, seller: str | None = None) -> list[AuthorizedShop]:
         with self.lock:
@@ -134,6 +149,9 @@ class ShopState:
         with self.lock:
             self._cancellations.update(cancellations)
             for cancel_id in cancellations:
+                # Seeded again, it is a seeded cancellation like any other: the buyer's details and an
+                # order of its own go, and its order follows the seeded state again.
+                self._forget_own_order(cancel_id)
                 if shop_cipher is None:
                     self._shop_by_cancel_id.pop(cancel_id, None)
                 else:
@@ -165,9 +183,86 @@ class ShopState:
         self, cancel_id: str, state: CancellationState, now: float | None = None
     ) -> None:
         with self.lock:
+            before = self._cancellations.get(cancel_id)
             self._cancellations[cancel_id] = state
             if now is not None:
                 self._updated_at[cancel_id] = now
+            order = self._own_order(cancel_id)
+            if order is not None and state in ("approved", "complete") and order.status != "CANCELLED":
+                # An accepted cancellation cancels the order; seeded orders follow their state anyway.
+                changed = order.update_time if now is None else int(now)
+                self._orders[order.order_id] = order.updated("CANCELLED", None, changed)
+            if self.status_listener is not None:
+                self.status_listener(cancel_id, before, state)
+
+    # -- buyers' requests and orders -------------------------------------------------------------------------
+
+    def is_unused(self, cancel_id: str, order_id: str) -> bool:
+        with self.lock:
+            return cancel_id not in self._cancellations and self.order(order_id) is None
+
+    def add_buyer_cancellation(self, request: BuyerCancellation, order: Order, now: float) -> None:
+        """A new pending request of a buyer on a new order, in `request.shop_cipher`'s shop."""
+        with self.lock:
+            if not self.is_unused(request.cancel_id, request.order_id):
+                raise ValueError(f"cancel_id {request.cancel_id} or order_id {request.order_id} is in use")
+            self._buyer_requests[request.cancel_id] = request
+            self._orders[order.order_id] = order
+            self._shop_by_cancel_id[request.cancel_id] = request.shop_cipher
+            self._created_at[request.cancel_id] = now
+            self.set_cancellation_state(request.cancel_id, "pending", now)
+
+    def buyer_request(self, cancel_id: str) -> BuyerCancellation | None:
+        with self.lock:
+            return self._buyer_requests.get(cancel_id)
+
+    def order(self, order_id: str) -> Order | None:
+        """The order with its own record, else the one behind a seeded cancellation (derived from its
+        state); None if no cancellation has that order, or the token may see none."""
+        with self.lock:
+            if order_id in self._orders:
+                return self._orders[order_id]
+            for cancel_id, state in self._cancellations.items():
+                if cancel_id not in self._buyer_requests and seeded_order_id(cancel_id) == order_id:
+                    created, updated = self.times(cancel_id, default=0.0)
+                    shop = self._shop_by_cancel_id.get(cancel_id)
+                    return seeded_order(cancel_id, state, shop, int(created), int(updated))
+            return None
+
+    def update_order(
+        self,
+        order_id: str,
+        status: OrderStatus | None,
+        fulfillment_type: FulfillmentType | None,
+        now: float,
+    ) -> Order:
+        """The order from now on. Shipped (SHIPPED_STATUSES), its pending cancellation can no longer be
+        approved (state "shipped"); back before shipping, it can again."""
+        with self.lock:
+            order = self.order(order_id)
+            if order is None:
+                raise ValueError(f"no order {order_id}")
+            order = order.updated(status, fulfillment_type, int(now))
+            self._orders[order_id] = order
+            current = self._cancellations.get(order.cancel_id)
+            if order.status in SHIPPED_STATUSES and current == "pending":
+                self.set_cancellation_state(order.cancel_id, "shipped", now)
+            elif order.status not in SHIPPED_STATUSES and current == "shipped":
+                self.set_cancellation_state(order.cancel_id, "pending", now)
+            return order
+
+    def _own_order(self, cancel_id: str) -> Order | None:
+        """The order of `cancel_id` that has a record of its own."""
+        request = self._buyer_requests.get(cancel_id)
+        order_id = request.order_id if request is not None else seeded_order_id(cancel_id)
+        order = self._orders.get(order_id)
+        return order if order is not None and order.cancel_id == cancel_id else None
+
+    def _forget_own_order(self, cancel_id: str) -> None:
+        order = self._own_order(cancel_id)
+        if order is not None:
+            del self._orders[order.order_id]
+        self._buyer_requests.pop(cancel_id, None)
 
     def record_approval(self, cancel_id: str, now: float) -> None:
         """pending -> approved by an Approve Cancellation call (not by the seed or by Seller Center)."""
