@@ -335,3 +335,19 @@ def test_a_default_secret_still_holding_placeholders_does_not_stop_directory_sho
     assert chain.failures == []
     [request] = chain.waiting(chain.approval_queue_url)
     assert json.loads(request["Body"])["shop_id"] == uk_shop
+
+
+def test_a_rule_on_the_orders_state_reads_get_order_detail(chain: Chain, emulator: TikTokEmulator) -> None:
+    from support.approvals import SHIPPED
+
+    set_policy(DEFAULT_SHOP_ID, {**APPROVING_POLICY, "approve_only_before_shipping": True})
+    assert chain.send_webhook(notification(PENDING[0], notification_id="n-30")) == 200
+    assert chain.send_webhook(notification(SHIPPED, notification_id="n-31")) == 200
+    chain.run_decider()
+    [request] = chain.waiting(chain.approval_queue_url)
+    assert json.loads(request["Body"]) == {"cancel_id": PENDING[0]}
+    assert any("AWAITING_SHIPMENT, not shipped yet" in reason for reason in record(PENDING[0])["reasons"])
+    shipped = record(SHIPPED)
+    assert shipped["verdict"] == "needs_review"
+    assert any("IN_TRANSIT" in reason for reason in shipped["reasons"])
+    assert any(call.path == "/order/202309/orders" for call in emulator.calls())

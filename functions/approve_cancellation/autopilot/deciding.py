@@ -23,6 +23,7 @@ from decision_log import Outcome as RecordedOutcome
 from policy_store.errors import PolicyStoreUnavailable
 from policy_store.reader import PolicyReader
 from tiktok_shop import Cancellation, Credentials, TikTokShopClient
+from tiktok_shop.orders import Order
 
 from .approval_requests import ApprovalRequests
 from .notices import CancellationNotice, Kind
@@ -103,7 +104,8 @@ class Decider:
                 dry_run=policy.mode is Mode.OBSERVE,
             )
         else:
-            decision = decide(policy, cancellation, now=now)
+            order = self._order(shop, cancellation, deadline) if _needs_order(policy, cancellation) else None
+            decision = decide(policy, cancellation, now=now, order=order)
         stored = self._log.record_decision(
             shop_id=notice.shop_id,
             cancel_id=notice.cancel_id,
@@ -171,6 +173,19 @@ class Decider:
             raise RetryLater(f"TikTok does not list cancellation {notice.cancel_id} yet")
         return found
 
+    def _order(self, shop: ShopAccess, cancellation: Cancellation, deadline: float | None) -> Order | None:
+        """The order's live state (Get Order Detail); None when TikTok will not say, which the policy's
+        rule sends to a person."""
+        assert cancellation.order_id is not None  # _needs_order checked it
+        try:
+            client = self._client_for(shop.credentials())
+            return client.order.find_order(cancellation.order_id, deadline=deadline)
+        except Exception as error:
+            failure = _retry_or_raise(error)
+            if isinstance(failure, RetryLater):
+                raise failure from None
+            return None
+
     def _act(
         self, shop: ShopAccess, notice: CancellationNotice, cancellation: Cancellation, stored: StoredDecision
     ) -> Outcome:
@@ -188,6 +203,11 @@ class Decider:
             self._log.mark_review_published(shop_id=notice.shop_id, cancel_id=notice.cancel_id, at=at)
             return Outcome.REVIEW_PUBLISHED
         return Outcome.RECORDED
+
+
+def _needs_order(policy: Policy, cancellation: Cancellation) -> bool:
+    """Get Order Detail is asked only when a rule reads the order and there is something to decide."""
+    return policy.approve_only_before_shipping and cancellation.pending and cancellation.order_id is not None
 
 
 def _unread(notice: CancellationNotice) -> Cancellation:

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Final
 
 from tiktok_shop.cancellations import Cancellation, CancelStatus
+from tiktok_shop.orders import Order
 from tiktok_shop.webhooks import CancellationRole
 
 from .policy import Mode, Policy, PolicyError
@@ -63,8 +64,9 @@ def unreadable_policy(error: PolicyError) -> Decision:
     )
 
 
-def decide(policy: Policy, cancellation: Cancellation, *, now: float) -> Decision:
-    """Apply `policy` to `cancellation` (as Search Cancellations returned it) at `now` (Unix seconds).
+def decide(policy: Policy, cancellation: Cancellation, *, now: float, order: Order | None = None) -> Decision:
+    """Apply `policy` to `cancellation` (as Search Cancellations returned it) at `now` (Unix seconds), with
+    the order as Get Order Detail returned it when the policy has a rule on the order's state.
 
     In order: mode off, or not a buyer's pending request: nothing to decide. Within `deadline_margin` of
     TikTok's deadline, or past it: leave it to TikTok. Then every rule is checked and every objection kept:
@@ -100,6 +102,8 @@ def decide(policy: Policy, cancellation: Cancellation, *, now: float) -> Decisio
         )
     _check_reason(policy, cancellation.cancel_reason, passed, objections)
     _check_refund(policy, cancellation.refund_total, cancellation.refund_currency, passed, objections)
+    if policy.approve_only_before_shipping:
+        _check_shipping(order, passed, objections)
     if objections:
         return decision(Verdict.NEEDS_REVIEW, *objections)
     return decision(Verdict.APPROVE, *passed)
@@ -163,6 +167,15 @@ def _check_refund(
         objections.append(f"the refund {total} {currency} is over the policy's maximum {limits.maximum}")
     else:
         passed.append(f"the refund {total} {currency} is within {limits.minimum} to {limits.maximum}")
+
+
+def _check_shipping(order: Order | None, passed: list[str], objections: list[str]) -> None:
+    if order is None:
+        objections.append("TikTok's order state is unknown, and the policy approves only before shipping")
+    elif not order.not_shipped:
+        objections.append(f"the order is {order.status}: the policy approves only before shipping")
+    else:
+        passed.append(f"the order is {order.status}, not shipped yet")
 
 
 def _tiktok_amount(text: str) -> Decimal | None:

@@ -71,6 +71,8 @@ class Policy:
     - `deadline_margin`: seconds before TikTok's response deadline from which the autopilot leaves the
       decision to TikTok.
     - `version`: the stored policy's version, recorded with each decision.
+    - `approve_only_before_shipping`: approve only while Get Order Detail shows the order unpaid, on hold
+      or awaiting shipment; a packed, shipped or unknown order goes to a person.
     """
 
     mode: Mode
@@ -79,6 +81,7 @@ class Policy:
     refused_reasons: frozenset[str] = frozenset()
     refund_limits: Mapping[str, RefundRange] = field(default_factory=lambda: MappingProxyType({}))
     deadline_margin: int = DEFAULT_DEADLINE_MARGIN
+    approve_only_before_shipping: bool = False
 
     def __post_init__(self) -> None:
         # A mode given as text ("off") is made the enum: the rules compare by identity, and "off" must never
@@ -98,6 +101,7 @@ _FIELDS: Final = (
     "refused_reasons",
     "refund_limits",
     "deadline_margin",
+    "approve_only_before_shipping",
 )
 _REQUIRED: Final = ("version", "mode")
 
@@ -141,6 +145,9 @@ def policy_from_json(obj: object) -> Policy:
         refused_reasons=refused,
         refund_limits=_refund_limits(obj.get("refund_limits", {})),
         deadline_margin=_margin(obj.get("deadline_margin", DEFAULT_DEADLINE_MARGIN)),
+        approve_only_before_shipping=_flag(
+            "approve_only_before_shipping", obj.get("approve_only_before_shipping", False)
+        ),
     )
 
 
@@ -156,6 +163,7 @@ def policy_to_json(policy: Policy) -> dict[str, Any]:
             for currency, limits in sorted(policy.refund_limits.items())
         },
         "deadline_margin": policy.deadline_margin,
+        "approve_only_before_shipping": policy.approve_only_before_shipping,
     }
 
 
@@ -234,6 +242,12 @@ def _amount(name: str, value: object) -> Decimal:
             f" (got {describe_value(value)})",
         )
     return Decimal(value)
+
+
+def _flag(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        _fail(name, f"{name} must be true or false (got {describe_kind(value)})")
+    return value
 
 
 def _margin(value: object) -> int:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .auth import AuthApi
     from .authorization import AuthorizationApi
     from .events import EventApi
+    from .orders import OrderApi
 
 DEFAULT_BASE_URL = "https://open-api.tiktokglobalshop.com"
 # The token endpoints (get, refresh) live on a host of their own.
@@ -94,6 +95,12 @@ class TikTokShopClient:
         from .authorization import AuthorizationApi  # noqa: PLC0415
 
         return AuthorizationApi(self)
+
+    @functools.cached_property
+    def order(self) -> OrderApi:
+        from .orders import OrderApi  # noqa: PLC0415
+
+        return OrderApi(self)
 
     @functools.cached_property
     def event(self) -> EventApi:
