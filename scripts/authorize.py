@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import aws_access
+import seller_config
 import seller_mode
 from botocore.exceptions import BotoCoreError, ClientError
 from deployed_stack import SAMCONFIG, read_samconfig
@@ -86,7 +87,9 @@ def authorize(args: argparse.Namespace) -> str:
             "for a seller's own secret and the shop directory"
         )
     # The region and profile every operator command uses (aws_access.py); credentials checked first.
-    secrets = aws_access.session(read_samconfig(args.config_file or SAMCONFIG)).client("secretsmanager")
+    saved = read_samconfig(args.config_file or SAMCONFIG)
+    session = aws_access.session(saved)
+    secrets = session.client("secretsmanager")
     existing = _current_secret(secrets, secret_id)
     app_key = setting("TIKTOK_APP_KEY", existing.get("app_key")) or ask("TikTok app_key: ")
     app_secret = setting("TIKTOK_APP_SECRET", existing.get("app_secret")) or _ask_secret(
@@ -124,7 +127,12 @@ def authorize(args: argparse.Namespace) -> str:
         raise AuthorizationFailed(
             f"cannot write secret {secret_id}: {aws_access.describe_error(error)}"
         ) from None
-    return _summary(secret_id, grant, shop, abandoned)
+    # Imported here: the layer's Event API is needed only once the tokens are stored.
+    import webhooks  # noqa: PLC0415
+
+    stack = seller_config.StackOutputs(saved, lambda: session.client("cloudformation"))
+    subscribed = webhooks.subscribe_after_authorization(client, [(describe_shop(shop), shop.cipher)], stack)
+    return "\n".join([_summary(secret_id, grant, shop, abandoned), *subscribed])
 
 
 def _current_secret(secrets: Any, secret_id: str) -> dict[str, Any]:

@@ -95,6 +95,7 @@ class Prepared:
     known: SellerSecret | None  # the named seller's secret as it stands
     app_key: str
     app_secret: str
+    stack: seller_config.StackOutputs  # the deployed stack's outputs, for its WebhookUrl
 
 
 def onboard(args: argparse.Namespace) -> str:
@@ -141,7 +142,7 @@ def onboard(args: argparse.Namespace) -> str:
             f"turn it on: aws secretsmanager rotate-secret --secret-id {arn} "
             f"{_rotation_options(ready.function_arn or '', ready.rotation_days)}"
         )
-    return _summary(
+    summary = _summary(
         Onboarded(
             seller=seller,
             secret=secret,
@@ -157,6 +158,25 @@ def onboard(args: argparse.Namespace) -> str:
             directory=result,
         )
     )
+    return "\n".join([summary, *_subscribe_webhooks(ready, args, grant, shops)])
+
+
+def _subscribe_webhooks(
+    ready: Prepared, args: argparse.Namespace, grant: TokenGrant, shops: Sequence[AuthorizedShop]
+) -> list[str]:
+    # Imported here: the layer's Event API is needed only once the tokens are stored.
+    import webhooks  # noqa: PLC0415
+
+    client = TikTokShopClient(
+        app_key=ready.app_key,
+        app_secret=ready.app_secret,
+        base_url=args.api_base_url,
+        access_token=grant.access_token,
+    )
+    with client:
+        return webhooks.subscribe_after_authorization(
+            client, [(describe_shop(shop), shop.cipher) for shop in shops], ready.stack
+        )
 
 
 def _prepare(args: argparse.Namespace) -> Prepared:
@@ -206,6 +226,7 @@ def _prepare(args: argparse.Namespace) -> Prepared:
         known=known,
         app_key=app_key,
         app_secret=app_secret,
+        stack=stack,
     )
 
 

@@ -123,6 +123,26 @@ def subscribe(client: TikTokShopClient, access: ShopAccess, address: str) -> str
     return f"Subscribed {access.described} to {address}: {', '.join(done)}"
 
 
+def subscribe_after_authorization(
+    client: TikTokShopClient, shops: Sequence[tuple[str, str]], stack: seller_config.StackOutputs
+) -> list[str]:
+    """What `make authorize` adds once the seller's tokens are stored: each of `shops` ((described,
+    shop_cipher) pairs, the client holding the new token) subscribed to the stack's WebhookUrl, when the
+    stack has one. Never raises: the tokens are stored by then, and `make webhooks` can subscribe later."""
+    address = stack.get(WEBHOOK_URL_OUTPUT)
+    if address is None:
+        return ["  webhooks: not subscribed (no deployed stack output WebhookUrl): make webhooks ADDRESS=..."]
+    lines = []
+    for described, shop_cipher in shops:
+        client.set_shop_cipher(shop_cipher)
+        access = ShopAccess(described, shop_cipher, client.app_key, "", "")
+        try:
+            lines.append(f"  webhooks: {subscribe(client, access, address)}")
+        except OperatorError as failure:
+            lines.append(f"  webhooks: not subscribed ({failure}): make webhooks")
+    return lines
+
+
 def list_webhooks(client: TikTokShopClient, access: ShopAccess) -> ShopWebhooks:
     try:
         return client.event.get_shop_webhooks()

@@ -189,3 +189,39 @@ def test_a_new_authorization_abandons_a_failed_rotation_and_rotation_works_again
     assert json.loads(rotation.secret.client.get_secret_value(SecretId=SECRET_NAME)["SecretString"]) == (
         rotation.secret.value()
     )
+
+
+def test_with_the_stacks_webhook_url_known_the_shop_is_subscribed_too(
+    deployed_secret: Secret, operator_env: TikTokEmulator, tmp_path: Any, capsys: pytest.CaptureFixture[str]
+):
+    import boto3
+
+    url = "http://127.0.0.1:9/Prod/webhooks/tiktok"  # loopback: accepted against the local emulator only
+    config = tmp_path / "samconfig.toml"
+    config.write_text('[default.deploy.parameters]\nstack_name = "approver"\n', encoding="utf-8")
+    boto3.client("cloudformation").create_stack(
+        StackName="approver",
+        TemplateBody=json.dumps(
+            {"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}, "Outputs": {"WebhookUrl": {"Value": url}}}
+        ),
+    )
+
+    assert authorize.main(["--code", operator_env.issue_auth_code(), "--config-file", str(config)]) == 0
+
+    subscriptions = operator_env.webhook_subscriptions(operator_env.shop_cipher)[operator_env.shop_cipher]
+    assert {s.event_type: s.address for s in subscriptions} == {
+        "CANCELLATION_STATUS_CHANGE": url,
+        "SELLER_DEAUTHORIZATION": url,
+        "UPCOMING_AUTHORIZATION_EXPIRATION": url,
+    }
+    assert "webhooks: Subscribed" in capsys.readouterr().out
+
+
+def test_without_a_stack_the_tokens_are_stored_and_make_webhooks_is_suggested(
+    deployed_secret: Secret, operator_env: TikTokEmulator, capsys: pytest.CaptureFixture[str]
+):
+    assert authorize.main(["--code", operator_env.issue_auth_code()]) == 0
+    out = capsys.readouterr().out
+    assert "webhooks: not subscribed" in out
+    assert "make webhooks" in out
+    assert operator_env.webhook_subscriptions() == {}
