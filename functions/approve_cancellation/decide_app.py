@@ -21,7 +21,7 @@ from function_plumbing.deadlines import invocation_deadline
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    dependencies.settings()  # a bad environment fails the whole batch loudly, before any record
+    dependencies.check_settings()  # a bad environment fails the whole batch loudly, before any record
     deadline = invocation_deadline(context, DEADLINE_MARGIN_SECONDS)
 
     def record_handler(record: SQSRecord) -> None:

@@ -84,8 +84,10 @@ def test_least_privilege_exactly(template: dict[str, Any]):
             },
         ],
         # Read only: policies are written by make policy, the directory by make authorize.
-        "dynamodb:GetItem": [arn("ShopsTable"), arn("PoliciesTable"), arn("DecisionsTable")],
+        # Read only: the decision log is written with conditional updates, never read back.
+        "dynamodb:GetItem": [arn("ShopsTable"), arn("PoliciesTable")],
         "sqs:SendMessage": [arn("ApprovalQueue")],
+        "sqs:ChangeMessageVisibility": [arn("WebhookQueue")],
         "events:PutEvents": [
             {"Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default"}
         ],
@@ -104,14 +106,20 @@ def test_the_decision_log_expires_on_the_attribute_the_code_writes(template: dic
         }
 
 
-def test_the_policy_alarm_watches_the_metric_the_decider_counts(template: dict[str, Any]):
+@pytest.mark.parametrize(
+    ("alarm_id", "outcome"),
+    [("AutopilotPolicyUnreadableAlarm", "policy_unreadable"), ("AutopilotUnknownShopAlarm", "unknown_shop")],
+)
+def test_the_alarms_watch_the_metrics_the_decider_counts(
+    template: dict[str, Any], alarm_id: str, outcome: str
+):
     from autopilot.outcomes import OUTCOMES, Outcome
 
-    alarm = properties(template, "AutopilotPolicyUnreadableAlarm")
-    assert alarm["MetricName"] == OUTCOMES[Outcome.POLICY_UNREADABLE].metric
+    alarm = properties(template, alarm_id)
+    assert alarm["MetricName"] == OUTCOMES[Outcome(outcome)].metric
     assert {d["Name"]: d["Value"] for d in alarm["Dimensions"]} == {
         "service": function_environment(FUNCTION, template)["POWERTOOLS_SERVICE_NAME"],
-        "outcome": Outcome.POLICY_UNREADABLE.value,
+        "outcome": outcome,
     }
     assert alarm["Threshold"] == 0
     assert alarm["ComparisonOperator"] == "GreaterThanThreshold"

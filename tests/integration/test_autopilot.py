@@ -88,6 +88,16 @@ def set_policy(shop_id: str, policy: dict[str, Any]) -> None:
     PolicyWriter(POLICIES_TABLE, dynamodb=boto3.client("dynamodb")).put(shop_id, json.dumps(policy))
 
 
+def approve_calls(emulator: TikTokEmulator, cancel_id: str) -> int:
+    """Approve calls TikTok received for the cancellation (emulator.approvals() counts state changes only:
+    a second call would be answered "not pending" and leave it at 1)."""
+    return len([call for call in emulator.calls(cancel_id) if call.path.endswith("/approve")])
+
+
+def approval_records(aws: Aws) -> list[dict[str, Any]]:
+    return [item for item in aws.idempotency_records() if "approve-cancellation" in item["id"]["S"]]
+
+
 def record(cancel_id: str, shop_id: str = DEFAULT_SHOP_ID) -> dict[str, Any]:
     from decision_log import DecisionLog
 
@@ -97,7 +107,7 @@ def record(cancel_id: str, shop_id: str = DEFAULT_SHOP_ID) -> dict[str, Any]:
 
 
 def test_a_buyers_cancellation_the_policy_allows_is_approved_once_and_on_record(
-    chain: Chain, emulator: TikTokEmulator
+    chain: Chain, emulator: TikTokEmulator, aws: Aws
 ) -> None:
     set_policy(DEFAULT_SHOP_ID, APPROVING_POLICY)
 
@@ -111,6 +121,8 @@ def test_a_buyers_cancellation_the_policy_allows_is_approved_once_and_on_record(
     chain.run_approvals()
 
     assert emulator.approvals() == {PENDING[0]: 1}
+    assert approve_calls(emulator, PENDING[0]) == 1
+    assert len(approval_records(aws)) == 1
     logged = record(PENDING[0])
     assert logged["verdict"] == "approve"
     assert logged["dry_run"] is False
@@ -128,7 +140,7 @@ def test_a_buyers_cancellation_the_policy_allows_is_approved_once_and_on_record(
 
 
 def test_a_repeated_notification_and_a_second_one_for_the_same_cancellation_approve_once(
-    chain: Chain, emulator: TikTokEmulator
+    chain: Chain, emulator: TikTokEmulator, aws: Aws
 ) -> None:
     set_policy(DEFAULT_SHOP_ID, APPROVING_POLICY)
     document = notification(PENDING[1], notification_id="n-2")
@@ -138,21 +150,25 @@ def test_a_repeated_notification_and_a_second_one_for_the_same_cancellation_appr
     assert len(chain.run_decider()) == 2
     assert len(chain.waiting(chain.approval_queue_url)) == 1
     chain.run_approvals()
-    assert emulator.approvals() == {PENDING[1]: 1}
-    assert record(PENDING[1])["notifications"] == 2
+    assert approve_calls(emulator, PENDING[1]) == 1
+    assert len(approval_records(aws)) == 1
+    assert len(record(PENDING[1])["notification_ids"]) == 2
 
 
-def test_a_caller_approving_first_and_the_webhook_after_reach_tiktok_once(
-    chain: Chain, emulator: TikTokEmulator
+def test_a_webhooks_approval_and_a_callers_own_request_reach_tiktok_once(
+    chain: Chain, emulator: TikTokEmulator, aws: Aws
 ) -> None:
     set_policy(DEFAULT_SHOP_ID, APPROVING_POLICY)
     from lambda_context import FakeLambdaContext
 
-    assert chain.approve({"cancel_id": PENDING[2]}, FakeLambdaContext())["data"]["success"] is True
     assert chain.send_webhook(notification(PENDING[2], notification_id="n-4")) == 200
-    chain.run_decider()
+    chain.run_decider()  # the autopilot's request waits on ApprovalQueue, while a caller approves directly
+    assert chain.approve({"cancel_id": PENDING[2]}, FakeLambdaContext())["data"]["success"] is True
     chain.run_approvals()
-    assert emulator.approvals() == {PENDING[2]: 1}
+    # One record: the autopilot's request is the caller's own, replayed; TikTok is called once.
+    assert approve_calls(emulator, PENDING[2]) == 1
+    assert len(approval_records(aws)) == 1
+    assert record(PENDING[2])["outcome"] == "already_approved"
 
 
 def test_observe_mode_records_what_it_would_do_and_acts_on_nothing(
@@ -269,6 +285,12 @@ def test_a_cancellation_tiktok_does_not_list_yet_goes_back_to_the_queue(chain: C
     chain.run_decider()
     assert len(chain.failures) == 1
     assert chain.waiting(chain.approval_queue_url) == []
+    # Held back (30 s at the first try), not redelivered at once.
+    assert chain.waiting(chain.webhook_queue_url) == []
+    attributes = chain.sqs.get_queue_attributes(
+        QueueUrl=chain.webhook_queue_url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    assert attributes["ApproximateNumberOfMessagesNotVisible"] == "1"
 
 
 UK = "7000000000000000001"
@@ -351,3 +373,56 @@ def test_a_rule_on_the_orders_state_reads_get_order_detail(chain: Chain, emulato
     assert shipped["verdict"] == "needs_review"
     assert any("IN_TRANSIT" in reason for reason in shipped["reasons"])
     assert any(call.path == "/order/202309/orders" for call in emulator.calls())
+
+
+def test_a_send_that_fails_after_the_decision_is_recorded_approves_once_at_the_redelivery(
+    chain: Chain, emulator: TikTokEmulator, aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from support.aws_fault_proxy import AwsFault, running_proxy
+
+    set_policy(DEFAULT_SHOP_ID, APPROVING_POLICY)
+    assert chain.send_webhook(notification(PENDING[3], notification_id="n-40")) == 200
+    with running_proxy(aws.url) as proxy:
+        # ApprovalQueue's SendMessage fails on every attempt botocore makes: the decision is on record,
+        # the request is not sent.
+        proxy.inject(AwsFault("AmazonSQS.SendMessage", "unavailable", times=None))
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+        monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+        monkeypatch.delenv("WEBHOOK_QUEUE_URL")  # no hold-back: redelivered at once here
+        _reset_all()
+        chain.run_decider()
+    assert len(chain.failures) == 1
+    monkeypatch.setenv("AWS_ENDPOINT_URL", aws.url)
+    _reset_all()
+    logged = record(PENDING[3])
+    assert (logged["verdict"], "approval_queued_at" in logged) == ("approve", False)
+    chain.run_decider()  # SQS redelivers the notice
+    chain.run_decider()  # and once more, as a duplicate delivery would: still one request
+    assert len(chain.waiting(chain.approval_queue_url)) == 1
+    chain.run_approvals()
+    assert approve_calls(emulator, PENDING[3]) == 1
+    assert record(PENDING[3])["outcome"] == "approved"
+
+
+def test_an_approval_recorded_before_a_crash_is_not_sent_once_the_policy_says_otherwise(
+    chain: Chain, emulator: TikTokEmulator, aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from support.aws_fault_proxy import AwsFault, running_proxy
+
+    set_policy(DEFAULT_SHOP_ID, APPROVING_POLICY)
+    assert chain.send_webhook(notification(PENDING[4], notification_id="n-41")) == 200
+    with running_proxy(aws.url) as proxy:
+        proxy.inject(AwsFault("AmazonSQS.SendMessage", "unavailable", times=None))
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+        monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+        monkeypatch.delenv("WEBHOOK_QUEUE_URL")  # no hold-back: redelivered at once here
+        _reset_all()
+        chain.run_decider()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", aws.url)
+    _reset_all()
+    set_policy(DEFAULT_SHOP_ID, {**APPROVING_POLICY, "version": 2, "mode": "observe"})  # the seller stops it
+    chain.run_decider()  # SQS redelivers the notice
+    assert chain.waiting(chain.approval_queue_url) == []
+    assert approve_calls(emulator, PENDING[4]) == 0
+    logged = record(PENDING[4])
+    assert (logged["verdict"], logged["dry_run"], logged["policy_version"]) == ("approve", True, "2")

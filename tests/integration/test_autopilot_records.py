@@ -103,7 +103,7 @@ def decision(verdict: Verdict, *, dry_run: bool = False, version: str = "1") -> 
     return Decision(verdict, (f"because {verdict.value}",), version, dry_run=dry_run)
 
 
-def test_a_live_approval_stands_whatever_is_decided_later(dynamodb: Any):
+def test_an_approval_asked_for_stands_whatever_is_decided_later(dynamodb: Any):
     log = DecisionLog(DECISIONS, dynamodb=dynamodb)
     first = log.record_decision(
         shop_id=SHOP,
@@ -113,6 +113,7 @@ def test_a_live_approval_stands_whatever_is_decided_later(dynamodb: Any):
         decided_at=100,
     )
     assert first.approval_decided
+    log.mark_approval_queued(shop_id=SHOP, cancel_id="c-1", at=101)
     later = log.record_decision(
         shop_id=SHOP,
         cancel_id="c-1",
@@ -130,8 +131,19 @@ def test_a_dry_run_is_replaced_by_a_live_decision_and_nothing_to_decide_replaces
     log.record_decision(**args, decision=decision(Verdict.APPROVE, dry_run=True), decided_at=100)
     live = log.record_decision(**args, decision=decision(Verdict.APPROVE, version="2"), decided_at=200)
     assert (live.dry_run, live.policy_version) == (False, "2")
+    review = log.record_decision(**args, decision=decision(Verdict.NEEDS_REVIEW), decided_at=250)
     kept = log.record_decision(**args, decision=decision(Verdict.NOTHING_TO_DECIDE), decided_at=300)
-    assert kept.verdict == "approve"
+    assert (review.verdict, kept.verdict, kept.decided_at) == ("needs_review", "needs_review", 250)
+
+
+def test_an_approval_never_asked_for_is_replaced_by_what_is_decided_now(dynamodb: Any):
+    # A crash after the decision was recorded and before the request was sent: at the redelivery the policy
+    # (or TikTok) may say otherwise, and the record must not keep claiming an approval.
+    log = DecisionLog(DECISIONS, dynamodb=dynamodb)
+    args: dict[str, Any] = {"shop_id": SHOP, "cancel_id": "c-5", "cancellation": pending("c-5")}
+    log.record_decision(**args, decision=decision(Verdict.APPROVE), decided_at=100)
+    gone = log.record_decision(**args, decision=decision(Verdict.NOTHING_TO_DECIDE), decided_at=200)
+    assert (gone.verdict, gone.decided_at) == ("nothing_to_decide", 200)
 
 
 def test_an_outcome_is_recorded_only_on_a_record_the_autopilot_made(dynamodb: Any):
@@ -148,11 +160,22 @@ def test_an_outcome_is_recorded_only_on_a_record_the_autopilot_made(dynamodb: An
     assert stored.expires_at > time.time() + 80 * 86400
 
 
-def test_notifications_out_of_order_are_all_kept(dynamodb: Any):
+def test_notifications_out_of_order_are_all_kept_once_each(dynamodb: Any):
     log = DecisionLog(DECISIONS, dynamodb=dynamodb)
-    for status, at in (("CANCELLATION_REQUEST_CANCELLED", 20), ("CANCELLATION_REQUEST_PENDING", 10)):
+    notices = [
+        ("n-20", "CANCELLATION_REQUEST_CANCELLED", 20),
+        ("n-10", "CANCELLATION_REQUEST_PENDING", 10),
+        ("n-10", "CANCELLATION_REQUEST_PENDING", 10),  # the same notice redelivered: nothing changes
+    ]
+    for notification_id, status, at in notices:
         log.note_webhook(
-            shop_id=SHOP, cancel_id="c-4", order_id="o", cancel_status=status, notified_at=at, received_at=30
+            shop_id=SHOP,
+            cancel_id="c-4",
+            order_id="o",
+            notification_id=notification_id,
+            cancel_status=status,
+            notified_at=at,
+            received_at=30,
         )
     stored = log.get(SHOP, "c-4")
     assert stored is not None

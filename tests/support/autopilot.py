@@ -123,14 +123,17 @@ class Chain:
                     self.sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
             handled.extend(messages)
             if failed:
-                return handled  # what failed stays on the queue (visibility 0 in tests): the caller decides
+                return handled  # what failed stays on the queue: the test decides what comes next
 
     def _receive(self, queue_url: str) -> list[dict[str, Any]]:
+        # Visibility 0: a message the handler reports failed is there again at once (unless the function
+        # holds it back itself), as if its visibility timeout had passed.
         return list(
             self.sqs.receive_message(
                 QueueUrl=queue_url,
                 MaxNumberOfMessages=10,
                 MessageAttributeNames=["All"],
                 AttributeNames=["All"],
+                VisibilityTimeout=0,
             ).get("Messages", [])
         )

@@ -5,6 +5,7 @@ counted, never turned into a failed approval."""
 
 from __future__ import annotations
 
+import json
 from typing import Any, Final
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -29,18 +30,38 @@ def autopilot_shop_id(attributes: dict[str, Any]) -> str | None:
     return shop_id if isinstance(shop_id, str) and shop_id else None
 
 
+def carried_attributes(attributes: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """The decider's attributes of a message, as SendMessage takes them (for a message parked elsewhere)."""
+    carried = {}
+    for name in (ORIGIN_ATTRIBUTE, TIKTOK_SHOP_ATTRIBUTE):
+        value = (attributes.get(name) or {}).get("stringValue")
+        if isinstance(value, str) and value:
+            carried[name] = {"DataType": "String", "StringValue": value[:256]}
+    return carried
+
+
 def outcome_of(result: ApprovalOutcome | ApprovalError) -> tuple[Outcome, str | None]:
     if isinstance(result, ApprovalOutcome):
-        return (Outcome.ALREADY_APPROVED if result.already_approved else Outcome.APPROVED), None
+        # A replay: the approval was made before this request (a caller's own, or an earlier delivery).
+        done_before = result.already_approved or result.replayed
+        return (Outcome.ALREADY_APPROVED if done_before else Outcome.APPROVED), None
     if isinstance(result, CancellationConflict):
         return Outcome.CONFLICT, result.message
     return Outcome.FAILED, f"{type(result).__name__}: {result.message}"
 
 
-def record(
-    log: DecisionLog | None, shop_id: str, cancel_id: str, result: ApprovalOutcome | ApprovalError
+def after_approval(
+    log: DecisionLog | None,
+    attributes: dict[str, Any],
+    body: str | None,
+    result: ApprovalOutcome | ApprovalError,
 ) -> None:
-    if log is None:
+    """Puts the approval's end on the autopilot's record, when the message came from the decider."""
+    shop_id = autopilot_shop_id(attributes)
+    if log is None or shop_id is None:
+        return
+    cancel_id = _cancel_id(body)
+    if not cancel_id:
         return
     outcome, detail = outcome_of(result)
     try:
@@ -50,3 +71,12 @@ def record(
         logger.warning(
             "could not record the approval's outcome", extra={"error": str(error), "outcome": outcome.value}
         )
+
+
+def _cancel_id(body: str | None) -> str:
+    """The cancel_id of a message the decider wrote (it always reads; a hand-edited one may not)."""
+    try:
+        cancel_id = json.loads(body or "{}").get("cancel_id")
+    except (ValueError, AttributeError):
+        return ""
+    return cancel_id if isinstance(cancel_id, str) else ""

@@ -6,14 +6,10 @@ approve once."""
 from __future__ import annotations
 
 import json
-from typing import Any, Final
+from typing import Any
 
+from approval.decision_outcomes import AUTOPILOT, ORIGIN_ATTRIBUTE, TIKTOK_SHOP_ATTRIBUTE
 from approval.shop_access import ShopAccess
-
-# Message attributes the approval function reads to put the outcome on the decision log's record.
-ORIGIN_ATTRIBUTE: Final = "origin"
-ORIGIN: Final = "autopilot"
-TIKTOK_SHOP_ATTRIBUTE: Final = "tiktok_shop_id"
 
 
 def approval_message(cancel_id: str, shop: ShopAccess) -> dict[str, str]:
@@ -36,7 +32,8 @@ class ApprovalRequests:
             QueueUrl=self._queue_url,
             MessageBody=json.dumps(approval_message(cancel_id, shop), separators=(",", ":")),
             MessageAttributes={
-                ORIGIN_ATTRIBUTE: {"DataType": "String", "StringValue": ORIGIN},
+                # Read by the approval function (approval.decision_outcomes) to record the outcome.
+                ORIGIN_ATTRIBUTE: {"DataType": "String", "StringValue": AUTOPILOT},
                 TIKTOK_SHOP_ATTRIBUTE: {"DataType": "String", "StringValue": tiktok_shop_id},
             },
         )

@@ -13,16 +13,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from approval.errors import ApprovalError, InvalidApprovalRequest, ShopNotFound, as_approval_error
+from approval.service import CREDENTIAL_REJECTIONS
 from approval.shop_access import ShopAccess, ShopResolver
 from cancellation_policy import Decision, Mode, Policy, PolicyError, Verdict, decide, unreadable_policy
 from decision_log import DecisionLog, StoredDecision
 from decision_log import Outcome as RecordedOutcome
 from policy_store.errors import PolicyStoreUnavailable
 from policy_store.reader import PolicyReader
-from tiktok_shop import Cancellation, Credentials, TikTokShopClient
+from tiktok_shop import Cancellation, Credentials, TikTokAPIError, TikTokShopClient
 from tiktok_shop.orders import Order
 
 from .approval_requests import ApprovalRequests
@@ -30,6 +31,7 @@ from .notices import CancellationNotice, Kind
 from .outcomes import Outcome
 from .review_events import ReviewEvents
 
+T = TypeVar("T")
 UNKNOWN_SHOP_DETAIL = (
     "the shop is neither the default shop nor in the shop directory: onboard it with make authorize"
 )
@@ -75,6 +77,7 @@ class Decider:
             shop_id=notice.shop_id,
             cancel_id=notice.cancel_id,
             order_id=notice.order_id,
+            notification_id=notice.notification_id,
             cancel_status=notice.cancel_status,
             notified_at=notice.notified_at,
             received_at=notice.received_at,
@@ -94,7 +97,12 @@ class Decider:
         cancellation = view if isinstance(view, Cancellation) else _unread(notice)
         now = self._clock()
         if isinstance(policy, PolicyError):
-            decision = unreadable_policy(policy)
+            decision = (
+                unreadable_policy(policy)
+                if not isinstance(view, Cancellation) or view.pending
+                # TikTok shows it decided: nothing to ask a person about, unreadable policy or not.
+                else Decision(Verdict.NOTHING_TO_DECIDE, (f"TikTok shows it as {view.cancel_status}",), None)
+            )
         elif isinstance(view, ApprovalError):
             # Refused for good (a revoked token, a shop TikTok does not know): a person has to look.
             decision = Decision(
@@ -114,7 +122,7 @@ class Decider:
             decided_at=int(now),
         )
         details.update(verdict=stored.verdict, dry_run=stored.dry_run, policy_version=stored.policy_version)
-        outcome = self._act(shop, notice, cancellation, stored)
+        outcome = self._act(shop, notice, cancellation, decision, stored)
         if isinstance(policy, PolicyError):
             return Decided(Outcome.POLICY_UNREADABLE, {**details, "policy_error": policy.message})
         return Decided(outcome, details)
@@ -162,8 +170,10 @@ class Decider:
         webhook): asked again later, and after SQS's redrive limit the notice is parked, never decided from
         the webhook alone."""
         try:
-            client = self._client_for(shop.credentials())
-            found = client.return_refund.find_cancellation(notice.cancel_id, deadline=deadline)
+            found = self._call(
+                shop,
+                lambda client: client.return_refund.find_cancellation(notice.cancel_id, deadline=deadline),
+            )
         except Exception as error:
             failure = _retry_or_raise(error)
             if isinstance(failure, RetryLater):
@@ -177,22 +187,46 @@ class Decider:
         """The order's live state (Get Order Detail); None when TikTok will not say, which the policy's
         rule sends to a person."""
         assert cancellation.order_id is not None  # _needs_order checked it
+        order_id = cancellation.order_id
         try:
-            client = self._client_for(shop.credentials())
-            return client.order.find_order(cancellation.order_id, deadline=deadline)
+            return self._call(shop, lambda client: client.order.find_order(order_id, deadline=deadline))
         except Exception as error:
             failure = _retry_or_raise(error)
             if isinstance(failure, RetryLater):
                 raise failure from None
             return None
 
+    def _call(self, shop: ShopAccess, call: Callable[[TikTokShopClient], T]) -> T:
+        """`call` with the shop's cached credentials; when TikTok refuses them, once more with the shop's
+        entry and secret read again (rotated, re-authorized or moved since they were cached), as the
+        approval does. Refused again with the same credentials: asked again later (RetryLater), since a
+        rotation or `make authorize` may fix them before TikTok's deadline."""
+        credentials = shop.credentials()
+        try:
+            return call(self._client_for(credentials))
+        except TikTokAPIError as error:
+            if error.code not in CREDENTIAL_REJECTIONS:
+                raise
+            fresh = self._shops.refreshed(shop).credentials(force_refresh=True)
+            if fresh == credentials:
+                raise RetryLater(f"TikTok refused the shop's credentials: {error.message}") from None
+            return call(self._client_for(fresh))
+
     def _act(
-        self, shop: ShopAccess, notice: CancellationNotice, cancellation: Cancellation, stored: StoredDecision
+        self,
+        shop: ShopAccess,
+        notice: CancellationNotice,
+        cancellation: Cancellation,
+        decision: Decision,
+        stored: StoredDecision,
     ) -> Outcome:
+        """Acts on the decision that stands (`stored`), and asks for an approval only when this decision,
+        made just now from TikTok's view and the current policy, says approve too: an approval recorded
+        before a crash is not sent once the policy or TikTok says otherwise (the new decision replaced it)."""
         at = int(self._clock())
-        if stored.approval_decided:
-            if stored.approval_queued_at is not None:
-                return Outcome.APPROVAL_ALREADY_QUEUED
+        if stored.approval_decided and stored.approval_queued_at is not None:
+            return Outcome.APPROVAL_ALREADY_QUEUED
+        if stored.approval_decided and decision.approve:
             self._approvals.request(cancel_id=notice.cancel_id, shop=shop, tiktok_shop_id=notice.shop_id)
             self._log.mark_approval_queued(shop_id=notice.shop_id, cancel_id=notice.cancel_id, at=at)
             return Outcome.APPROVAL_QUEUED

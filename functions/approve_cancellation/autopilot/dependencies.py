@@ -5,6 +5,7 @@ approval's way, with its per-shop limiter)."""
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from approval import dependencies as approval_dependencies
 from approval.settings import Settings
@@ -23,14 +24,30 @@ def settings() -> DeciderSettings:
     return DeciderSettings.from_environ()
 
 
+def check_settings() -> None:
+    """Both the decider's own settings and the TikTok access it shares with the approval."""
+    settings()
+    Settings.from_environ()
+
+
 def decider() -> Decider:
     return _decider(Settings.from_environ(), settings(), aws_environment())
 
 
+def sqs() -> Any:  # boto3 clients are generated at run time
+    return _sqs(aws_environment())
+
+
 def reset() -> None:
     _decider.cache_clear()
+    _sqs.cache_clear()
     approval_dependencies.reset()
     forget_aws_session()
+
+
+@lru_cache(maxsize=1)
+def _sqs(environment: tuple[str | None, ...]) -> Any:
+    return aws_session().client("sqs")
 
 
 @lru_cache(maxsize=1)

@@ -5,15 +5,20 @@ parks it on the dead-letter queue after the last try): nothing is lost."""
 from __future__ import annotations
 
 import json
+from typing import Final
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from botocore.exceptions import BotoCoreError, ClientError
 
 from . import dependencies
 from .deciding import Decided, RetryLater
 from .notices import UnreadableNotice, read_notice
 from .observability import NAMESPACE, logger
 from .outcomes import OUTCOMES, Outcome
+
+FIRST_RETRY_DELAY: Final = 30
+MAX_RETRY_DELAY: Final = 900
 
 
 class NoticeNotDone(Exception):
@@ -52,8 +57,34 @@ def decide_record(record: SQSRecord, deadline: float | None) -> Decided:
         extra={"outcome": decided.outcome.value, "kind": notice.kind.value, **decided.details},
     )
     if not row.done:
+        hold_back(record)
         raise NoticeNotDone(decided.outcome.value)
     return decided
+
+
+def retry_delay(receive_count: int) -> int:
+    """Seconds before a notice is tried again: doubling from 30 s to 15 min, so that with WebhookQueue's
+    maxReceiveCount a TikTok outage or a lagging search is waited out for over an hour, not 16 minutes."""
+    delay: int = FIRST_RETRY_DELAY * 2 ** min(max(receive_count - 1, 0), 10)
+    return min(MAX_RETRY_DELAY, delay)
+
+
+def hold_back(record: SQSRecord) -> None:
+    """Sets the record's visibility to its retry delay; without the queue's URL, or if SQS refuses, the
+    queue's own visibility timeout applies."""
+    queue_url = dependencies.settings().webhook_queue_url
+    if not queue_url:
+        return
+    try:
+        count = int(record.attributes.approximate_receive_count)
+    except (KeyError, TypeError, ValueError):
+        count = 1
+    try:
+        dependencies.sqs().change_message_visibility(
+            QueueUrl=queue_url, ReceiptHandle=record.receipt_handle, VisibilityTimeout=retry_delay(count)
+        )
+    except (BotoCoreError, ClientError) as error:
+        logger.warning("could not hold the notice back", extra={"error": type(error).__name__})
 
 
 def count(outcome: Outcome, *, problem: str | None = None) -> None:

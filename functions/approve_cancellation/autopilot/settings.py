@@ -16,6 +16,8 @@ class DeciderSettings:
     decisions_table: str = variable(min_length=1)
     policies_table: str = variable(min_length=1)
     approval_queue_url: str = variable(min_length=1)
+    # Where the notices come from: a notice to ask again about later is held back there (backoff).
+    webhook_queue_url: str | None = None
     # EventBridge bus the "needs review" events go to; the account's default bus unless named.
     review_event_bus: str = "default"
     # A policy written with `make policy` applies in a warm container after at most this long.

@@ -9,7 +9,6 @@ so TikTok's retry is queued; a bare conditional write would need that clean-up w
 from __future__ import annotations
 
 import json
-import re
 import time
 from base64 import b64encode
 from dataclasses import dataclass
@@ -22,13 +21,12 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from function_plumbing.sqs_text import NOT_SQS_TEXT
 from tiktok_shop.webhooks import Notification, WebhookPayloadError, is_pending_buyer_cancellation
 
 DEDUP_KEY_PREFIX: Final = "tiktok-webhook"
 TO_DECIDE: Final = "to_decide"
 STATUS_UPDATE: Final = "status_update"
-# SQS refuses a body with characters outside XML 1.0's, and an empty one.
-_NOT_SQS_TEXT: Final = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def dedup_config(expires_after_seconds: int) -> IdempotencyConfig:
@@ -143,6 +141,6 @@ def _sqs_body(body: bytes) -> tuple[str, str]:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         text = ""
-    if text and not _NOT_SQS_TEXT.search(text):
+    if text and not NOT_SQS_TEXT.search(text):
         return text, "text"
     return b64encode(body).decode("ascii"), "base64"

@@ -1,14 +1,16 @@
 """Writes and reads of DecisionsTable. Every write is one UpdateItem, so steps recorded by different
 functions (the decider, then the approval) land on the same record without reading it first.
 
-Which decision stands when a cancellation is decided again (a duplicate notification, a later one, a
-changed policy): a live approval (approve, not a dry run) is never replaced, since the approval may already
-be at TikTok and its reasons must stay on file; "nothing to decide" (TikTok no longer shows it pending)
-never replaces an earlier decision, it only updates TikTok's status; any other decision replaces the last.
+Which decision stands when a cancellation is decided again (a redelivered notice, a later notification, a
+changed policy): an approval already asked for (approve, not a dry run, `approval_queued_at` set) is never
+replaced, since it may be at TikTok and its reasons must stay on file; "nothing to decide" (TikTok no longer
+shows it pending) replaces only an approval never asked for, else it only updates TikTok's status; any other
+decision replaces the last.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator
 from typing import Any, Final
@@ -49,28 +51,34 @@ class DecisionLog:
         shop_id: str,
         cancel_id: str,
         order_id: str,
+        notification_id: str,
         cancel_status: str,
         notified_at: int,
         received_at: int,
     ) -> None:
         """A notification arrived for the cancellation: its status and TikTok's timestamp are appended (they
-        may arrive out of order; the list keeps them all), the first arrival's time is kept."""
-        self._update(
-            shop_id,
-            cancel_id,
-            "SET order_id = :order, first_seen_at = if_not_exists(first_seen_at, :received),"
-            " webhook_received_at = if_not_exists(webhook_received_at, :received),"
-            " webhook_statuses = list_append(if_not_exists(webhook_statuses, :none), :status),"
-            " expires_at = :expires ADD notifications :one",
-            {
-                ":order": {"S": order_id},
-                ":received": _n(received_at),
-                ":none": {"L": []},
-                ":status": {"L": [{"S": f"{cancel_status}@{notified_at}"}]},
-                ":expires": _n(received_at + self._retention),
-                ":one": _n(1),
-            },
-        )
+        may arrive out of order; the list keeps them all), the first arrival's time is kept. Once per
+        notification id: a redelivered notice changes nothing."""
+        # A notification already on record fails the condition: nothing to do.
+        with contextlib.suppress(_ConditionFailed):
+            self._update(
+                shop_id,
+                cancel_id,
+                "SET order_id = :order, first_seen_at = if_not_exists(first_seen_at, :received),"
+                " webhook_received_at = if_not_exists(webhook_received_at, :received),"
+                " webhook_statuses = list_append(if_not_exists(webhook_statuses, :none), :status),"
+                " expires_at = :expires ADD notification_ids :ids",
+                {
+                    ":order": {"S": order_id},
+                    ":received": _n(received_at),
+                    ":none": {"L": []},
+                    ":status": {"L": [{"S": f"{cancel_status}@{notified_at}"}]},
+                    ":expires": _n(received_at + self._retention),
+                    ":ids": {"SS": [notification_id]},
+                    ":id": {"S": notification_id},
+                },
+                condition="NOT contains(notification_ids, :id)",
+            )
 
     def record_decision(
         self, *, shop_id: str, cancel_id: str, cancellation: Cancellation, decision: Decision, decided_at: int
@@ -108,11 +116,16 @@ class DecisionLog:
             ":dry": {"BOOL": decision.dry_run},
             ":decided": _n(decided_at),
         }
+        decided.update({":approve": {"S": Verdict.APPROVE.value}, ":false": {"BOOL": False}})
+        asked_for = "verdict = :approve AND dry_run = :false AND attribute_exists(approval_queued_at)"
         if decision.verdict is Verdict.NOTHING_TO_DECIDE:
-            condition = "attribute_not_exists(verdict)"
+            condition = (
+                "attribute_not_exists(verdict) OR (verdict = :approve AND dry_run = :false"
+                " AND attribute_not_exists(approval_queued_at))"
+            )
         else:
-            condition = "attribute_not_exists(verdict) OR verdict <> :approve OR dry_run = :true"
-            decided.update({":approve": {"S": Verdict.APPROVE.value}, ":true": {"BOOL": True}})
+            condition = f"attribute_not_exists(verdict) OR NOT ({asked_for})"
+
         try:
             return self._update(
                 shop_id,

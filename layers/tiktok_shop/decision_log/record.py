@@ -21,7 +21,6 @@ _NUMBERS = frozenset(
     {
         "first_seen_at",
         "webhook_received_at",
-        "notifications",
         "deadline",
         "decided_at",
         "approval_queued_at",
@@ -39,7 +38,7 @@ class StoredDecision:
     order_id: str | None = None
     first_seen_at: int | None = None
     webhook_received_at: int | None = None
-    notifications: int | None = None
+    notification_ids: tuple[str, ...] = ()
     webhook_statuses: tuple[str, ...] = ()
     tiktok_status: str | None = None
     cancel_reason: str | None = None
@@ -60,8 +59,13 @@ class StoredDecision:
 
     @property
     def approval_decided(self) -> bool:
-        """A live decision to approve (not a dry run) is on record: it is never replaced."""
+        """A live decision to approve (not a dry run) is on record."""
         return self.verdict == "approve" and self.dry_run is False
+
+    @property
+    def notifications(self) -> int:
+        """How many distinct notifications TikTok sent for it."""
+        return len(self.notification_ids)
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> StoredDecision:
@@ -78,6 +82,8 @@ class StoredDecision:
                 values[spec.name] = raw["BOOL"]
             elif "L" in raw:
                 values[spec.name] = tuple(entry["S"] for entry in raw["L"] if "S" in entry)
+            elif "SS" in raw:
+                values[spec.name] = tuple(sorted(raw["SS"]))
         return cls(**values)
 
     def to_json(self) -> dict[str, Any]:

@@ -27,9 +27,10 @@ class Observability(NamedTuple):
     metrics: Metrics
 
 
-def observability(default_service: str) -> Observability:
+def observability(default_service: str, *, traced: tuple[str, ...] = TRACED_MODULES) -> Observability:
     """The function's three, named by POWERTOOLS_SERVICE_NAME (else `default_service`) and
-    POWERTOOLS_METRICS_NAMESPACE (else TikTokShop)."""
+    POWERTOOLS_METRICS_NAMESPACE (else TikTokShop). `traced`: the libraries the function calls out with
+    (patching one imports it: a function that never calls TikTok names botocore alone)."""
     service = os.environ.get("POWERTOOLS_SERVICE_NAME", default_service)
     namespace = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", DEFAULT_NAMESPACE)
     # urllib3 logs every request line at DEBUG, query included; TikTok's token endpoints carry the app
@@ -40,6 +41,6 @@ def observability(default_service: str) -> Observability:
         service=service,
         namespace=namespace,
         logger=Logger(service=service),
-        tracer=Tracer(service=service, patch_modules=TRACED_MODULES),
+        tracer=Tracer(service=service, patch_modules=traced),
         metrics=Metrics(service=service, namespace=namespace),
     )

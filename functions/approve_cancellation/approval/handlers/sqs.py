@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
-import json
-import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -25,6 +23,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 from function_plumbing.deadlines import invocation_deadline
+from function_plumbing.sqs_text import sqs_text
 
 from .. import decision_outcomes, dependencies
 from ..errors import ApprovalError
@@ -33,10 +32,6 @@ from ..request_parsing import parse_json_request
 
 # SQS limits a message attribute value to the message size, but short reasons read better in the console.
 MAX_ATTRIBUTE_LENGTH = 1024
-# What SQS refuses in message text: everything but #x9, #xA, #xD, #x20-#xD7FF, #xE000-#xFFFD and
-# #x10000-#x10FFFF. Spelled as the few ranges refused: the negated class of the allowed ones takes about
-# 6 ms to compile, on every cold start of the SQS trigger.
-_NOT_SQS_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class DeadLetterQueueUnavailable(RuntimeError):
@@ -46,7 +41,9 @@ class DeadLetterQueueUnavailable(RuntimeError):
 def handle(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     settings = dependencies.settings()
     dependencies.approval_service().register_lambda_context(context)
-    dependencies.sqs_client()  # built here, not first in a worker thread: boto3's session is not thread-safe
+    # Built here, not first in a worker thread: boto3's session is not thread-safe.
+    dependencies.sqs_client()
+    dependencies.decision_log()
     deadline = invocation_deadline(context, settings.deadline_margin_seconds)
     # Each approval is mostly a network wait: up to `batch_concurrency` of them run at once, in threads.
     with ThreadPoolExecutor(max_workers=settings.batch_concurrency, thread_name_prefix="approval") as workers:
@@ -65,7 +62,7 @@ def handle(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureR
 
 def _approve_record(record: SQSRecord, deadline: float | None) -> None:
     logger.thread_safe_append_keys(sqs_message_id=record.message_id)
-    autopilot_shop = decision_outcomes.autopilot_shop_id(record.raw_event.get("messageAttributes") or {})
+    attributes = record.raw_event.get("messageAttributes") or {}
     try:
         request = parse_json_request(record.body)
         outcome = dependencies.approval_service().approve(request, deadline=deadline)
@@ -73,27 +70,11 @@ def _approve_record(record: SQSRecord, deadline: float | None) -> None:
         if error.retryable:
             raise  # a batch item failure: SQS redelivers after the visibility timeout
         _park_in_dead_letter_queue(record, error)
-        if autopilot_shop is not None:
-            decision_outcomes.record(dependencies.decision_log(), autopilot_shop, _cancel_id(record), error)
+        decision_outcomes.after_approval(dependencies.decision_log(), attributes, record.body, error)
     else:
-        if autopilot_shop is not None:
-            decision_outcomes.record(dependencies.decision_log(), autopilot_shop, request.cancel_id, outcome)
+        decision_outcomes.after_approval(dependencies.decision_log(), attributes, record.body, outcome)
     finally:
         logger.thread_safe_remove_keys(["sqs_message_id"])
-
-
-def _cancel_id(record: SQSRecord) -> str:
-    """The cancel_id of a message the decider wrote (it always reads; a hand-edited one may not)."""
-    try:
-        cancel_id = json.loads(record.body or "{}").get("cancel_id")
-    except (ValueError, AttributeError):
-        return ""
-    return cancel_id if isinstance(cancel_id, str) else ""
-
-
-def _sqs_text(value: str) -> str:
-    """Replace what SQS refuses in message text (a NUL from a hostile body, say) with U+FFFD."""
-    return _NOT_SQS_TEXT.sub("\ufffd", value)
 
 
 def _park_in_dead_letter_queue(record: SQSRecord, error: ApprovalError) -> None:
@@ -106,10 +87,12 @@ def _park_in_dead_letter_queue(record: SQSRecord, error: ApprovalError) -> None:
         "source_message_id": record.message_id,
     }
     attributes = {
-        name: {"DataType": "String", "StringValue": _sqs_text(value)[:MAX_ATTRIBUTE_LENGTH]}
+        name: {"DataType": "String", "StringValue": sqs_text(value)[:MAX_ATTRIBUTE_LENGTH]}
         for name, value in reason.items()
         if value  # SQS refuses empty attribute values
     }
+    # Kept, so that a message redriven after a fix still puts its outcome on the autopilot's record.
+    attributes.update(decision_outcomes.carried_attributes(record.raw_event.get("messageAttributes") or {}))
     send = functools.partial(
         dependencies.sqs_client().send_message,
         QueueUrl=dependencies.settings().approval_dlq_url,
