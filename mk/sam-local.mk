@@ -17,8 +17,9 @@ SAM_LOCAL_ARGS ?=
 sam-local: ## sam local invoke / start-api / start-lambda on Docker, every answer checked
 	local/sam_local/with_docker_engine.sh $(MAKE) --no-print-directory sam-local-checks
 
+# layers/tiktok_shop: the webhook check signs its notifications with tiktok_shop.webhooks, as TikTok signs them.
 sam-local-checks: $(STAMP) $(SAM_STAMP)
-	PYTHONPATH=local $(BIN)/python -m sam_local --base $(SAM_LOCAL_BASE) $(SAM_LOCAL_ARGS)
+	PYTHONPATH=local:layers/tiktok_shop $(BIN)/python -m sam_local --base $(SAM_LOCAL_BASE) $(SAM_LOCAL_ARGS)
 
 clean-sam-local: ## Remove .sam-local/ (build, layer cache, logs, and the own engine's data with the image)
 	rm -rf .sam-local

@@ -1,7 +1,7 @@
-"""Creates in moto what the function uses, from the template's own definitions: the idempotency table, the
-credentials secret (the TikTok emulator's credentials and tokens), the queue and its dead-letter queue.
+"""Creates in moto what the functions use, from the template's own definitions: the idempotency table, the
+credentials secret (the TikTok emulator's credentials and tokens), the queues and their dead-letter queues.
 
-Which resources: those the function's environment, events and dead-letter config refer to, plus the queues
+Which resources: those each function's environment, events and dead-letter config refer to, plus the queues
 their redrive policies point at. Physical names are the logical IDs, except the secret, which keeps the name
 env.json uses; `!Ref`/`!GetAtt` on them resolve through template_env.PhysicalResource.
 """
@@ -9,7 +9,7 @@ env.json uses; `!Ref`/`!GetAtt` on them resolve through template_env.PhysicalRes
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 
 import boto3
@@ -89,11 +89,21 @@ def provision(
     endpoint_url: str,
     credentials: Mapping[str, object],
     sqs_endpoint_url: str | None = None,
+    *,
+    also_for: Sequence[str] = (),
 ) -> dict[str, PhysicalResource]:
-    """Creates the function's resources in moto; returns what `!Ref`/`!GetAtt` give for each. The queues
-    go to `sqs_endpoint_url` when given (a moto server of their own), else to `endpoint_url`."""
+    """Creates the function's resources in moto, and those of the functions `also_for` names (each created
+    once); returns what `!Ref`/`!GetAtt` give for each. The queues go to `sqs_endpoint_url` when given (a
+    moto server of their own), else to `endpoint_url`."""
     created: dict[str, PhysicalResource] = {}
-    for logical_id in referenced_resources(template, function_id):
+    wanted = [
+        logical_id
+        for function in (function_id, *also_for)
+        for logical_id in referenced_resources(template, function)
+    ]
+    # Each function's list has a queue's dead-letter queue first; a resource two functions share is created
+    # where the first one needs it.
+    for logical_id in dict.fromkeys(wanted):
         declared = template["Resources"][logical_id]
         kind = declared.get("Type")
         properties = declared.get("Properties", {})

@@ -1,6 +1,8 @@
 """The local stack: moto (AWS), the TikTok Shop emulator and the two functions, each in a Runtime Interface
 Emulator of its own (the approval function, and the rotation function that Secrets Manager would call), each a
-child process on a free loopback port, wired the way the template wires them in AWS.
+child process on a free loopback port, wired the way the template wires them in AWS. The webhook function's
+queues and environment are there too, for the `sam local` commands that run it (make sam-local); no runtime
+of it is started.
 
 `LocalStack.start()` brings everything up (and stops what it started if any step fails); `stop()` stops
 every process it started and checks that their ports are free again. `make run` and the e2e tests keep the
@@ -46,6 +48,7 @@ from local_stack.template import load_template
 from local_stack.template_env import (
     REGION,
     ROTATION_FUNCTION_ID,
+    WEBHOOK_FUNCTION_ID,
     FunctionSpec,
     Resolver,
     function_spec,
@@ -100,6 +103,9 @@ class StackInfo:
     several at once: the SQS poller driver invokes them concurrently."""
     sqs_url: str = ""
     """The queues' own moto server (LocalStack's `queues_apart`); empty: moto_url serves them too."""
+    webhook_function: str = ""
+    webhook_env: dict[str, str] = field(default_factory=dict)
+    """TikTokWebhookFunction's environment, for `sam local --env-vars` (no runtime of it runs here)."""
 
     @property
     def queue_endpoint(self) -> str:
@@ -136,6 +142,8 @@ class StackInfo:
             "rotation_env": self.rotation_env,
             "more_invoke_urls": self.more_invoke_urls,
             "sqs_url": self.sqs_url,
+            "webhook_function": self.webhook_function,
+            "webhook_env": self.webhook_env,
         }
 
     @classmethod
@@ -158,6 +166,8 @@ class StackInfo:
             rotation_env=dict(data.get("rotation_env", {})),
             more_invoke_urls=[str(url) for url in data.get("more_invoke_urls", [])],
             sqs_url=str(data.get("sqs_url", "")),
+            webhook_function=str(data.get("webhook_function", "")),
+            webhook_env=dict(data.get("webhook_env", {})),
         )
 
 
@@ -228,6 +238,7 @@ class LocalStack:
         template = load_template()
         spec = function_spec(template)
         rotation_spec = function_spec(template, ROTATION_FUNCTION_ID)
+        webhook_spec = function_spec(template, WEBHOOK_FUNCTION_ID)
         if self.runtimes:
             runtime = ensure_runtime_venv(spec.python_minor, venv=self.runtime_venv, say=self.say)
             rie = rie_binary()
@@ -250,7 +261,9 @@ class LocalStack:
         tiktok_url = str(description["url"])
         tiktok = TikTokAdmin(tiktok_url)
         credentials = _credentials(tiktok, description)
-        resources = provision(template, spec.logical_id, moto_url, credentials, sqs_url or None)
+        resources = provision(
+            template, spec.logical_id, moto_url, credentials, sqs_url or None, also_for=[WEBHOOK_FUNCTION_ID]
+        )
         # Both TikTok hosts (the open API and the auth host) are the emulator.
         resolver = Resolver(
             template,
@@ -261,9 +274,12 @@ class LocalStack:
         function_env["AWS_ENDPOINT_URL"] = moto_url
         rotation_env = resolve_environment(rotation_spec, resolver)
         rotation_env["AWS_ENDPOINT_URL"] = moto_url
+        webhook_env = resolve_environment(webhook_spec, resolver)
+        webhook_env["AWS_ENDPOINT_URL"] = moto_url
         if sqs_url:
             # botocore's service-specific endpoint: SQS there, every other service at AWS_ENDPOINT_URL.
             function_env["AWS_ENDPOINT_URL_SQS"] = sqs_url
+            webhook_env["AWS_ENDPOINT_URL_SQS"] = sqs_url
         layout, runtime_python, invoke_url, rotation_invoke_url = "none", "", "", ""
         more_invoke_urls: list[str] = []
         if self.runtimes:
@@ -296,6 +312,8 @@ class LocalStack:
             rotation_env=rotation_env,
             more_invoke_urls=more_invoke_urls,
             sqs_url=sqs_url,
+            webhook_function=webhook_spec.logical_id,
+            webhook_env=webhook_env,
         )
         return self.info
 
@@ -657,6 +675,8 @@ def sam_env_vars(info: StackInfo, host: str) -> dict[str, dict[str, str]]:
     functions = {info.function: info.function_env}
     if info.rotation_function:
         functions[info.rotation_function] = info.rotation_env
+    if info.webhook_function:
+        functions[info.webhook_function] = info.webhook_env
     by_function = {}
     for function, environment in functions.items():
         variables = {

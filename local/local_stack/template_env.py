@@ -19,6 +19,9 @@ FUNCTION_ID: Final = "ApproveCancellationFunction"
 """The function `make run` invokes with the sample events."""
 ROTATION_FUNCTION_ID: Final = "RotateCredentialsFunction"
 """The rotation function: the local stack runs it in a runtime of its own, for Secrets Manager's steps."""
+WEBHOOK_FUNCTION_ID: Final = "TikTokWebhookFunction"
+"""POST /webhooks/tiktok: the local stack provisions its queues and resolves its environment, for
+`sam local start-api` (make sam-local); it runs no runtime of it."""
 
 ACCOUNT_ID: Final = "123456789012"
 """moto's default account."""

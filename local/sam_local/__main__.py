@@ -107,7 +107,7 @@ def run(architecture: str, base: str) -> bool:
         ENV_VARS.write_text(json.dumps(sam_env_vars(info, container_host), indent=2) + "\n", encoding="utf-8")
         say(f"--env-vars {ENV_VARS.relative_to(WORK_DIR.parent)}: the stack at {container_host}")
         since = time.perf_counter()
-        scenario = SamLocalScenario(info, sam, say=say)
+        scenario = SamLocalScenario(info, sam, container_host, say=say)
         ok = scenario.run()
         timed("the checks", since)
         if not ok:

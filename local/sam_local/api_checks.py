@@ -38,25 +38,34 @@ class Answer:
     def describe(self) -> str:
         shown = {k: v for k, v in self.headers.items() if k.lower() in ("idempotent-replayed", "retry-after")}
         extra = "".join(f"\n    {name}: {value}" for name, value in shown.items())
-        return f"  -> HTTP {self.status} ({self.seconds * 1000:.0f} ms){extra}\n     {self.body}"
+        body = "(empty body)" if self.body == "" else self.body
+        return f"  -> HTTP {self.status} ({self.seconds * 1000:.0f} ms){extra}\n     {body}"
 
     def data_status(self) -> str | None:
         data = self.body.get("data") if isinstance(self.body, dict) else None
         return data.get("status") if isinstance(data, dict) else None
 
 
-def request(step: Step, method: str, url: str, headers: dict[str, str] | None = None) -> Answer:
+def request(
+    step: Step, method: str, url: str, headers: dict[str, str] | None = None, data: bytes | None = None
+) -> Answer:
     started = time.perf_counter()
-    response = requests.request(method, url, headers=headers or {}, timeout=REQUEST_TIMEOUT)
+    response = requests.request(method, url, headers=headers or {}, data=data, timeout=REQUEST_TIMEOUT)
     try:
         body: Any = response.json()
     except ValueError:
         body = response.text
     answer = Answer(response.status_code, dict(response.headers), body, time.perf_counter() - started)
-    shown_headers = "".join(f" -H '{name}: {value}'" for name, value in (headers or {}).items())
-    step.show(f"curl -X {method}{shown_headers} {url}")
+    shown_headers = "".join(f" -H '{name}: {_shown(name, value)}'" for name, value in (headers or {}).items())
+    shown_data = f" --data '{data.decode('utf-8', 'replace')}'" if data is not None else ""
+    step.show(f"curl -X {method}{shown_headers}{shown_data} {url}")
     step.show(answer.describe())
     return answer
+
+
+def _shown(header: str, value: str) -> str:
+    """A webhook's signature abbreviated: it is no secret, but 64 digits say nothing to a reader."""
+    return f"{value[:8]}... ({len(value)} hex digits)" if header.lower() == "authorization" else value
 
 
 def check_start_api(sam: SamLocal, step: Step, tiktok: TikTokAdmin) -> None:

@@ -1,5 +1,6 @@
 """make sam-local's steps: local_stack's Scenario with every invocation a `sam local invoke`, the other
-events of events/, a rotation in SAM's containers, then `sam local start-api` and `start-lambda`."""
+events of events/, a rotation in SAM's containers, then `sam local start-api` (the approval's routes, then
+TikTok's webhooks) and `start-lambda`."""
 
 from __future__ import annotations
 
@@ -15,14 +16,17 @@ from sam_local.expectations import CHECKED_BY_THE_SCENARIO, SINGLE_ANSWERS
 from sam_local.lambda_checks import check_start_lambda
 from sam_local.sam_cli import SamLocal
 from sam_local.transport import SamInvokeTransport
+from sam_local.webhook_checks import check_webhook_route
 
 Say = Callable[[str], None]
 
 
 class SamLocalScenario(Scenario):
-    def __init__(self, info: StackInfo, sam: SamLocal, say: Say = print) -> None:
+    def __init__(self, info: StackInfo, sam: SamLocal, container_host: str, say: Say = print) -> None:
+        """`container_host`: the address SAM's containers reach the stack at (the `--env-vars` file's)."""
         super().__init__(info, say=say, transport=SamInvokeTransport(sam))
         self.sam = sam
+        self.container_host = container_host
 
     def invoke(self, step: Step, event_file: str) -> Invocation:
         invocation = super().invoke(step, event_file)
@@ -37,6 +41,10 @@ class SamLocalScenario(Scenario):
             ("sam local invoke: the other events of events/", self.other_events),
             (f"sam local invoke: {rotation_title} (RotateCredentialsFunction)", rotation),
             ("sam local start-api: real HTTP requests to SAM's API Gateway emulator", self.start_api),
+            (
+                "sam local start-api: TikTok's webhooks on POST /webhooks/tiktok (TikTokWebhookFunction)",
+                self.webhooks,
+            ),
             ("sam local start-lambda: boto3 lambda.invoke", self.start_lambda),
         ]
 
@@ -84,6 +92,9 @@ class SamLocalScenario(Scenario):
 
     def start_api(self, step: Step) -> None:
         check_start_api(self.sam, step, self.tiktok)
+
+    def webhooks(self, step: Step) -> None:
+        check_webhook_route(self.sam, step, self.info, self.container_host)
 
     def start_lambda(self, step: Step) -> None:
         check_start_lambda(self.sam, step, self.tiktok)

@@ -35,8 +35,15 @@ def test_the_queues_live_on_their_own_server_and_nothing_else_does(apart: StackI
     assert apart.queue_endpoint == apart.sqs_url
     assert aws_client("sqs", apart.moto_url).list_queues().get("QueueUrls", []) == []
     queues = aws_client("sqs", apart.sqs_url).list_queues()["QueueUrls"]
-    assert sorted(url.rsplit("/", 1)[1] for url in queues) == ["ApprovalDeadLetterQueue", "ApprovalQueue"]
+    # The approval's queues, and the webhook function's (provisioned for make sam-local).
+    assert sorted(url.rsplit("/", 1)[1] for url in queues) == [
+        "ApprovalDeadLetterQueue",
+        "ApprovalQueue",
+        "WebhookDeadLetterQueue",
+        "WebhookQueue",
+    ]
     assert apart.function_env["AWS_ENDPOINT_URL_SQS"] == apart.sqs_url
+    assert apart.webhook_env["AWS_ENDPOINT_URL_SQS"] == apart.sqs_url
     tables = aws_client("dynamodb", apart.moto_url).list_tables()["TableNames"]
     assert "IdempotencyTable" in tables
 

@@ -9,9 +9,10 @@ import re
 import pytest
 from local_stack.invoke import load_event
 from local_stack.paths import ROOT
+from local_stack.provision import aws_client
 from local_stack.runtime import find_runtime_python
 from local_stack.side_effects import SideEffectWatch
-from local_stack.stack import StackInfo
+from local_stack.stack import StackInfo, sam_env_vars
 from local_stack.template import load_template
 from local_stack.template_env import function_spec
 
@@ -39,6 +40,25 @@ def test_the_function_runs_in_the_runtime_emulator_with_the_template_environment
     assert rotation_env["AWS_ENDPOINT_URL"] == stack.moto_url
     assert rotation_env["POWERTOOLS_SERVICE_NAME"] == "credentials-rotation"
     assert all(process.alive() for process in stack.processes)
+
+
+def test_the_webhook_functions_queues_and_environment_are_there_for_sam_local(stack: StackInfo):
+    """No runtime of TikTokWebhookFunction runs here; `sam local start-api` (make sam-local) runs it with this
+    environment, from sam_env_vars."""
+    env = stack.webhook_env
+    assert stack.webhook_function == "TikTokWebhookFunction"
+    assert env["WEBHOOK_QUEUE_URL"] == stack.resource_ref("WebhookQueue")
+    assert env["WEBHOOK_DLQ_URL"] == stack.resource_ref("WebhookDeadLetterQueue")
+    assert env["IDEMPOTENCY_TABLE"] == stack.resource_ref("IdempotencyTable")
+    assert env["TIKTOK_CREDENTIALS_SECRET"] == stack.resource_ref("TikTokCredentialsSecret")
+    assert env["AWS_ENDPOINT_URL"] == stack.moto_url
+    assert env["POWERTOOLS_SERVICE_NAME"] == "tiktok-webhook"
+    docker = sam_env_vars(stack, "host.docker.internal")["TikTokWebhookFunction"]
+    assert docker["WEBHOOK_QUEUE_URL"] == env["WEBHOOK_QUEUE_URL"].replace(
+        "127.0.0.1", "host.docker.internal"
+    )
+    sqs = aws_client("sqs", stack.queue_endpoint)
+    assert sqs.get_queue_attributes(QueueUrl=env["WEBHOOK_QUEUE_URL"], AttributeNames=["QueueArn"])
 
 
 def test_sqs_redelivers_a_transient_failure_and_it_is_approved_then(stack: StackInfo, call, tiktok):

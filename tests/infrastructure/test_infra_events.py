@@ -240,12 +240,18 @@ def test_env_json_configures_the_function_for_local_runs():
     assert all(isinstance(value, str) for value in env.values())
 
 
-def test_env_json_sets_only_variables_sam_local_passes_on():
+@pytest.mark.parametrize(
+    "function", ["ApproveCancellationFunction", "RotateCredentialsFunction", "TikTokWebhookFunction"]
+)
+def test_env_json_sets_only_variables_sam_local_passes_on(function):
     # sam local invoke only overrides variables the template declares: anything else in env.json would be
     # silently ignored (AWS_ENDPOINT_URL is declared, empty, in template.yaml for this reason).
-    declared = set(function_environment("ApproveCancellationFunction"))
-    env = load(ROOT / "env.json")["ApproveCancellationFunction"]
+    declared = set(function_environment(function))
+    env = load(ROOT / "env.json")[function]
     assert set(env) - declared - SAM_LOCAL_AWS_VARIABLES == set()
+    # Every declared variable is given: one the file leaves out keeps the template's value under sam local
+    # (`!Ref SomeQueue` becomes the bare logical ID, AWS_ENDPOINT_URL "" real AWS).
+    assert declared - set(env) == set()
 
 
 def test_samconfig():
