@@ -2,7 +2,7 @@
 Lambda would run it: what `make soak` and `make bench-bulk` share.
 
 The function runs in as many Runtime Interface Emulators as the template's QueueMaximumConcurrency, with
-the template's batch size, batching window, visibility timeout and redrive (benchmarks/sqs_poller).
+the template's batch size, batching window, visibility timeout and redrive (local/sqs_poller).
 """
 
 from __future__ import annotations
