@@ -40,7 +40,7 @@ from local_stack.processes import (
     wait_ports_free,
     wait_until,
 )
-from local_stack.provision import provision
+from local_stack.provision import provision, serverless_functions
 from local_stack.runtime import CodeLayout, RuntimeVenv, ensure_runtime_venv, prepare_code, rie_binary
 from local_stack.template import load_template
 from local_stack.template_env import (
@@ -250,7 +250,11 @@ class LocalStack:
         tiktok_url = str(description["url"])
         tiktok = TikTokAdmin(tiktok_url)
         credentials = _credentials(tiktok, description)
-        resources = provision(template, spec.logical_id, moto_url, credentials, sqs_url or None)
+        # Every function's resources, whether or not this stack runs the function (make sam-local runs
+        # them in SAM's containers).
+        resources = provision(
+            template, serverless_functions(template), moto_url, credentials, sqs_url or None
+        )
         # Both TikTok hosts (the open API and the auth host) are the emulator.
         resolver = Resolver(
             template,
@@ -538,16 +542,27 @@ def stop_report(name: str, processes: list[ManagedProcess], busy: list[int]) -> 
 
 def _credentials(tiktok: TikTokAdmin, description: Mapping[str, Any]) -> dict[str, object]:
     """The secret's value, as `make authorize` writes it after the seller's consent: the app's key, secret
-    and shop cipher (from the emulator's start-up line), and the tokens of a first authorization, issued by
-    the emulator with their expiry times. A rotation can then refresh them. Every secret value is registered
-    for masking."""
+    and shop cipher (from the emulator's start-up line), the tokens of a first authorization, issued by
+    the emulator with their expiry times, and the shop's id. A rotation can then refresh them. Every secret
+    value is registered for masking."""
     credentials: dict[str, object] = {name: str(description[name]) for name in APP_FIELDS}
     register_secret(str(credentials["app_secret"]))
     grant = first_authorization(tiktok, str(credentials["app_key"]), str(credentials["app_secret"]))
     credentials.update({name: grant[name] for name in GRANT_FIELDS})
+    credentials["shop_id"] = _shop_id(tiktok, str(credentials["shop_cipher"]))
     for name in SECRET_FIELDS:
         register_secret(str(credentials[name]))
     return credentials
+
+
+def _shop_id(tiktok: TikTokAdmin, shop_cipher: str) -> str:
+    """The id Get Authorized Shops gives the default seller's shop of that cipher, which `make authorize`
+    records beside it: the shop's webhooks name the shop by it, and so the autopilot finds the default
+    shop."""
+    for shop in tiktok.authorized_shops():
+        if shop.get("cipher") == shop_cipher:
+            return str(shop["id"])
+    raise StartupError(f"the TikTok emulator's default seller has no shop with the cipher {shop_cipher!r}")
 
 
 def _http_ok(url: str) -> bool:
