@@ -1,6 +1,9 @@
-"""The local stack: moto (AWS), the TikTok Shop emulator and the two functions, each in a Runtime Interface
-Emulator of its own (the approval function, and the rotation function that Secrets Manager would call), each a
-child process on a free loopback port, wired the way the template wires them in AWS.
+"""The local stack: moto (AWS), the TikTok Shop emulator and the template's four functions, each in a Runtime
+Interface Emulator of its own (the approval function; the rotation function that Secrets Manager would call;
+the webhook function, behind a loopback stand-in for API Gateway's webhook route; the autopilot's decider),
+each a child process on a free loopback port, wired the way the template wires them in AWS. Nothing polls the
+queues by itself: what plays Lambda's SQS event source mappings runs while it is wanted
+(local_stack/queue_pollers.py).
 
 `LocalStack.start()` brings everything up (and stops what it started if any step fails); `stop()` stops
 every process it started and checks that their ports are free again. `make run` and the e2e tests keep the
@@ -23,6 +26,7 @@ from urllib.parse import urlsplit
 import requests
 from tiktok_emulator.config import SEED_FILE
 
+from local_stack.api_front import WEBHOOK_PATH
 from local_stack.invoke import invocation_url
 from local_stack.paths import DEV_VENV, LOGS, ROOT, RUNTIME_VENV, STATE_FILE, WORK_DIR
 from local_stack.processes import (
@@ -44,8 +48,10 @@ from local_stack.provision import provision, serverless_functions
 from local_stack.runtime import CodeLayout, RuntimeVenv, ensure_runtime_venv, prepare_code, rie_binary
 from local_stack.template import load_template
 from local_stack.template_env import (
+    DECIDER_FUNCTION_ID,
     REGION,
     ROTATION_FUNCTION_ID,
+    WEBHOOK_FUNCTION_ID,
     FunctionSpec,
     Resolver,
     function_spec,
@@ -63,6 +69,7 @@ STARTUP_TIMEOUT: Final = 30.0
 _PORT_ATTEMPTS: Final = 3
 # moto_server with the SQS fixes a deep queue needs (local_stack/moto_server.py), for every moto server.
 MOTO_SERVER: Final = "local_stack.moto_server"
+API_STAGE_PARAMETER: Final = "ApiStageName"
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,19 @@ class StackInfo:
     several at once: the SQS poller driver invokes them concurrently."""
     sqs_url: str = ""
     """The queues' own moto server (LocalStack's `queues_apart`); empty: moto_url serves them too."""
+    webhook_function: str = ""
+    webhook_invoke_url: str = ""
+    webhook_env: dict[str, str] = field(default_factory=dict)
+    decider_function: str = ""
+    decider_invoke_url: str = ""
+    decider_env: dict[str, str] = field(default_factory=dict)
+    api_url: str = ""
+    """The API front (local_stack/api_front.py): API Gateway's webhook route, before the webhook function."""
+
+    @property
+    def webhook_url(self) -> str:
+        """What TikTok's webhooks are sent to: the template's WebhookUrl, locally."""
+        return f"{self.api_url}{WEBHOOK_PATH}" if self.api_url else ""
 
     @property
     def queue_endpoint(self) -> str:
@@ -136,6 +156,13 @@ class StackInfo:
             "rotation_env": self.rotation_env,
             "more_invoke_urls": self.more_invoke_urls,
             "sqs_url": self.sqs_url,
+            "webhook_function": self.webhook_function,
+            "webhook_invoke_url": self.webhook_invoke_url,
+            "webhook_env": self.webhook_env,
+            "decider_function": self.decider_function,
+            "decider_invoke_url": self.decider_invoke_url,
+            "decider_env": self.decider_env,
+            "api_url": self.api_url,
         }
 
     @classmethod
@@ -158,6 +185,13 @@ class StackInfo:
             rotation_env=dict(data.get("rotation_env", {})),
             more_invoke_urls=[str(url) for url in data.get("more_invoke_urls", [])],
             sqs_url=str(data.get("sqs_url", "")),
+            webhook_function=str(data.get("webhook_function", "")),
+            webhook_invoke_url=str(data.get("webhook_invoke_url", "")),
+            webhook_env=dict(data.get("webhook_env", {})),
+            decider_function=str(data.get("decider_function", "")),
+            decider_invoke_url=str(data.get("decider_invoke_url", "")),
+            decider_env=dict(data.get("decider_env", {})),
+            api_url=str(data.get("api_url", "")),
         )
 
 
@@ -228,6 +262,8 @@ class LocalStack:
         template = load_template()
         spec = function_spec(template)
         rotation_spec = function_spec(template, ROTATION_FUNCTION_ID)
+        webhook_spec = function_spec(template, WEBHOOK_FUNCTION_ID)
+        decider_spec = function_spec(template, DECIDER_FUNCTION_ID)
         if self.runtimes:
             runtime = ensure_runtime_venv(spec.python_minor, venv=self.runtime_venv, say=self.say)
             rie = rie_binary()
@@ -236,8 +272,8 @@ class LocalStack:
         queues = self._start_moto("moto-sqs") if self.queues_apart else None
         emulator = self._start_emulator()
         if self.runtimes:
-            code, rotation_code = prepare_code(
-                [spec, rotation_spec],
+            code, rotation_code, webhook_code, decider_code = prepare_code(
+                [spec, rotation_spec, webhook_spec, decider_spec],
                 template,
                 runtime,
                 layout=self.layout,
@@ -261,14 +297,16 @@ class LocalStack:
             resources,
             {**self.parameters, "TikTokApiBaseUrl": tiktok_url, "TikTokAuthBaseUrl": tiktok_url},
         )
-        function_env = resolve_environment(spec, resolver)
-        function_env["AWS_ENDPOINT_URL"] = moto_url
-        rotation_env = resolve_environment(rotation_spec, resolver)
-        rotation_env["AWS_ENDPOINT_URL"] = moto_url
+        function_env, rotation_env, webhook_env, decider_env = (
+            {**resolve_environment(each, resolver), "AWS_ENDPOINT_URL": moto_url}
+            for each in (spec, rotation_spec, webhook_spec, decider_spec)
+        )
         if sqs_url:
             # botocore's service-specific endpoint: SQS there, every other service at AWS_ENDPOINT_URL.
-            function_env["AWS_ENDPOINT_URL_SQS"] = sqs_url
+            for environment in (function_env, webhook_env, decider_env):
+                environment["AWS_ENDPOINT_URL_SQS"] = sqs_url
         layout, runtime_python, invoke_url, rotation_invoke_url = "none", "", "", ""
+        webhook_invoke_url, decider_invoke_url, api_url = "", "", ""
         more_invoke_urls: list[str] = []
         if self.runtimes:
             _, invoke_url = self._start_runtime(spec, code, runtime, rie, function_env)
@@ -279,6 +317,13 @@ class LocalStack:
             _, rotation_invoke_url = self._start_runtime(
                 rotation_spec, rotation_code, runtime, rie, rotation_env, piece="rotation", port=0
             )
+            _, webhook_invoke_url = self._start_runtime(
+                webhook_spec, webhook_code, runtime, rie, webhook_env, piece="webhook", port=0
+            )
+            _, decider_invoke_url = self._start_runtime(
+                decider_spec, decider_code, runtime, rie, decider_env, piece="decider", port=0
+            )
+            api_url = self._start_api_front(webhook_invoke_url, resolver.ref(API_STAGE_PARAMETER))
             layout, runtime_python = code.kind, runtime.python_version
         self.info = StackInfo(
             name=self.name,
@@ -300,6 +345,13 @@ class LocalStack:
             rotation_env=rotation_env,
             more_invoke_urls=more_invoke_urls,
             sqs_url=sqs_url,
+            webhook_function=webhook_spec.logical_id,
+            webhook_invoke_url=webhook_invoke_url,
+            webhook_env=webhook_env,
+            decider_function=decider_spec.logical_id,
+            decider_invoke_url=decider_invoke_url,
+            decider_env=decider_env,
+            api_url=api_url,
         )
         return self.info
 
@@ -473,6 +525,46 @@ class LocalStack:
                 self.processes.remove(process)
         raise AssertionError("unreachable")
 
+    def _start_api_front(self, webhook_invoke_url: str, stage: str) -> str:
+        """API Gateway's webhook route before the webhook function's runtime (local_stack/api_front.py);
+        returns its base URL."""
+        for attempt in range(1, _PORT_ATTEMPTS + 1):
+            port = free_port(self.host)
+            process = spawn(
+                "api-front",
+                [
+                    sys.executable,
+                    "-m",
+                    "local_stack.api_front",
+                    "--host",
+                    self.host,
+                    "--port",
+                    str(port),
+                    "--invoke-url",
+                    webhook_invoke_url,
+                    "--stage",
+                    stage,
+                ],
+                log=self._log("api"),
+                env={**_base_environment(), "PYTHONPATH": str(ROOT / "local")},
+                cwd=ROOT,
+                ports=[port],
+                die_with_parent=self.attached,
+            )
+            self._started(process)
+
+            def accepting(port: int = port, process: ManagedProcess = process) -> bool:
+                return accepts_connections(port, self.host) and process.alive()
+
+            try:
+                wait_until(process, accepting, what="accepting requests", timeout=STARTUP_TIMEOUT)
+                return f"http://{self.host}:{port}"
+            except StartupError:
+                if attempt == _PORT_ATTEMPTS or process.alive():
+                    raise
+                self.processes.remove(process)
+        raise AssertionError("unreachable")
+
     # -- stop ----------------------------------------------------------------------------------------------
 
     def stop(self, *, quiet: bool = False) -> list[int]:
@@ -496,6 +588,12 @@ class LocalStack:
             f"{_process_note(by_name.get('lambda-runtime'))}",
             f"  Rotation runtime  {_base(info.rotation_invoke_url):<28} "
             f"{_process_note(by_name.get('rotation-runtime'))}",
+            f"  Webhook runtime   {_base(info.webhook_invoke_url):<28} "
+            f"{_process_note(by_name.get('webhook-runtime'))}",
+            f"  Decider runtime   {_base(info.decider_invoke_url):<28} "
+            f"{_process_note(by_name.get('decider-runtime'))}",
+            f"  API front         {info.api_url:<28} {_process_note(by_name.get('api-front'))}; "
+            f"POST {WEBHOOK_PATH} -> the webhook runtime",
         ]
         lines = [
             f'local stack "{info.name}" ready in {seconds:.1f} s '
@@ -670,8 +768,13 @@ def sam_env_vars(info: StackInfo, host: str) -> dict[str, dict[str, str]]:
     """`sam local --env-vars` content for this stack's functions, its URLs reaching the stack at `host` (the
     address a container uses for the stack's own one)."""
     functions = {info.function: info.function_env}
-    if info.rotation_function:
-        functions[info.rotation_function] = info.rotation_env
+    for function, environment in (
+        (info.rotation_function, info.rotation_env),
+        (info.webhook_function, info.webhook_env),
+        (info.decider_function, info.decider_env),
+    ):
+        if function:
+            functions[function] = environment
     by_function = {}
     for function, environment in functions.items():
         variables = {
