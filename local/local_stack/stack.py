@@ -211,6 +211,7 @@ class LocalStack:
         function_runtimes: int = 1,
         parameters: Mapping[str, str] | None = None,
         queues_apart: bool = False,
+        autopilot: bool = False,
     ) -> None:
         """`runtimes=False`: moto and the TikTok emulator only, provisioned and seeded, for clients that run
         the functions themselves (make sam-local: SAM's containers). `function_runtimes`: how many
@@ -219,12 +220,16 @@ class LocalStack:
         the queues in a moto server of their own (the functions reach it through AWS_ENDPOINT_URL_SQS):
         one moto process answers every call under one interpreter lock, so draining a backlog, SQS's calls
         beside DynamoDB's (the idempotency records, the rate limiter's schedule) saturate it (make
-        bench-bulk: 37 approvals/s shared, 46 apart), while AWS's services never share a CPU."""
+        bench-bulk: 37 approvals/s shared, 46 apart), while AWS's services never share a CPU. `autopilot`:
+        for as long as the stack runs (make local-up), TikTok's webhooks go to the API front and a process
+        of its own plays the SQS event source mappings (local_stack/queue_pollers.py); otherwise whoever
+        wants them turns them on (make run's autopilot step)."""
         if function_runtimes < 1:
             raise ValueError("function_runtimes must be at least 1")
         self.function_runtimes = function_runtimes
         self.parameters = dict(parameters or {})
         self.queues_apart = queues_apart
+        self.autopilot = autopilot
         self.name = name
         # The logs this start has begun (each start's logs on their own, see _log).
         self._logs_started: set[Path] = set()
@@ -353,7 +358,37 @@ class LocalStack:
             decider_env=decider_env,
             api_url=api_url,
         )
+        if self.autopilot and self.runtimes:
+            self._start_autopilot(self.info, tiktok, credentials)
+            self.info.processes = list(self.processes)
         return self.info
+
+    def _start_autopilot(
+        self, info: StackInfo, tiktok: TikTokAdmin, credentials: Mapping[str, object]
+    ) -> None:
+        """The SQS event source mappings in a process of their own, then TikTok's webhooks to the API front,
+        signed with the default secret's app (the emulator's own)."""
+        described = WORK_DIR / f"{self.name}-pollers.json"
+        save_state(info, described)
+        process = spawn(
+            "queue-pollers",
+            [sys.executable, "-m", "local_stack.queue_pollers", str(described)],
+            log=self._log("pollers"),
+            env={**_base_environment(), "PYTHONPATH": str(ROOT / "local")},
+            cwd=ROOT,
+            die_with_parent=self.attached,
+        )
+        self._started(process)
+
+        def polling() -> bool:
+            return "polling WebhookQueue" in tail(process.log) and process.alive()
+
+        wait_until(process, polling, what="polling", timeout=STARTUP_TIMEOUT)
+        tiktok.configure_webhooks(
+            url=info.webhook_url,
+            app_key=str(credentials["app_key"]),
+            app_secret=str(credentials["app_secret"]),
+        )
 
     def _started(self, process: ManagedProcess) -> None:
         self.processes.append(process)
@@ -595,6 +630,10 @@ class LocalStack:
             f"  API front         {info.api_url:<28} {_process_note(by_name.get('api-front'))}; "
             f"POST {WEBHOOK_PATH} -> the webhook runtime",
         ]
+        if "queue-pollers" in by_name:
+            polled = "WebhookQueue, ApprovalQueue"
+            note = _process_note(by_name["queue-pollers"])
+            runtimes.append(f"  SQS pollers       {polled:<28} {note}; TikTok's webhooks go to the API front")
         lines = [
             f'local stack "{info.name}" ready in {seconds:.1f} s '
             f"({code if info.invoke_url else 'AWS and TikTok only: the functions run elsewhere'}):",

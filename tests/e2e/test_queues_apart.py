@@ -35,8 +35,14 @@ def test_the_queues_live_on_their_own_server_and_nothing_else_does(apart: StackI
     assert apart.queue_endpoint == apart.sqs_url
     assert aws_client("sqs", apart.moto_url).list_queues().get("QueueUrls", []) == []
     queues = aws_client("sqs", apart.sqs_url).list_queues()["QueueUrls"]
-    assert sorted(url.rsplit("/", 1)[1] for url in queues) == ["ApprovalDeadLetterQueue", "ApprovalQueue"]
-    assert apart.function_env["AWS_ENDPOINT_URL_SQS"] == apart.sqs_url
+    assert sorted(url.rsplit("/", 1)[1] for url in queues) == [
+        "ApprovalDeadLetterQueue",
+        "ApprovalQueue",
+        "WebhookDeadLetterQueue",
+        "WebhookQueue",
+    ]
+    for environment in (apart.function_env, apart.webhook_env, apart.decider_env):
+        assert environment["AWS_ENDPOINT_URL_SQS"] == apart.sqs_url
     tables = aws_client("dynamodb", apart.moto_url).list_tables()["TableNames"]
     assert "IdempotencyTable" in tables
 
