@@ -2,7 +2,7 @@
 Lambda would run it: what `make soak` and `make bench-bulk` share.
 
 The function runs in as many Runtime Interface Emulators as the template's QueueMaximumConcurrency, with
-the template's batch size, batching window, visibility timeout and redrive (benchmarks/sqs_poller).
+the template's batch size, batching window, visibility timeout and redrive (local/sqs_poller).
 """
 
 from __future__ import annotations
@@ -19,16 +19,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import requests
-from local_stack.invoke import invoke
 from local_stack.provision import aws_client
+from local_stack.queue_pollers import messages_left, runtime_function
 from local_stack.stack import LocalStack, StackInfo
 from local_stack.template import load_template
 from local_stack.template_env import REGION
 from local_stack.tiktok_admin import TikTokAdmin
 from sqs_poller import BatchOutcome, EventSourceMapping, MappingStats
 from sqs_poller.event import sqs_event
-from sqs_poller.mapping import FunctionError, Invoke
+from sqs_poller.mapping import Invoke
 
 
 @dataclass(frozen=True)
@@ -149,7 +148,7 @@ def drain(
             QueueUrl=queue_url, Entries=[{"Id": str(n), "MessageBody": body} for n, body in enumerate(chunk)]
         )
     queue_arn = str(info.resources["ApprovalQueue"]["attributes"]["Arn"])
-    environments = [_environment(url) for url in info.invoke_urls]
+    environments = [runtime_function(url) for url in info.invoke_urls]
     mapping = EventSourceMapping(
         sqs=sqs,
         queue_url=queue_url,
@@ -168,7 +167,7 @@ def drain(
         elapsed=elapsed,
         first_pass=stats.seconds_to_receive(len(bodies)) or elapsed,
         parked=_receive_all(sqs, info.resource_ref("ApprovalDeadLetterQueue")),
-        left=_messages_left(sqs, queue_url),
+        left=messages_left(sqs, queue_url),
     )
 
 
@@ -208,19 +207,6 @@ def _warm_up(environments: Sequence[Invoke], queue_arn: str, bodies: Sequence[st
         raise RuntimeError(f"the warm-up approvals failed: {failed}")
 
 
-def _environment(url: str) -> Invoke:
-    def call(event: dict[str, Any]) -> Any:
-        try:
-            invocation = invoke(url, event, timeout=120)
-        except requests.RequestException as error:  # the runtime itself failed: Lambda keeps the batch
-            raise FunctionError(type(error).__name__) from None
-        if invocation.function_error:
-            raise FunctionError(str(invocation.payload.get("errorType")))
-        return invocation.payload
-
-    return call
-
-
 def _drained(sqs: Any, queue_url: str, stats: MappingStats) -> Any:
     checked = {"at": 0.0, "empty": False}
     asking = threading.Lock()
@@ -234,19 +220,13 @@ def _drained(sqs: Any, queue_url: str, stats: MappingStats) -> Any:
             return False
         if time.monotonic() - checked["at"] >= 0.5 and asking.acquire(blocking=False):
             try:
-                checked["empty"] = _messages_left(sqs, queue_url) == 0
+                checked["empty"] = messages_left(sqs, queue_url) == 0
                 checked["at"] = time.monotonic()
             finally:
                 asking.release()
         return bool(checked["empty"])
 
     return drained
-
-
-def _messages_left(sqs: Any, queue_url: str) -> int:
-    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=names)["Attributes"]
-    return sum(int(attributes.get(name, 0)) for name in names)
 
 
 def _receive_all(sqs: Any, queue_url: str) -> list[dict[str, Any]]:

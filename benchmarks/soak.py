@@ -1,7 +1,7 @@
 """`make soak`: thousands of approvals through moto's SQS under at-least-once delivery and faults.
 
 The built function runs in as many Runtime Interface Emulators as the template's QueueMaximumConcurrency, fed
-by the SQS poller driver (sqs_poller/, beside this file) with the template's batch size, batching window,
+by the SQS poller driver (local/sqs_poller) with the template's batch size, batching window,
 visibility timeout and redrive. The workload: duplicate messages, transient TikTok faults (some absorbed by
 the retries inside one call, some that fail a whole delivery, some where TikTok approves and the answer is
 lost), permanent failures and cancellations approved elsewhere. It prints what TikTok approved per

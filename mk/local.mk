@@ -23,7 +23,7 @@ LOCAL_PLATFORM := local-platform
 SEED ?= local/tiktok_emulator/seed.json
 
 .PHONY: run local-venvs local-up local-down local-status invoke local-show local-seed local-auth-code buyer-cancels local-platform runtime-venv \
-	clean-local soak bench-bulk
+	clean-local soak bench-bulk bench-autopilot
 
 local-platform:
 	@PYTHONPATH=local $(PYTHON) -m local_stack.platform_check
@@ -85,6 +85,12 @@ BENCH_BULK_ARGS ?=
 
 bench-bulk: $(LOCAL_PLATFORM) $(STAMP) $(SAM_STAMP) $(RUNTIME_STAMP) ## A one-shop backlog drained at TikTok's rate limit, limiter on and off; prints the figures
 	PYTHONPATH=local:benchmarks $(BIN)/python benchmarks/bulk.py --runtime-venv $(RUNTIME_VENV) $(BENCH_BULK_ARGS)
+
+# Extra options, e.g. BENCH_AUTOPILOT_ARGS="--cancellations 500 --rate 10".
+BENCH_AUTOPILOT_ARGS ?=
+
+bench-autopilot: $(LOCAL_PLATFORM) $(STAMP) $(SAM_STAMP) $(RUNTIME_STAMP) ## 200 buyers' cancellations of 3 shops, creation to approval through webhook, policy and queues; prints p50/p99/max
+	PYTHONPATH=local:benchmarks $(BIN)/python benchmarks/autopilot_latency.py --runtime-venv $(RUNTIME_VENV) $(BENCH_AUTOPILOT_ARGS)
 
 clean-local: ## Stop the background stack; remove .local-stack/ and .venv-runtime
 	@if [ -x $(BIN)/python ]; then $(LOCAL_STACK) down; fi

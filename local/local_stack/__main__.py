@@ -1,8 +1,9 @@
 """`python -m local_stack run|up|down|invoke|show|seed|status|runtime-venv` (PYTHONPATH=local, mk/local.mk).
 
-run           start the stack, run the six checked steps, stop everything; non-zero if a step fails
+run           start the stack, run the eight checked steps, stop everything; non-zero if a step fails
 up            start the stack in the background (state in .local-stack/state.json), print its ports:
-              moto and the TikTok emulator on the ports env.json names when free, and .local-stack/env.json
+              moto and the TikTok emulator on the ports env.json names when free, and .local-stack/env.json;
+              the autopilot runs all along (webhooks to the API front, the SQS pollers)
 invoke EVENT | --cancel-id ID
               invoke the running stack's function with an event file (or a direct {"cancel_id": ID}); print a
               summary of the event, the result, the new dead-letter messages and the TikTok calls it made, and
@@ -126,6 +127,8 @@ def interruptible() -> Iterator[None]:
 def _stack(args: argparse.Namespace, name: str, *, attached: bool) -> LocalStack:
     return LocalStack(
         name,
+        # The background stack runs the autopilot all along; make run turns it on in its own step.
+        autopilot=not attached,
         host=args.host,
         ports=Ports(moto=args.moto_port or 0, tiktok=args.tiktok_port or 0, runtime=args.runtime_port),
         layout=cast(Literal["auto", "build", "source"], args.layout),
@@ -280,6 +283,8 @@ def _next_steps(info: StackInfo, env_file: Path) -> str:
             "  make invoke EVENT=events/api_approve.json   invoke the function; prints what it did",
             "  make local-show                             the dead-letter queue and the TikTok calls",
             "  make local-seed CANCEL_ID=<id>              a cancellation of your own (pending; STATE=...)",
+            "  make buyer-cancels [AMOUNT=...]             a buyer's request, decided by the autopilot",
+            "  make policy SHOP=<id> FILE=<json> LOCAL=1   a shop's autopilot policy; make decisions LOCAL=1",
             "  make local-down                             stop it",
             f"  {env_note}",
             *sam,

@@ -1,15 +1,17 @@
-"""Creates in moto what the functions use, from the template's own definitions: the idempotency table, the
-credentials secret (the TikTok emulator's credentials and tokens), the queues and their dead-letter queues.
+"""Creates in moto what the functions use, from the template's own definitions: the tables, the credentials
+secret (the TikTok emulator's credentials and tokens), the queues and their dead-letter queues.
 
-Which resources: those each function's environment, events and dead-letter config refer to, plus the queues
-their redrive policies point at. Physical names are the logical IDs, except the secret, which keeps the name
-env.json uses; `!Ref`/`!GetAtt` on them resolve through template_env.PhysicalResource.
+Which resources: those the functions' environments, events and dead-letter configs refer to, plus the queues
+their redrive policies point at; the local stack asks for every function of the template at once
+(`serverless_functions`), so a function added to the template finds its resources without a change here.
+Physical names are the logical IDs, except the secret, which keeps the name env.json uses; `!Ref`/`!GetAtt`
+on them resolve through template_env.PhysicalResource.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final
 
 import boto3
@@ -38,11 +40,24 @@ def aws_client(service: str, endpoint_url: str) -> Any:  # boto3 clients are gen
     return boto3.client(service, endpoint_url=endpoint_url, region_name=REGION, **DUMMY_CREDENTIALS)
 
 
-def referenced_resources(template: dict[str, Any], function_id: str) -> list[str]:
-    """Logical IDs the function refers to (transitively through queue redrive policies), in creation order:
+def serverless_functions(template: dict[str, Any]) -> list[str]:
+    """Every AWS::Serverless::Function of the template, in the template's order."""
+    return [
+        logical_id
+        for logical_id, declared in template["Resources"].items()
+        if declared.get("Type") == "AWS::Serverless::Function"
+    ]
+
+
+def referenced_resources(template: dict[str, Any], function_ids: str | Iterable[str]) -> list[str]:
+    """Logical IDs the functions refer to (transitively through queue redrive policies), in creation order:
     a queue's dead-letter queue before the queue."""
-    properties = resource(function_id, template)["Properties"]
-    roots = [properties.get(key) for key in ("Environment", "Events", "DeadLetterQueue")]
+    ids = [function_ids] if isinstance(function_ids, str) else list(function_ids)
+    roots = [
+        resource(function_id, template)["Properties"].get(key)
+        for function_id in ids
+        for key in ("Environment", "Events", "DeadLetterQueue")
+    ]
     found: list[str] = []
     pending = [ref for root in roots for ref in _references(root)]
     while pending:
@@ -85,25 +100,16 @@ def _references(value: Any) -> Iterator[str]:
 
 def provision(
     template: dict[str, Any],
-    function_id: str,
+    function_ids: str | Iterable[str],
     endpoint_url: str,
     credentials: Mapping[str, object],
     sqs_endpoint_url: str | None = None,
-    *,
-    also_for: Sequence[str] = (),
 ) -> dict[str, PhysicalResource]:
-    """Creates the function's resources in moto, and those of the functions `also_for` names (each created
-    once); returns what `!Ref`/`!GetAtt` give for each. The queues go to `sqs_endpoint_url` when given (a
-    moto server of their own), else to `endpoint_url`."""
+    """Creates the resources of the function (or functions) in moto; returns what `!Ref`/`!GetAtt` give for
+    each. The queues go to `sqs_endpoint_url` when given (a moto server of their own), else to
+    `endpoint_url`."""
     created: dict[str, PhysicalResource] = {}
-    wanted = [
-        logical_id
-        for function in (function_id, *also_for)
-        for logical_id in referenced_resources(template, function)
-    ]
-    # Each function's list has a queue's dead-letter queue first; a resource two functions share is created
-    # where the first one needs it.
-    for logical_id in dict.fromkeys(wanted):
+    for logical_id in referenced_resources(template, function_ids):
         declared = template["Resources"][logical_id]
         kind = declared.get("Type")
         properties = declared.get("Properties", {})

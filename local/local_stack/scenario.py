@@ -1,14 +1,13 @@
-"""What `make run` shows: seven steps through the Runtime API, each checked, each printed readably. The sixth
+"""What `make run` shows: eight steps through the Runtime API, each checked, each printed readably. The sixth
 onboards two sellers (three shops) with the operator's own `make authorize` and approves for each shop; the
 seventh expires the access token, rotates the credentials with the rotation function in its own runtime, and
-approves again in the same warm approval runtime."""
+approves again in the same warm approval runtime; the eighth runs the autopilot from TikTok's webhooks to
+the approval (local_stack/autopilot_step.py)."""
 
 from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -16,9 +15,9 @@ from typing import Any, ClassVar, Final, Protocol
 
 from tiktok_emulator.faults import Fault
 
+from local_stack.autopilot_step import AutopilotStep
 from local_stack.invoke import Invocation, counted, describe_request, invoke, load_event, render
-from local_stack.operator import operator_environment
-from local_stack.paths import ROOT
+from local_stack.operator import run_operator_script
 from local_stack.processes import ManagedProcess
 from local_stack.provision import aws_client
 from local_stack.rotation import current_secret, rotate
@@ -37,7 +36,6 @@ RETRY_LOG_MESSAGE: Final = "TikTok refused the cached credentials; retrying once
 SELLERS: Final = ("emulator-cb", "emulator-de")
 """In tiktok_emulator/seed.json: a cross-border seller with a UK and a FR shop; a local one with a DE shop."""
 DE_SHOP_APPROVAL: Final = {"shop_id": "7000000000000000201", "cancel_id": "5760002000000000301"}
-OPERATOR_PATH: Final = str(ROOT / "layers/tiktok_shop")
 
 
 class StepFailed(AssertionError):
@@ -238,15 +236,13 @@ class Scenario:
             f"make local-auth-code SELLER={seller}; make authorize CODE=*** SELLER={seller} LOCAL=1 (the "
             "operator's scripts/authorize.py, against this stack):"
         )
-        environment = {**operator_environment(self.info), "PYTHONPATH": OPERATOR_PATH}
-        done = subprocess.run(  # noqa: S603 - this repository's own script
-            [sys.executable, "scripts/authorize.py", f"--code={code}", f"--seller={seller}", "--no-rotation"],
-            cwd=ROOT,
-            env=environment,
-            capture_output=True,
-            text=True,
+        done = run_operator_script(
+            self.info,
+            "authorize.py",
+            f"--code={code}",
+            f"--seller={seller}",
+            "--no-rotation",
             timeout=self.timeout,
-            check=False,
         )
         step.show("\n".join(f"  {line}" for line in (done.stdout + done.stderr).splitlines()))
         step.expect(done.returncode == 0, f"{seller} onboarded: its secret written, its shops in ShopsTable")
@@ -385,6 +381,11 @@ class Scenario:
             "the recorder keeps no app_secret or refresh_token (shown as ***)",
         )
 
+    def autopilot(self, step: Step) -> None:
+        """Three buyers' cancellations of the default shop from TikTok's webhooks to their ends: the policy
+        approves one, a person is asked about one, and one was withdrawn (local_stack/autopilot_step.py)."""
+        AutopilotStep(self.info, self.tiktok, timeout=self.timeout).run(step)
+
     def _process(self, name: str) -> ManagedProcess | None:
         return next((process for process in self.info.processes if process.name == name), None)
 
@@ -415,6 +416,7 @@ class Scenario:
         ("direct invocation", "direct"),
         ("two sellers, three shops: onboarding and an approval for each", "many_shops"),
         ("expired token, rotation, approval afterwards", "rotation"),
+        ("autopilot: buyers' cancellations through the webhook, the policy and the approval", "autopilot"),
     )
     """(title, method) in order; on the class, so that the e2e test names the steps before a stack runs."""
 

@@ -1,8 +1,9 @@
-"""The local stack: moto (AWS), the TikTok Shop emulator and the two functions, each in a Runtime Interface
-Emulator of its own (the approval function, and the rotation function that Secrets Manager would call), each a
-child process on a free loopback port, wired the way the template wires them in AWS. The webhook function's
-queues and environment are there too, for the `sam local` commands that run it (make sam-local); no runtime
-of it is started.
+"""The local stack: moto (AWS), the TikTok Shop emulator and the template's four functions, each in a Runtime
+Interface Emulator of its own (the approval function; the rotation function that Secrets Manager would call;
+the webhook function, behind a loopback stand-in for API Gateway's webhook route; the autopilot's decider),
+each a child process on a free loopback port, wired the way the template wires them in AWS. Nothing polls the
+queues by itself: what plays Lambda's SQS event source mappings runs while it is wanted
+(local_stack/queue_pollers.py).
 
 `LocalStack.start()` brings everything up (and stops what it started if any step fails); `stop()` stops
 every process it started and checks that their ports are free again. `make run` and the e2e tests keep the
@@ -25,6 +26,7 @@ from urllib.parse import urlsplit
 import requests
 from tiktok_emulator.config import SEED_FILE
 
+from local_stack.api_front import WEBHOOK_PATH
 from local_stack.invoke import invocation_url
 from local_stack.paths import DEV_VENV, LOGS, ROOT, RUNTIME_VENV, STATE_FILE, WORK_DIR
 from local_stack.processes import (
@@ -42,10 +44,11 @@ from local_stack.processes import (
     wait_ports_free,
     wait_until,
 )
-from local_stack.provision import provision
+from local_stack.provision import provision, serverless_functions
 from local_stack.runtime import CodeLayout, RuntimeVenv, ensure_runtime_venv, prepare_code, rie_binary
 from local_stack.template import load_template
 from local_stack.template_env import (
+    DECIDER_FUNCTION_ID,
     REGION,
     ROTATION_FUNCTION_ID,
     WEBHOOK_FUNCTION_ID,
@@ -66,6 +69,7 @@ STARTUP_TIMEOUT: Final = 30.0
 _PORT_ATTEMPTS: Final = 3
 # moto_server with the SQS fixes a deep queue needs (local_stack/moto_server.py), for every moto server.
 MOTO_SERVER: Final = "local_stack.moto_server"
+API_STAGE_PARAMETER: Final = "ApiStageName"
 
 
 @dataclass(frozen=True)
@@ -104,8 +108,18 @@ class StackInfo:
     sqs_url: str = ""
     """The queues' own moto server (LocalStack's `queues_apart`); empty: moto_url serves them too."""
     webhook_function: str = ""
+    webhook_invoke_url: str = ""
     webhook_env: dict[str, str] = field(default_factory=dict)
-    """TikTokWebhookFunction's environment, for `sam local --env-vars` (no runtime of it runs here)."""
+    decider_function: str = ""
+    decider_invoke_url: str = ""
+    decider_env: dict[str, str] = field(default_factory=dict)
+    api_url: str = ""
+    """The API front (local_stack/api_front.py): API Gateway's webhook route, before the webhook function."""
+
+    @property
+    def webhook_url(self) -> str:
+        """What TikTok's webhooks are sent to: the template's WebhookUrl, locally."""
+        return f"{self.api_url}{WEBHOOK_PATH}" if self.api_url else ""
 
     @property
     def queue_endpoint(self) -> str:
@@ -143,7 +157,12 @@ class StackInfo:
             "more_invoke_urls": self.more_invoke_urls,
             "sqs_url": self.sqs_url,
             "webhook_function": self.webhook_function,
+            "webhook_invoke_url": self.webhook_invoke_url,
             "webhook_env": self.webhook_env,
+            "decider_function": self.decider_function,
+            "decider_invoke_url": self.decider_invoke_url,
+            "decider_env": self.decider_env,
+            "api_url": self.api_url,
         }
 
     @classmethod
@@ -167,7 +186,12 @@ class StackInfo:
             more_invoke_urls=[str(url) for url in data.get("more_invoke_urls", [])],
             sqs_url=str(data.get("sqs_url", "")),
             webhook_function=str(data.get("webhook_function", "")),
+            webhook_invoke_url=str(data.get("webhook_invoke_url", "")),
             webhook_env=dict(data.get("webhook_env", {})),
+            decider_function=str(data.get("decider_function", "")),
+            decider_invoke_url=str(data.get("decider_invoke_url", "")),
+            decider_env=dict(data.get("decider_env", {})),
+            api_url=str(data.get("api_url", "")),
         )
 
 
@@ -187,6 +211,7 @@ class LocalStack:
         function_runtimes: int = 1,
         parameters: Mapping[str, str] | None = None,
         queues_apart: bool = False,
+        autopilot: bool = False,
     ) -> None:
         """`runtimes=False`: moto and the TikTok emulator only, provisioned and seeded, for clients that run
         the functions themselves (make sam-local: SAM's containers). `function_runtimes`: how many
@@ -195,12 +220,16 @@ class LocalStack:
         the queues in a moto server of their own (the functions reach it through AWS_ENDPOINT_URL_SQS):
         one moto process answers every call under one interpreter lock, so draining a backlog, SQS's calls
         beside DynamoDB's (the idempotency records, the rate limiter's schedule) saturate it (make
-        bench-bulk: 37 approvals/s shared, 46 apart), while AWS's services never share a CPU."""
+        bench-bulk: 37 approvals/s shared, 46 apart), while AWS's services never share a CPU. `autopilot`:
+        for as long as the stack runs (make local-up), TikTok's webhooks go to the API front and a process
+        of its own plays the SQS event source mappings (local_stack/queue_pollers.py); otherwise whoever
+        wants them turns them on (make run's autopilot step)."""
         if function_runtimes < 1:
             raise ValueError("function_runtimes must be at least 1")
         self.function_runtimes = function_runtimes
         self.parameters = dict(parameters or {})
         self.queues_apart = queues_apart
+        self.autopilot = autopilot
         self.name = name
         # The logs this start has begun (each start's logs on their own, see _log).
         self._logs_started: set[Path] = set()
@@ -239,6 +268,7 @@ class LocalStack:
         spec = function_spec(template)
         rotation_spec = function_spec(template, ROTATION_FUNCTION_ID)
         webhook_spec = function_spec(template, WEBHOOK_FUNCTION_ID)
+        decider_spec = function_spec(template, DECIDER_FUNCTION_ID)
         if self.runtimes:
             runtime = ensure_runtime_venv(spec.python_minor, venv=self.runtime_venv, say=self.say)
             rie = rie_binary()
@@ -247,8 +277,8 @@ class LocalStack:
         queues = self._start_moto("moto-sqs") if self.queues_apart else None
         emulator = self._start_emulator()
         if self.runtimes:
-            code, rotation_code = prepare_code(
-                [spec, rotation_spec],
+            code, rotation_code, webhook_code, decider_code = prepare_code(
+                [spec, rotation_spec, webhook_spec, decider_spec],
                 template,
                 runtime,
                 layout=self.layout,
@@ -261,8 +291,10 @@ class LocalStack:
         tiktok_url = str(description["url"])
         tiktok = TikTokAdmin(tiktok_url)
         credentials = _credentials(tiktok, description)
+        # Every function's resources, whether or not this stack runs the function (make sam-local runs
+        # them in SAM's containers).
         resources = provision(
-            template, spec.logical_id, moto_url, credentials, sqs_url or None, also_for=[WEBHOOK_FUNCTION_ID]
+            template, serverless_functions(template), moto_url, credentials, sqs_url or None
         )
         # Both TikTok hosts (the open API and the auth host) are the emulator.
         resolver = Resolver(
@@ -270,17 +302,16 @@ class LocalStack:
             resources,
             {**self.parameters, "TikTokApiBaseUrl": tiktok_url, "TikTokAuthBaseUrl": tiktok_url},
         )
-        function_env = resolve_environment(spec, resolver)
-        function_env["AWS_ENDPOINT_URL"] = moto_url
-        rotation_env = resolve_environment(rotation_spec, resolver)
-        rotation_env["AWS_ENDPOINT_URL"] = moto_url
-        webhook_env = resolve_environment(webhook_spec, resolver)
-        webhook_env["AWS_ENDPOINT_URL"] = moto_url
+        function_env, rotation_env, webhook_env, decider_env = (
+            {**resolve_environment(each, resolver), "AWS_ENDPOINT_URL": moto_url}
+            for each in (spec, rotation_spec, webhook_spec, decider_spec)
+        )
         if sqs_url:
             # botocore's service-specific endpoint: SQS there, every other service at AWS_ENDPOINT_URL.
-            function_env["AWS_ENDPOINT_URL_SQS"] = sqs_url
-            webhook_env["AWS_ENDPOINT_URL_SQS"] = sqs_url
+            for environment in (function_env, webhook_env, decider_env):
+                environment["AWS_ENDPOINT_URL_SQS"] = sqs_url
         layout, runtime_python, invoke_url, rotation_invoke_url = "none", "", "", ""
+        webhook_invoke_url, decider_invoke_url, api_url = "", "", ""
         more_invoke_urls: list[str] = []
         if self.runtimes:
             _, invoke_url = self._start_runtime(spec, code, runtime, rie, function_env)
@@ -291,6 +322,13 @@ class LocalStack:
             _, rotation_invoke_url = self._start_runtime(
                 rotation_spec, rotation_code, runtime, rie, rotation_env, piece="rotation", port=0
             )
+            _, webhook_invoke_url = self._start_runtime(
+                webhook_spec, webhook_code, runtime, rie, webhook_env, piece="webhook", port=0
+            )
+            _, decider_invoke_url = self._start_runtime(
+                decider_spec, decider_code, runtime, rie, decider_env, piece="decider", port=0
+            )
+            api_url = self._start_api_front(webhook_invoke_url, resolver.ref(API_STAGE_PARAMETER))
             layout, runtime_python = code.kind, runtime.python_version
         self.info = StackInfo(
             name=self.name,
@@ -313,9 +351,44 @@ class LocalStack:
             more_invoke_urls=more_invoke_urls,
             sqs_url=sqs_url,
             webhook_function=webhook_spec.logical_id,
+            webhook_invoke_url=webhook_invoke_url,
             webhook_env=webhook_env,
+            decider_function=decider_spec.logical_id,
+            decider_invoke_url=decider_invoke_url,
+            decider_env=decider_env,
+            api_url=api_url,
         )
+        if self.autopilot and self.runtimes:
+            self._start_autopilot(self.info, tiktok, credentials)
+            self.info.processes = list(self.processes)
         return self.info
+
+    def _start_autopilot(
+        self, info: StackInfo, tiktok: TikTokAdmin, credentials: Mapping[str, object]
+    ) -> None:
+        """The SQS event source mappings in a process of their own, then TikTok's webhooks to the API front,
+        signed with the default secret's app (the emulator's own)."""
+        described = WORK_DIR / f"{self.name}-pollers.json"
+        save_state(info, described)
+        process = spawn(
+            "queue-pollers",
+            [sys.executable, "-m", "local_stack.queue_pollers", str(described)],
+            log=self._log("pollers"),
+            env={**_base_environment(), "PYTHONPATH": str(ROOT / "local")},
+            cwd=ROOT,
+            die_with_parent=self.attached,
+        )
+        self._started(process)
+
+        def polling() -> bool:
+            return "polling WebhookQueue" in tail(process.log) and process.alive()
+
+        wait_until(process, polling, what="polling", timeout=STARTUP_TIMEOUT)
+        tiktok.configure_webhooks(
+            url=info.webhook_url,
+            app_key=str(credentials["app_key"]),
+            app_secret=str(credentials["app_secret"]),
+        )
 
     def _started(self, process: ManagedProcess) -> None:
         self.processes.append(process)
@@ -487,6 +560,46 @@ class LocalStack:
                 self.processes.remove(process)
         raise AssertionError("unreachable")
 
+    def _start_api_front(self, webhook_invoke_url: str, stage: str) -> str:
+        """API Gateway's webhook route before the webhook function's runtime (local_stack/api_front.py);
+        returns its base URL."""
+        for attempt in range(1, _PORT_ATTEMPTS + 1):
+            port = free_port(self.host)
+            process = spawn(
+                "api-front",
+                [
+                    sys.executable,
+                    "-m",
+                    "local_stack.api_front",
+                    "--host",
+                    self.host,
+                    "--port",
+                    str(port),
+                    "--invoke-url",
+                    webhook_invoke_url,
+                    "--stage",
+                    stage,
+                ],
+                log=self._log("api"),
+                env={**_base_environment(), "PYTHONPATH": str(ROOT / "local")},
+                cwd=ROOT,
+                ports=[port],
+                die_with_parent=self.attached,
+            )
+            self._started(process)
+
+            def accepting(port: int = port, process: ManagedProcess = process) -> bool:
+                return accepts_connections(port, self.host) and process.alive()
+
+            try:
+                wait_until(process, accepting, what="accepting requests", timeout=STARTUP_TIMEOUT)
+                return f"http://{self.host}:{port}"
+            except StartupError:
+                if attempt == _PORT_ATTEMPTS or process.alive():
+                    raise
+                self.processes.remove(process)
+        raise AssertionError("unreachable")
+
     # -- stop ----------------------------------------------------------------------------------------------
 
     def stop(self, *, quiet: bool = False) -> list[int]:
@@ -510,7 +623,17 @@ class LocalStack:
             f"{_process_note(by_name.get('lambda-runtime'))}",
             f"  Rotation runtime  {_base(info.rotation_invoke_url):<28} "
             f"{_process_note(by_name.get('rotation-runtime'))}",
+            f"  Webhook runtime   {_base(info.webhook_invoke_url):<28} "
+            f"{_process_note(by_name.get('webhook-runtime'))}",
+            f"  Decider runtime   {_base(info.decider_invoke_url):<28} "
+            f"{_process_note(by_name.get('decider-runtime'))}",
+            f"  API front         {info.api_url:<28} {_process_note(by_name.get('api-front'))}; "
+            f"POST {WEBHOOK_PATH} -> the webhook runtime",
         ]
+        if "queue-pollers" in by_name:
+            polled = "WebhookQueue, ApprovalQueue"
+            note = _process_note(by_name["queue-pollers"])
+            runtimes.append(f"  SQS pollers       {polled:<28} {note}; TikTok's webhooks go to the API front")
         lines = [
             f'local stack "{info.name}" ready in {seconds:.1f} s '
             f"({code if info.invoke_url else 'AWS and TikTok only: the functions run elsewhere'}):",
@@ -556,16 +679,27 @@ def stop_report(name: str, processes: list[ManagedProcess], busy: list[int]) -> 
 
 def _credentials(tiktok: TikTokAdmin, description: Mapping[str, Any]) -> dict[str, object]:
     """The secret's value, as `make authorize` writes it after the seller's consent: the app's key, secret
-    and shop cipher (from the emulator's start-up line), and the tokens of a first authorization, issued by
-    the emulator with their expiry times. A rotation can then refresh them. Every secret value is registered
-    for masking."""
+    and shop cipher (from the emulator's start-up line), the tokens of a first authorization, issued by
+    the emulator with their expiry times, and the shop's id. A rotation can then refresh them. Every secret
+    value is registered for masking."""
     credentials: dict[str, object] = {name: str(description[name]) for name in APP_FIELDS}
     register_secret(str(credentials["app_secret"]))
     grant = first_authorization(tiktok, str(credentials["app_key"]), str(credentials["app_secret"]))
     credentials.update({name: grant[name] for name in GRANT_FIELDS})
+    credentials["shop_id"] = _shop_id(tiktok, str(credentials["shop_cipher"]))
     for name in SECRET_FIELDS:
         register_secret(str(credentials[name]))
     return credentials
+
+
+def _shop_id(tiktok: TikTokAdmin, shop_cipher: str) -> str:
+    """The id Get Authorized Shops gives the default seller's shop of that cipher, which `make authorize`
+    records beside it: the shop's webhooks name the shop by it, and so the autopilot finds the default
+    shop."""
+    for shop in tiktok.authorized_shops():
+        if shop.get("cipher") == shop_cipher:
+            return str(shop["id"])
+    raise StartupError(f"the TikTok emulator's default seller has no shop with the cipher {shop_cipher!r}")
 
 
 def _http_ok(url: str) -> bool:
@@ -673,10 +807,13 @@ def sam_env_vars(info: StackInfo, host: str) -> dict[str, dict[str, str]]:
     """`sam local --env-vars` content for this stack's functions, its URLs reaching the stack at `host` (the
     address a container uses for the stack's own one)."""
     functions = {info.function: info.function_env}
-    if info.rotation_function:
-        functions[info.rotation_function] = info.rotation_env
-    if info.webhook_function:
-        functions[info.webhook_function] = info.webhook_env
+    for function, environment in (
+        (info.rotation_function, info.rotation_env),
+        (info.webhook_function, info.webhook_env),
+        (info.decider_function, info.decider_env),
+    ):
+        if function:
+            functions[function] = environment
     by_function = {}
     for function, environment in functions.items():
         variables = {

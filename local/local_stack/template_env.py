@@ -20,8 +20,9 @@ FUNCTION_ID: Final = "ApproveCancellationFunction"
 ROTATION_FUNCTION_ID: Final = "RotateCredentialsFunction"
 """The rotation function: the local stack runs it in a runtime of its own, for Secrets Manager's steps."""
 WEBHOOK_FUNCTION_ID: Final = "TikTokWebhookFunction"
-"""POST /webhooks/tiktok: the local stack provisions its queues and resolves its environment, for
-`sam local start-api` (make sam-local); it runs no runtime of it."""
+"""TikTok's webhooks in: the local stack runs it behind its API front (local_stack/api_front.py)."""
+DECIDER_FUNCTION_ID: Final = "DecideCancellationFunction"
+"""The autopilot's decider: WebhookQueue's notices, through the SQS poller driver."""
 
 ACCOUNT_ID: Final = "123456789012"
 """moto's default account."""

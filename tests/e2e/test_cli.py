@@ -6,6 +6,7 @@ import json
 import re
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from local_stack.paths import ROOT
 from local_stack.processes import port_in_use
 from local_stack.rotation import current_secret
 from local_stack.stack import ENV_FILE, env_file_ports, load_state, save_state
+from local_stack.tiktok_admin import TikTokAdmin
 
 READY = re.compile(r"^  ports: ([\d ]+)$", re.MULTILINE)
 
@@ -54,8 +56,9 @@ def test_an_interrupted_run_stops_every_process_and_frees_its_ports(stack, signu
         assert time.monotonic() < deadline, output
     ports = [int(port) for port in match.group(1).split()]
     pids = [int(pid) for pid in re.findall(r"pid (\d+)", output)]
-    assert len(ports) == 6  # moto, the emulator, and two per runtime (its own and its Runtime API)
-    assert len(pids) == 4
+    # moto, the emulator, two per runtime (its own and its Runtime API) for four functions, the API front
+    assert len(ports) == 11
+    assert len(pids) == 7
     assert all(port_in_use(port) for port in ports)
 
     runner.send_signal(signum)
@@ -92,6 +95,8 @@ def test_up_invoke_down(stack, tmp_path):
         info = load_state(state_file)
         assert info is not None
         assert all(process.alive() for process in info.processes)
+        # The background stack runs the autopilot all along: its SQS event source mappings, its webhooks.
+        assert "queue-pollers" in {process.name for process in info.processes}
         if free:
             # The plain SAM path: env.json, sam local invoke's default --env-vars, is what this stack needs.
             assert named == (5000, 8765)
@@ -119,6 +124,13 @@ def test_up_invoke_down(stack, tmp_path):
         assert invoked.returncode == 0, invoked.stdout + invoked.stderr
         assert '"status": "CANCELLATION_APPROVED"' in invoked.stdout
         assert invoked.stdout.splitlines()[-1] == "make invoke: approved (CANCELLATION_APPROVED)"
+        # TikTok told the webhook about the approval, and the API front answered for the function.
+        tiktok = TikTokAdmin(info.tiktok_url)
+        assert tiktok.wait_for_webhooks(timeout=10)["settled"]
+        cancel_id = load_event("events/direct_approve.json")["cancel_id"]
+        assert [
+            (d["cancel_status"], d["outcome"], d["status_code"]) for d in tiktok.webhook_deliveries(cancel_id)
+        ] == [("CANCELLATION_REQUEST_SUCCESS", "delivered", 200)]
 
         again = run("up", "--stack-name", "e2e-up")
         assert again.returncode == 0
@@ -462,3 +474,28 @@ def test_invoke_prints_a_summary_of_the_event_never_the_whole_event(cli, tmp_pat
     assert summary.endswith("more characters)")
     assert len(summary) <= 200
     assert note not in direct.stdout + listed.stdout
+
+
+def test_make_policy_and_make_decisions_local_use_the_stack_s_tables(cli, tmp_path):
+    """What `make policy LOCAL=1` and `make decisions LOCAL=1` run: the operator's script through
+    `local_stack operator`, whose environment names the local PoliciesTable and DecisionsTable."""
+    shop = "7000000000000000999"  # no other test's shop
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "e2e", "mode": "observe"}))
+
+    def operator(*arguments: str) -> subprocess.CompletedProcess[str]:
+        layer = f"PYTHONPATH={ROOT / 'layers/tiktok_shop'}"
+        return cli(
+            "operator", "--", "env", layer, sys.executable, "scripts/autopilot_operator.py", *arguments
+        )
+
+    written = operator("policy", shop, f"--file={policy}")
+    shown = operator("policy", shop)
+    logged = operator("decisions", f"--shop={shop}")
+
+    assert written.returncode == 0, written.stdout + written.stderr
+    assert f"shop {shop}'s policy is now version e2e, mode observe in PoliciesTable" in written.stdout
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert f"shop {shop}: its own policy" in shown.stdout
+    assert logged.returncode == 0, logged.stdout + logged.stderr
+    assert logged.stdout.strip() == "No decision on record."

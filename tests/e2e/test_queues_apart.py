@@ -35,15 +35,15 @@ def test_the_queues_live_on_their_own_server_and_nothing_else_does(apart: StackI
     assert apart.queue_endpoint == apart.sqs_url
     assert aws_client("sqs", apart.moto_url).list_queues().get("QueueUrls", []) == []
     queues = aws_client("sqs", apart.sqs_url).list_queues()["QueueUrls"]
-    # The approval's queues, and the webhook function's (provisioned for make sam-local).
+    # Every function's queues: the approval's, the webhook's and the decider's.
     assert sorted(url.rsplit("/", 1)[1] for url in queues) == [
         "ApprovalDeadLetterQueue",
         "ApprovalQueue",
         "WebhookDeadLetterQueue",
         "WebhookQueue",
     ]
-    assert apart.function_env["AWS_ENDPOINT_URL_SQS"] == apart.sqs_url
-    assert apart.webhook_env["AWS_ENDPOINT_URL_SQS"] == apart.sqs_url
+    for environment in (apart.function_env, apart.webhook_env, apart.decider_env):
+        assert environment["AWS_ENDPOINT_URL_SQS"] == apart.sqs_url
     tables = aws_client("dynamodb", apart.moto_url).list_tables()["TableNames"]
     assert "IdempotencyTable" in tables
 

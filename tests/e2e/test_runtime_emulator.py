@@ -31,14 +31,26 @@ def test_the_function_runs_in_the_runtime_emulator_with_the_template_environment
     assert env["TIKTOK_CREDENTIALS_SECRET"] == stack.resource_ref("TikTokCredentialsSecret")
     assert env["APPROVAL_DLQ_URL"] == stack.resource_ref("ApprovalDeadLetterQueue")
     assert env["POWERTOOLS_SERVICE_NAME"] == "cancellation-approver"
-    assert {"moto", "tiktok-emulator", "lambda-runtime", "rotation-runtime"} == {
-        p.name for p in stack.processes
-    }
+    assert {
+        "moto",
+        "tiktok-emulator",
+        "lambda-runtime",
+        "rotation-runtime",
+        "webhook-runtime",
+        "decider-runtime",
+        "api-front",
+    } == {p.name for p in stack.processes}
     rotation_env = stack.rotation_env
     assert stack.rotation_function == "RotateCredentialsFunction"
     assert rotation_env["TIKTOK_API_BASE_URL"] == rotation_env["TIKTOK_AUTH_BASE_URL"] == stack.tiktok_url
     assert rotation_env["AWS_ENDPOINT_URL"] == stack.moto_url
     assert rotation_env["POWERTOOLS_SERVICE_NAME"] == "credentials-rotation"
+    assert stack.webhook_env["WEBHOOK_QUEUE_URL"] == stack.resource_ref("WebhookQueue")
+    assert stack.webhook_env["POWERTOOLS_SERVICE_NAME"] == "tiktok-webhook"
+    assert stack.decider_env["POLICIES_TABLE"] == stack.resource_ref("PoliciesTable")
+    assert stack.decider_env["APPROVAL_QUEUE_URL"] == stack.resource_ref("ApprovalQueue")
+    assert stack.decider_env["TIKTOK_API_BASE_URL"] == stack.tiktok_url
+    assert stack.webhook_url.endswith("/webhooks/tiktok")
     assert all(process.alive() for process in stack.processes)
 
 

@@ -1,4 +1,5 @@
-"""The SQS poller driver (benchmarks/sqs_poller, which make soak and make bench-bulk drive) against moto's
+"""The SQS poller driver (local/sqs_poller, which make run's autopilot step, make soak and make
+bench-bulk drive) against moto's
 SQS: what Lambda's event source mapping does with each kind of answer, and the event it builds."""
 
 from __future__ import annotations

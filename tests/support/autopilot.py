@@ -1,6 +1,6 @@
 """The autopilot's chain in process, against moto and the TikTok emulator: webhook intake -> WebhookQueue ->
 decider -> ApprovalQueue -> approval function -> decision log. Each hop is the real handler; SQS messages
-travel through moto and reach the next function as Lambda's SQS event (benchmarks/sqs_poller's builder)."""
+travel through moto and reach the next function as Lambda's SQS event (local/sqs_poller's builder)."""
 
 from __future__ import annotations
 

@@ -164,7 +164,7 @@ def test_env_vars_without_the_webhook_function_or_with_another_queue_are_reporte
 def provisioned(moto_url: str) -> Iterator[dict[str, PhysicalResource]]:
     reset_moto(moto_url)
     credentials = {"app_key": DEFAULT_APP_KEY, "app_secret": DEFAULT_APP_SECRET}
-    yield provision(load_template(), FUNCTION_ID, moto_url, credentials, also_for=[WEBHOOK_FUNCTION_ID])
+    yield provision(load_template(), [FUNCTION_ID, WEBHOOK_FUNCTION_ID], moto_url, credentials)
     reset_moto(moto_url)
 
 
