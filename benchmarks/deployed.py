@@ -38,7 +38,7 @@ def powertools_pin() -> str:
     raise RuntimeError(f"{POWERTOOLS_REQUIREMENTS} pins no aws-lambda-powertools")
 
 
-def public_layer(runtime: RuntimeVenv, say: Callable[[str], None]) -> Path:
+def rebuilt_public_layer(runtime: RuntimeVenv, say: Callable[[str], None]) -> Path:
     """AWS's public Powertools layer's python/, rebuilt here the way its build makes it (no bytecode)."""
     name, version = powertools_pin().split("==")
     pin = f"{name}[{PUBLIC_LAYER_EXTRAS}]=={version}"
@@ -67,10 +67,11 @@ def public_layer(runtime: RuntimeVenv, say: Callable[[str], None]) -> Path:
 @dataclass(frozen=True)
 class Deployment:
     ours: CodeLayout
-    public: CodeLayout
+    public: CodeLayout | None  # None: not asked for
 
     def roots(self) -> list[Path]:
-        return [self.ours.function_dir, *self.ours.python_path, *self.public.python_path]
+        public = self.public.python_path if self.public else ()
+        return [self.ours.function_dir, *self.ours.python_path, *public]
 
 
 def listing(roots: list[Path]) -> frozenset[tuple[str, int]]:
@@ -84,9 +85,11 @@ def deployment(
     runtime: RuntimeVenv,
     work: Path,
     say: Callable[[str], None],
+    *,
+    public_layer: bool = True,
 ) -> Iterator[Deployment]:
-    """The build copied into `work` read-only, and the same with the public layer in our layer's place.
-    Fails after the run if any file appeared, vanished or changed size in either."""
+    """The build copied into `work` read-only, and (if `public_layer`) the same with the public layer in our
+    layer's place. Fails after the run if any file appeared, vanished or changed size in either."""
     function_dir = work / "task"
     shutil.copytree(build.function_dir, function_dir)
     layers = []
@@ -94,11 +97,14 @@ def deployment(
         layers.append(work / "opt" / layer_id / "python")
         shutil.copytree(path, layers[-1])
     ours = CodeLayout("build", function_dir, tuple(layers))
-    public_path = tuple(
-        public_layer(runtime, say) if layer_id == POWERTOOLS_LAYER_ID else path
-        for layer_id, path in zip(layer_ids, layers, strict=True)
-    )
-    laid_out = Deployment(ours, replace(ours, python_path=public_path))
+    public = None
+    if public_layer:
+        public_path = tuple(
+            rebuilt_public_layer(runtime, say) if layer_id == POWERTOOLS_LAYER_ID else path
+            for layer_id, path in zip(layer_ids, layers, strict=True)
+        )
+        public = replace(ours, python_path=public_path)
+    laid_out = Deployment(ours, public)
     _set_writable(work, writable=False)
     before = listing(laid_out.roots())
     try:

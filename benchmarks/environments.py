@@ -11,26 +11,28 @@ read-only copy (deployed.py), with our Powertools layer or AWS's public one.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import socket
 import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal
 
+from artefacts import Import, imports
 from deployed import Deployment, deployment
 from function_process import FunctionProcess
-from local_stack.paths import ROOT
+from local_stack.paths import ROOT, RUNTIME_VENV
 from local_stack.provision import provision
 from local_stack.runtime import CodeLayout, RuntimeVenv, ensure_runtime_venv
 from local_stack.stack import lambda_environment
 from local_stack.template import load_template
-from local_stack.template_env import FunctionSpec, Resolver, function_spec, resolve_environment
+from local_stack.template_env import FUNCTION_ID, FunctionSpec, Resolver, function_spec, resolve_environment
 from support.approvals import CREDENTIALS
 from support.moto_server import serialized_moto_server
 from tiktok_emulator import TikTokEmulator
@@ -39,8 +41,12 @@ BUILD_DIR = ROOT / ".aws-sam" / "build"
 LOGS = ROOT / ".local-stack" / "bench"
 BENCHMARKS = Path(__file__).parent
 Mode = Literal["function", "floor"]
-# The floor is a function of its own, whose code is plain_io.py: the same I/O with plain boto3 and requests.
-HANDLERS: dict[Mode, str] = {"function": "app.lambda_handler", "floor": "plain_io.lambda_handler"}
+# Each function's floor is a function of its own, run in that function's environment: the same I/O with plain
+# boto3 (and requests, for the approval's TikTok call) and nothing else.
+FLOORS: dict[str, str] = {
+    FUNCTION_ID: "plain_io.lambda_handler",
+    "TikTokWebhookFunction": "plain_webhook_io.lambda_handler",
+}
 SEQUENTIAL_BATCH = "sequential_batch.lambda_handler"
 # Lambda's longest timeout, as the benchmarks always had: no deadline cuts an invocation short.
 LONGEST_TIMEOUT_SECONDS = 900.0
@@ -86,20 +92,46 @@ class World:
     code: CodeLayout
     deployed: Deployment
     environments: dict[Layer, dict[str, str]]
+    function_id: str
+    handlers: dict[Mode, str]  # the template's Handler, and the function's floor
 
     def seed(self, cancel_ids: list[str]) -> None:
         self.emulator.seed(dict.fromkeys(cancel_ids, "pending"))
+
+    def describe(self) -> str:
+        """The first line of a benchmark's output: what runs, and how busy the shared machine is."""
+        return (
+            f"Python {self.runtime.python_version} ({self.runtime.path.name}), code: {self.code.kind} "
+            f"({_shown(self.code.function_dir)}), tracing on, load average {load_average()}"
+        )
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 UNREACHED_RATE_LIMIT = "100000"
 
 
 @contextmanager
-def world(say: Any = print) -> Iterator[World]:
+def world(
+    say: Any = print,
+    *,
+    function_id: str = FUNCTION_ID,
+    public_layer: bool = True,
+    build_dir: Path = BUILD_DIR,
+    runtime_venv: Path = RUNTIME_VENV,
+) -> Iterator[World]:
+    """`function_id` as deployed from `build_dir`, with our Powertools layer and, if `public_layer`, AWS's
+    public one too (pip-installed once into .local-stack/bench)."""
     template = load_template()
-    spec = function_spec(template)
-    runtime = ensure_runtime_venv(spec.python_minor, say=say)
-    code = _code(spec, runtime)
+    spec = function_spec(template, function_id)
+    runtime = ensure_runtime_venv(spec.python_minor, venv=runtime_venv, say=say)
+    code = _code(spec, runtime, build_dir)
     # TikTok's rate limit is not what this measures: the emulator does not enforce it, and the limiter's
     # pace is set so high that it never waits, while its reservation (one UpdateItem) is still paid.
     with serialized_moto_server() as moto_url, TikTokEmulator(rate_limit=None) as emulator:
@@ -114,29 +146,38 @@ def world(say: Any = print) -> Iterator[World]:
             function_env = {**resolve_environment(spec, resolver), "AWS_ENDPOINT_URL": moto_url}
             with (
                 tempfile.TemporaryDirectory(prefix="bench-deployed-") as work,
-                deployment(code, spec.layer_ids, runtime, Path(work), say) as deployed,
+                deployment(
+                    code, spec.layer_ids, runtime, Path(work), say, public_layer=public_layer
+                ) as deployed,
             ):
                 environments: dict[Layer, dict[str, str]] = {}
-                for layer, layout in (("ours", deployed.ours), ("public", deployed.public)):
+                layouts: list[tuple[Layer, CodeLayout | None]] = [
+                    ("ours", deployed.ours),
+                    ("public", deployed.public),
+                ]
+                for layer, layout in layouts:
+                    if layout is None:
+                        continue
                     environment = lambda_environment(spec, layout, runtime, function_env)
                     # Deployed, not `sam local`: Powertools' Tracer is on (it is off under AWS_SAM_LOCAL).
                     del environment["AWS_SAM_LOCAL"]
                     environment["AWS_XRAY_DAEMON_ADDRESS"] = xray.address
                     environments[layer] = environment
-                yield World(emulator, xray, runtime, code, deployed, environments)
+                handlers: dict[Mode, str] = {"function": spec.handler, "floor": FLOORS[function_id]}
+                yield World(emulator, xray, runtime, code, deployed, environments, function_id, handlers)
         finally:
             xray.close()
 
 
-def _code(spec: FunctionSpec, runtime: RuntimeVenv) -> CodeLayout:
-    function_dir = BUILD_DIR / spec.logical_id
-    layers = tuple(BUILD_DIR / layer_id / "python" for layer_id in spec.layer_ids)
+def _code(spec: FunctionSpec, runtime: RuntimeVenv, build_dir: Path) -> CodeLayout:
+    function_dir = build_dir / spec.logical_id
+    layers = tuple(build_dir / layer_id / "python" for layer_id in spec.layer_ids)
     if runtime.minor == spec.python_minor and function_dir.is_dir() and all(p.is_dir() for p in layers):
         return CodeLayout("build", function_dir, layers)
     # Measuring anything else would measure what nobody deploys.
     raise SystemExit(
         f"make bench: no `make build` output for python{spec.python_minor} in "
-        f"{BUILD_DIR.relative_to(ROOT)} (the runtime venv has Python {runtime.python_version}): "
+        f"{_shown(build_dir)} (the runtime venv has Python {runtime.python_version}): "
         f"install python{spec.python_minor} (pyenv install {spec.python_minor}) and run make bench again"
     )
 
@@ -155,15 +196,16 @@ class Environment:
         stderr: IO[str] | None = None,
     ) -> None:
         LOGS.mkdir(parents=True, exist_ok=True)
-        self._log = open(LOGS / f"{mode}.log", "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        log = LOGS / f"{world.function_id}.{mode}.log"
+        self._log = open(log, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
         try:
             self._process = FunctionProcess(
-                HANDLERS[mode],
+                world.handlers[mode],
                 timeout_seconds=LONGEST_TIMEOUT_SECONDS,
                 env={**world.environments[layer], **(overrides or {})},
                 python=world.runtime.python,
                 python_options=python_options,
-                # plain_io.py and sequential_batch.py, after everything the function's own imports find.
+                # The floors and sequential_batch.py, after everything the function's own imports find.
                 paths=(BENCHMARKS,),
                 stdout=subprocess.DEVNULL,  # the function's logs and metrics, as CloudWatch would take them
                 stderr=self._log if stderr is None else stderr,
@@ -202,15 +244,44 @@ class Environment:
 
 
 def as_expected(expect: str, answer: Any) -> bool:
-    """A figure only counts if the approval really happened."""
+    """A figure only counts if the approval really happened (the webhook's: if it was answered as expected)."""
     if expect == "true":
         return answer is True
     if expect == "batch":
-        return answer == {"batchItemFailures": []}
+        return bool(answer == {"batchItemFailures": []})
+    if expect.isdigit():  # the webhook's answers: TikTok reads the status only, the body is always empty
+        return isinstance(answer, dict) and bool(
+            answer.get("statusCode") == int(expect) and answer["body"] == ""
+        )
     if isinstance(answer, dict) and "statusCode" in answer:  # API Gateway proxy response
         # REST proxy responses carry headers in either map, as the resolver chose.
         headers = {**(answer.get("headers") or {}), **(answer.get("multiValueHeaders") or {})}
         replayed = headers.get("Idempotent-Replayed") in ("true", ["true"])
         body = json.loads(answer["body"])
         return answer["statusCode"] == 200 and body["code"] == 0 and replayed == (expect == "replayed")
-    return isinstance(answer, dict) and answer.get("code") == 0 and answer["data"]["success"] is True
+    return isinstance(answer, dict) and bool(answer.get("code") == 0 and answer["data"]["success"] is True)
+
+
+def interleaved(n: int, *runs: Callable[[], float]) -> list[float]:
+    """Each run once, starting with a different one each round, so that none always gets the warmer (or the
+    busier) machine; the times come back in the order of `runs`."""
+    seconds = [0.0] * len(runs)
+    for i in range(len(runs)):
+        which = (n + i) % len(runs)
+        seconds[which] = runs[which]()
+    return seconds
+
+
+def one_shot(w: World, mode: Mode, event: object, expect: str, layer: Layer = "ours") -> float:
+    """A cold start: the environment's init (the handler's import) and its first invocation."""
+    with Environment(w, mode, layer=layer) as environment:
+        return environment.init_seconds + environment.run(event, expect)
+
+
+def cold_start_imports(w: World, mode: Mode, event: object, expect: str) -> list[Import]:
+    """What a cold start imports, from `python -X importtime`, one entry per module."""
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as stderr:
+        with Environment(w, mode, python_options=("-X", "importtime"), stderr=stderr) as environment:
+            environment.run(event, expect)
+        stderr.seek(0)
+        return imports(stderr.read())

@@ -1,9 +1,19 @@
-"""A figure beside its floor: paired samples, medians, the ratio, the goal, and how noisy the samples were."""
+"""A figure beside its floor (paired samples, medians, the ratio, the goal) or beside a limit of its own
+(percentiles against a number of milliseconds), and how noisy the samples were."""
 
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+# A goal missed is a failed run, told apart from a crash (1): make help lists the exit codes.
+EXIT_GOAL_MISSED = 2
+
+
+def goals(missed: Sequence[str]) -> str:
+    """The verdict line, with the names of the figures that missed their goal."""
+    return "goals: " + ("all met" if not missed else "NOT MET: " + "; ".join(missed))
 
 
 @dataclass
@@ -51,3 +61,43 @@ HEADER = (
     f"  {'figure':<34} {'median':>9} {'noise':>6}   {'floor (same run, interleaved)':<28} "
     f"{'median':>9} {'noise':>6}   ratio"
 )
+
+
+@dataclass
+class WithinLimit:
+    """Samples beside an absolute limit (a caller's timeout): each percentile is met when it is within it."""
+
+    name: str
+    limit: float | None  # seconds; None: shown for information
+    percentiles: tuple[int, ...] = (50, 99)
+    samples: list[float] = field(default_factory=list)
+
+    def add(self, seconds: float) -> None:
+        self.samples.append(seconds)
+
+    def percentile(self, p: int) -> float:
+        if len(self.samples) < 2:  # quantiles needs two; one sample is every percentile of itself
+            return self.samples[0]
+        # "inclusive" interpolates between samples; the default extrapolates past the slowest when they are few.
+        return statistics.quantiles(self.samples, n=100, method="inclusive")[p - 1]
+
+    @property
+    def met(self) -> bool:
+        return self.limit is None or all(self.percentile(p) <= self.limit for p in self.percentiles)
+
+    def lines(self) -> list[str]:
+        found = []
+        for p in self.percentiles:
+            seconds = self.percentile(p)
+            if self.limit is None:
+                verdict = "for information"
+            else:
+                verdict = f"limit {ms(self.limit)}  {'met' if seconds <= self.limit else 'NOT MET'}"
+            # The noise and the count once per figure, on its first line.
+            first = p == self.percentiles[0]
+            spread = f"{noise(self.samples):>6}  {len(self.samples):<7}" if first else " " * 15
+            found.append(f"  {self.name:<34} p{p:<3} {ms(seconds):>9} {spread}   {verdict}")
+        return found
+
+
+LIMIT_HEADER = f"  {'figure':<34} {'':4} {'value':>9} {'noise':>6}  {'samples':<7}   against"

@@ -14,10 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
-import tempfile
-from collections.abc import Callable
 from itertools import count
 from pathlib import Path
 
@@ -25,9 +22,18 @@ ROOT = Path(__file__).resolve().parents[1]
 for part in ("local", "tests"):
     sys.path.insert(0, str(ROOT / part))
 
-from artefacts import Import, import_profile, imports, inspect  # noqa: E402
-from environments import SEQUENTIAL_BATCH, Environment, Layer, Mode, World, world  # noqa: E402
-from figures import HEADER, Pair  # noqa: E402
+from artefacts import import_profile, inspect  # noqa: E402
+from environments import (  # noqa: E402
+    SEQUENTIAL_BATCH,
+    Environment,
+    World,
+    cold_start_imports,
+    interleaved,
+    load_average,
+    one_shot,
+    world,
+)
+from figures import EXIT_GOAL_MISSED, HEADER, Pair, goals  # noqa: E402
 from support.approvals import api_event, sqs_event  # noqa: E402
 from tiktok_emulator import Fault  # noqa: E402
 
@@ -48,22 +54,6 @@ def event_for(trigger: str, cancel_id: str) -> object:
     if trigger == "sqs":
         return sqs_event(json.dumps({"cancel_id": cancel_id}))
     return {"cancel_id": cancel_id}
-
-
-def interleaved(n: int, *runs: Callable[[], float]) -> list[float]:
-    """Each run once, starting with a different one each round, so that none always gets the warmer (or the
-    busier) machine; the times come back in the order of `runs`."""
-    seconds = [0.0] * len(runs)
-    for i in range(len(runs)):
-        which = (n + i) % len(runs)
-        seconds[which] = runs[which]()
-    return seconds
-
-
-def one_shot(w: World, mode: Mode, event: object, expect: str, layer: Layer = "ours") -> float:
-    """A cold start: the environment's init (the handler's import) and its first invocation."""
-    with Environment(w, mode, layer=layer) as environment:
-        return environment.init_seconds + environment.run(event, expect)
 
 
 def cold_starts(w: World, rounds: int) -> list[Pair]:
@@ -231,22 +221,14 @@ def batches(w: World, rounds: int) -> list[Pair]:
 
 
 def import_profiles(w: World) -> list[str]:
-    def profiled(mode: Mode, event: object, expect: str) -> list[Import]:
-        with tempfile.TemporaryFile("w+", encoding="utf-8") as stderr:
-            options = ("-X", "importtime")
-            with Environment(w, mode, python_options=options, stderr=stderr) as environment:
-                environment.run(event, expect)
-            stderr.seek(0)
-            return imports(stderr.read())
-
     floor_id = new_id()
     w.seed([floor_id])
-    floor = profiled("floor", {"approve": floor_id}, "true")
+    floor = cold_start_imports(w, "floor", {"approve": floor_id}, "true")
     lines = []
     for trigger in TRIGGERS:
         cancel_id = new_id()
         w.seed([cancel_id])
-        function = profiled("function", event_for(trigger, cancel_id), EXPECT[trigger])
+        function = cold_start_imports(w, "function", event_for(trigger, cancel_id), EXPECT[trigger])
         lines.append(f"  {trigger} trigger (cumulative, two outer levels):")
         lines.extend(import_profile(function, floor))
         xray_us = sum(i.own_us for i in function if i.module.split(".")[0] in XRAY_PACKAGES)
@@ -259,13 +241,14 @@ XRAY_PACKAGES = ("aws_xray_sdk", "wrapt")
 
 def artefacts(w: World) -> list[str]:
     tag = f"cpython-{w.runtime.minor.replace('.', '')}"
-    ours = w.deployed.ours
+    ours, public = w.deployed.ours, w.deployed.public
+    assert public is not None  # world() lays it out unless told not to
     [powertools, tiktok_shop] = ours.python_path
     return [
         inspect("ApproveCancellationFunction", ours.function_dir, tag).line(),
         inspect("PowertoolsLayer", powertools.parent, tag).line(),
         inspect("TikTokShopLayer", tiktok_shop.parent, tag).line(),
-        inspect("(AWS's public Powertools layer)", w.deployed.public.python_path[0].parent, tag).line(),
+        inspect("(AWS's public Powertools layer)", public.python_path[0].parent, tag).line(),
     ]
 
 
@@ -276,11 +259,7 @@ def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
     cold_rounds, warm_rounds, batch_rounds = (2, 3, 2) if quick else (15, 40, 8)
     with world() as w:
-        print(
-            f"make bench: Python {w.runtime.python_version} ({w.runtime.path.name}), code: {w.code.kind} "
-            f"({w.code.function_dir.relative_to(ROOT)}), tracing on, load average "
-            + " ".join(f"{x:.1f}" for x in os.getloadavg())
-        )
+        print(f"make bench: {w.describe()}")
         print("deployment (what sam deploy uploads, from .aws-sam/build, measured in a read-only copy):")
         print("\n".join(artefacts(w)))
         sections = [
@@ -310,18 +289,10 @@ def main() -> None:
         print("-X importtime of the cold start, per trigger:")
         print("\n".join(import_profiles(w)))
         print(f"X-Ray segments received by the daemon stand-in: {w.xray.datagrams}")
-        missed = [pair for pair in pairs if not pair.met]
-        print("goals: " + ("all met" if not missed else "NOT MET: " + "; ".join(p.name for p in missed)))
-        print(
-            "load average at the end "
-            + " ".join(f"{x:.1f}" for x in os.getloadavg())
-            + " (2 shared cores; figures move with it)"
-        )
-    # As make bench-bulk does: a goal missed is a failed run (make help lists the exit codes).
+        missed = [pair.name for pair in pairs if not pair.met]
+        print(goals(missed))
+        print(f"load average at the end {load_average()} (2 shared cores; figures move with it)")
     sys.exit(EXIT_GOAL_MISSED if missed else 0)
-
-
-EXIT_GOAL_MISSED = 2
 
 
 if __name__ == "__main__":
