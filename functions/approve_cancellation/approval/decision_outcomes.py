@@ -30,6 +30,15 @@ def autopilot_shop_id(attributes: dict[str, Any]) -> str | None:
     return shop_id if isinstance(shop_id, str) and shop_id else None
 
 
+def any_from_autopilot(event: dict[str, Any]) -> bool:
+    """Whether an SQS event holds a record the decider sent."""
+    records = event.get("Records")
+    return isinstance(records, list) and any(
+        isinstance(record, dict) and autopilot_shop_id(record.get("messageAttributes") or {}) is not None
+        for record in records
+    )
+
+
 def carried_attributes(attributes: dict[str, Any]) -> dict[str, dict[str, str]]:
     """The decider's attributes of a message, as SendMessage takes them (for a message parked elsewhere)."""
     carried = {}

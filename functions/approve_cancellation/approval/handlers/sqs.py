@@ -41,9 +41,11 @@ class DeadLetterQueueUnavailable(RuntimeError):
 def handle(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     settings = dependencies.settings()
     dependencies.approval_service().register_lambda_context(context)
-    # Built here, not first in a worker thread: boto3's session is not thread-safe.
+    # Built here, not first in a worker thread: boto3's session is not thread-safe. The decision log only
+    # for a batch with the autopilot's requests: a caller's batch does not pay for its client.
     dependencies.sqs_client()
-    dependencies.decision_log()
+    if decision_outcomes.any_from_autopilot(event):
+        dependencies.decision_log()
     deadline = invocation_deadline(context, settings.deadline_margin_seconds)
     # Each approval is mostly a network wait: up to `batch_concurrency` of them run at once, in threads.
     with ThreadPoolExecutor(max_workers=settings.batch_concurrency, thread_name_prefix="approval") as workers:
