@@ -58,6 +58,7 @@ class Decider:
         approvals: ApprovalRequests,
         reviews: ReviewEvents,
         clock: Callable[[], float] = time.time,
+        escalation_seconds: int = 0,
     ) -> None:
         self._shops = shops
         self._client_for = client_for
@@ -66,6 +67,8 @@ class Decider:
         self._approvals = approvals
         self._reviews = reviews
         self._clock = clock
+        # How long before TikTok's deadline a pending "needs review" is published again (0: never).
+        self._escalation_seconds = escalation_seconds
 
     def handle(self, notice: CancellationNotice, *, deadline: float | None = None) -> Decided:
         """Raises RetryLater when asking again may cure the failure; AWS's errors propagate (retried too)."""
@@ -95,6 +98,29 @@ class Decider:
             return Decided(Outcome.UNKNOWN_SHOP, details)
         view = self._tiktok_view(shop, notice, deadline)
         cancellation = view if isinstance(view, Cancellation) else _unread(notice)
+        return self._decide(notice.shop_id, shop, policy, cancellation, view=view, deadline=deadline)
+
+    def decide_found(
+        self, shop_id: str, shop: ShopAccess, cancellation: Cancellation, *, deadline: float | None = None
+    ) -> Decided:
+        """A cancellation the sweeper found with Search Cancellations (so TikTok's view is in hand): the
+        same decision, record and action as a webhook's, then the escalation if one is due."""
+        policy = self._policy(shop_id)
+        if isinstance(policy, Policy) and policy.mode is Mode.OFF:
+            return Decided(Outcome.AUTOPILOT_OFF, {"shop_id": shop_id, "cancel_id": cancellation.cancel_id})
+        return self._decide(shop_id, shop, policy, cancellation, view=cancellation, deadline=deadline)
+
+    def _decide(
+        self,
+        shop_id: str,
+        shop: ShopAccess,
+        policy: Policy | PolicyError,
+        cancellation: Cancellation,
+        *,
+        view: Cancellation | ApprovalError,
+        deadline: float | None,
+    ) -> Decided:
+        details: dict[str, Any] = {"shop_id": shop_id, "cancel_id": cancellation.cancel_id}
         now = self._clock()
         if isinstance(policy, PolicyError):
             decision = (
@@ -115,17 +141,33 @@ class Decider:
             order = self._order(shop, cancellation, deadline) if _needs_order(policy, cancellation) else None
             decision = decide(policy, cancellation, now=now, order=order)
         stored = self._log.record_decision(
-            shop_id=notice.shop_id,
-            cancel_id=notice.cancel_id,
+            shop_id=shop_id,
+            cancel_id=cancellation.cancel_id,
             cancellation=cancellation,
             decision=decision,
             decided_at=int(now),
         )
         details.update(verdict=stored.verdict, dry_run=stored.dry_run, policy_version=stored.policy_version)
-        outcome = self._act(shop, notice, cancellation, decision, stored)
+        outcome = self._act(shop, shop_id, cancellation, decision, stored)
+        if outcome is Outcome.REVIEW_ALREADY_PUBLISHED and self._escalation_due(cancellation, stored, now):
+            self._reviews.publish(shop_id, cancellation, stored, escalation=True)
+            self._log.mark_escalated(shop_id=shop_id, cancel_id=cancellation.cancel_id, at=int(now))
+            outcome = Outcome.ESCALATED
         if isinstance(policy, PolicyError):
             return Decided(Outcome.POLICY_UNREADABLE, {**details, "policy_error": policy.message})
         return Decided(outcome, details)
+
+    def _escalation_due(self, cancellation: Cancellation, stored: StoredDecision, now: float) -> bool:
+        """A person was asked and TikTok still waits, its deadline nearer than the escalation window: ask
+        once more, before TikTok decides by itself."""
+        deadline = cancellation.response_deadline
+        return (
+            self._escalation_seconds > 0
+            and stored.escalated_at is None
+            and cancellation.pending
+            and deadline is not None
+            and now < deadline <= now + self._escalation_seconds
+        )
 
     def _policy(self, shop_id: str) -> Policy | PolicyError:
         """The policy, or why it cannot be read (the decision then fails closed)."""
@@ -215,7 +257,7 @@ class Decider:
     def _act(
         self,
         shop: ShopAccess,
-        notice: CancellationNotice,
+        shop_id: str,
         cancellation: Cancellation,
         decision: Decision,
         stored: StoredDecision,
@@ -227,14 +269,14 @@ class Decider:
         if stored.approval_decided and stored.approval_queued_at is not None:
             return Outcome.APPROVAL_ALREADY_QUEUED
         if stored.approval_decided and decision.approve:
-            self._approvals.request(cancel_id=notice.cancel_id, shop=shop, tiktok_shop_id=notice.shop_id)
-            self._log.mark_approval_queued(shop_id=notice.shop_id, cancel_id=notice.cancel_id, at=at)
+            self._approvals.request(cancel_id=cancellation.cancel_id, shop=shop, tiktok_shop_id=shop_id)
+            self._log.mark_approval_queued(shop_id=shop_id, cancel_id=cancellation.cancel_id, at=at)
             return Outcome.APPROVAL_QUEUED
         if stored.verdict == Verdict.NEEDS_REVIEW and not stored.dry_run:
             if stored.review_published_at is not None:
                 return Outcome.REVIEW_ALREADY_PUBLISHED
-            self._reviews.publish(notice.shop_id, cancellation, stored)
-            self._log.mark_review_published(shop_id=notice.shop_id, cancel_id=notice.cancel_id, at=at)
+            self._reviews.publish(shop_id, cancellation, stored)
+            self._log.mark_review_published(shop_id=shop_id, cancel_id=cancellation.cancel_id, at=at)
             return Outcome.REVIEW_PUBLISHED
         return Outcome.RECORDED
 

@@ -70,4 +70,5 @@ def _decider(access: Settings, config: DeciderSettings, environment: tuple[str |
         ),
         approvals=ApprovalRequests(sqs=session.client("sqs"), queue_url=config.approval_queue_url),
         reviews=ReviewEvents(events=session.client("events"), bus=config.review_event_bus),
+        escalation_seconds=config.escalation_minutes * 60,
     )

@@ -13,6 +13,7 @@ class Outcome(StrEnum):
     APPROVAL_ALREADY_QUEUED = "approval_already_queued"  # decided and queued before (a repeat)
     REVIEW_PUBLISHED = "review_published"  # a rule objects: "needs review" published for a person
     REVIEW_ALREADY_PUBLISHED = "review_already_published"
+    ESCALATED = "escalated"  # still waiting for a person, TikTok's deadline near: published once more
     RECORDED = "recorded"  # a dry run (observe), left to TikTok, or nothing to decide: on record only
     STATUS_NOTED = "status_noted"  # a status change other than a buyer's pending request
     AUTOPILOT_OFF = "autopilot_off"  # the shop's policy is off: nothing decided or recorded
@@ -32,6 +33,7 @@ OUTCOMES: Final = {
     Outcome.APPROVAL_ALREADY_QUEUED: Row("AutopilotRepeat", done=True),
     Outcome.REVIEW_PUBLISHED: Row("AutopilotNeedsReview", done=True),
     Outcome.REVIEW_ALREADY_PUBLISHED: Row("AutopilotRepeat", done=True),
+    Outcome.ESCALATED: Row("AutopilotEscalated", done=True),
     Outcome.RECORDED: Row("AutopilotRecorded", done=True),
     Outcome.STATUS_NOTED: Row("AutopilotStatusNoted", done=True),
     Outcome.AUTOPILOT_OFF: Row("AutopilotOff", done=True),

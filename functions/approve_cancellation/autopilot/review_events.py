@@ -20,7 +20,9 @@ class ReviewEventRefused(RuntimeError):
     """EventBridge took the call but not the event (its FailedEntryCount): retried like a failed call."""
 
 
-def review_detail(shop_id: str, cancellation: Cancellation, stored: StoredDecision) -> dict[str, Any]:
+def review_detail(
+    shop_id: str, cancellation: Cancellation, stored: StoredDecision, *, escalation: bool = False
+) -> dict[str, Any]:
     """The event's detail: who, what, why, and by when (TikTok decides by itself at `deadline`)."""
     return {
         "shop_id": shop_id,
@@ -34,7 +36,8 @@ def review_detail(shop_id: str, cancellation: Cancellation, stored: StoredDecisi
         "reasons": list(stored.reasons),
         "policy_version": stored.policy_version,
         "decided_at": stored.decided_at,
-        "escalation": False,
+        # True: published once more because TikTok's deadline is near and no one has decided yet.
+        "escalation": escalation,
     }
 
 
@@ -43,13 +46,15 @@ class ReviewEvents:
         self._events = events
         self._bus = bus
 
-    def publish(self, shop_id: str, cancellation: Cancellation, stored: StoredDecision) -> None:
+    def publish(
+        self, shop_id: str, cancellation: Cancellation, stored: StoredDecision, *, escalation: bool = False
+    ) -> None:
         answer = self._events.put_events(
             Entries=[
                 {
                     "Source": SOURCE,
                     "DetailType": DETAIL_TYPE,
-                    "Detail": json.dumps(review_detail(shop_id, cancellation, stored)),
+                    "Detail": json.dumps(review_detail(shop_id, cancellation, stored, escalation=escalation)),
                     "EventBusName": self._bus,
                 }
             ]

@@ -23,6 +23,8 @@ class DeciderSettings:
     # A policy written with `make policy` applies in a warm container after at most this long.
     policy_cache_seconds: int = variable(60, at_least=0)
     decision_retention_days: int = variable(DEFAULT_RETENTION_DAYS, at_least=1)
+    # A "needs review" still pending this long before TikTok's deadline is published once more (0: never).
+    escalation_minutes: int = variable(120, at_least=0)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> DeciderSettings:

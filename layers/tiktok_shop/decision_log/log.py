@@ -150,6 +150,9 @@ class DecisionLog:
     def mark_review_published(self, *, shop_id: str, cancel_id: str, at: int) -> None:
         self._update(shop_id, cancel_id, "SET review_published_at = :at", {":at": _n(at)})
 
+    def mark_escalated(self, *, shop_id: str, cancel_id: str, at: int) -> None:
+        self._update(shop_id, cancel_id, "SET escalated_at = :at", {":at": _n(at)})
+
     def record_outcome(
         self,
         *,

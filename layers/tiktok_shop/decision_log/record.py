@@ -25,6 +25,7 @@ _NUMBERS = frozenset(
         "decided_at",
         "approval_queued_at",
         "review_published_at",
+        "escalated_at",
         "outcome_at",
         "expires_at",
     }
@@ -52,6 +53,7 @@ class StoredDecision:
     decided_at: int | None = None
     approval_queued_at: int | None = None
     review_published_at: int | None = None
+    escalated_at: int | None = None
     outcome: str | None = None
     outcome_detail: str | None = None
     outcome_at: int | None = None
