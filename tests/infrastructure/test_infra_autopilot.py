@@ -143,3 +143,68 @@ def test_the_docs_table_of_outcomes_is_the_code_table():
         if len(cells) == 4 and cells[2] in ("yes", "no"):
             documented[cells[0]] = (cells[1], cells[2] == "yes")
     assert documented == {outcome.value: (row.metric, row.done) for outcome, row in OUTCOMES.items()}
+
+
+SWEEPER = "SweepCancellationsFunction"
+
+
+def test_the_sweeper_runs_on_a_schedule_that_zero_turns_off(template: dict[str, Any]):
+    sweeper = properties(template, SWEEPER)
+    assert sweeper["Handler"] == "sweep_app.lambda_handler"
+    assert sweeper["CodeUri"] == properties(template, "ApproveCancellationFunction")["CodeUri"]
+    [event] = sweeper["Events"].values()
+    assert event["Type"] == "ScheduleV2"
+    schedule = event["Properties"]
+    assert schedule["State"] == {"Fn::If": ["SweepEnabled", "ENABLED", "DISABLED"]}
+    assert schedule["ScheduleExpression"]["Fn::If"][1] == {"Fn::Sub": "rate(${SweepIntervalMinutes} minutes)"}
+    assert template["Conditions"]["SweepEnabled"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "SweepIntervalMinutes"}, 0]}]
+    }
+    interval = template["Parameters"]["SweepIntervalMinutes"]
+    assert interval["Default"] == 10
+    assert 0 in interval["AllowedValues"]
+    assert 1 not in interval["AllowedValues"]  # rate(1 minutes) is not a valid expression
+    import sweep_app
+
+    assert callable(sweep_app.lambda_handler)
+
+
+def test_the_sweepers_grants_exactly(template: dict[str, Any]):
+    grants: dict[str, list[Any]] = {}
+    for policy in properties(template, SWEEPER)["Policies"]:
+        for statement in policy["Statement"]:
+            assert statement["Effect"] == "Allow"
+            for action in as_list(statement["Action"]):
+                grants.setdefault(action, []).extend(as_list(statement["Resource"]))
+    arn = lambda logical_id: {"Fn::GetAtt": [logical_id, "Arn"]}  # noqa: E731
+    assert grants == {
+        "dynamodb:UpdateItem": [arn("RateLimitTable"), arn("DecisionsTable")],
+        "secretsmanager:GetSecretValue": [
+            {"Ref": "TikTokCredentialsSecret"},
+            {
+                "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:"
+                "${AWS::StackName}/${SellerSecretPrefix}*"
+            },
+        ],
+        # The directory is listed (every shop to sweep) and read one shop at a time, never written.
+        "dynamodb:Scan": [arn("ShopsTable")],
+        "dynamodb:GetItem": [arn("ShopsTable"), arn("PoliciesTable"), arn("SweepStateTable")],
+        "dynamodb:PutItem": [arn("SweepStateTable")],
+        "dynamodb:DeleteItem": [arn("SweepStateTable")],
+        "sqs:SendMessage": [arn("ApprovalQueue")],
+        "events:PutEvents": [
+            {"Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default"}
+        ],
+    }
+
+
+def test_the_sweeper_reads_what_its_environment_sets(template: dict[str, Any]):
+    from autopilot.sweep_settings import SweepSettings
+
+    env = function_environment(SWEEPER, template)
+    for settings in (SweepSettings,):
+        required = [f.name.upper() for f in dataclasses.fields(settings) if f.default is dataclasses.MISSING]
+        assert set(required) <= set(env)
+    decider_env = function_environment(FUNCTION, template)
+    shared = {name for name in decider_env if name not in ("WEBHOOK_QUEUE_URL",)}
+    assert {name: env.get(name) for name in shared} == {name: decider_env[name] for name in shared}

@@ -123,6 +123,7 @@ def test_each_layer_is_packaged_by_the_makefile_for_python313_on_both_architectu
         "RotateCredentialsFunction",
         "TikTokWebhookFunction",
         "DecideCancellationFunction",
+        "SweepCancellationsFunction",
     ],
 )
 def test_each_function_is_packaged_by_the_makefile_with_both_layers(
@@ -147,6 +148,7 @@ def test_the_makefile_has_a_target_for_every_resource_it_packages(template: dict
             "RotateCredentialsFunction",
             "TikTokWebhookFunction",
             "DecideCancellationFunction",
+            "SweepCancellationsFunction",
         ]
     )
     for logical_id in packaged:

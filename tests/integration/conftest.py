@@ -11,6 +11,15 @@ import boto3
 import pytest
 from lambda_context import FakeLambdaContext
 from support.approvals import CREDENTIALS, PENDING, SECRET_NAME, SHIPPED, TABLE_NAME, Aws, Invoke
+from support.autopilot import (
+    DECISIONS_TABLE,
+    DEFAULT_SHOP_ID,
+    POLICIES_TABLE,
+    REVIEW_SOURCE,
+    Chain,
+    reset_functions,
+)
+from support.cfn_template import table_schema
 from support.function_env import function_environment
 from tiktok_emulator import TikTokEmulator
 
@@ -61,3 +70,50 @@ def invoke(function_env: None) -> Invoke:
         return app.lambda_handler(copy.deepcopy(event), context or FakeLambdaContext())
 
     return call
+
+
+# --- The autopilot: the webhook, the decider and the approval in process (tests/support/autopilot.py) ------
+
+
+@pytest.fixture
+def chain(aws: Aws, emulator: TikTokEmulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[Chain]:
+    aws.put_credentials(shop_id=DEFAULT_SHOP_ID)
+    dynamodb = boto3.client("dynamodb")
+    for table in (DECISIONS_TABLE, POLICIES_TABLE):
+        dynamodb.create_table(TableName=table, **table_schema(table))
+    webhook_dlq = aws.sqs.create_queue(QueueName="WebhookDeadLetterQueue")["QueueUrl"]
+    webhook_queue = aws.sqs.create_queue(QueueName="WebhookQueue")["QueueUrl"]
+    review_queue = aws.sqs.create_queue(QueueName="Reviews")["QueueUrl"]
+    review_arn = aws.sqs.get_queue_attributes(QueueUrl=review_queue, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    events = boto3.client("events")
+    events.put_rule(Name="needs-review", EventPattern=json.dumps({"source": [REVIEW_SOURCE]}))
+    events.put_targets(Rule="needs-review", Targets=[{"Id": "reviews", "Arn": review_arn}])
+    values = {
+        "TIKTOK_CREDENTIALS_SECRET": "tiktok-shop/credentials",
+        "IDEMPOTENCY_TABLE": "IdempotencyTable",
+        "TIKTOK_API_BASE_URL": emulator.url,
+        "APPROVAL_DLQ_URL": aws.dlq_url,
+        "APPROVAL_QUEUE_URL": aws.queue_url,
+        "WEBHOOK_QUEUE_URL": webhook_queue,
+        "WEBHOOK_DLQ_URL": webhook_dlq,
+        "DECISIONS_TABLE": DECISIONS_TABLE,
+        "POLICIES_TABLE": POLICIES_TABLE,
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POLICY_CACHE_SECONDS": "0",
+    }
+    import app
+    import decide_app
+    import webhook_app
+
+    with function_environment(monkeypatch, values, reset_functions):
+        yield Chain(
+            sqs=aws.sqs,
+            webhook_queue_url=webhook_queue,
+            approval_queue_url=aws.queue_url,
+            review_queue_url=review_queue,
+            webhook=webhook_app.lambda_handler,
+            decide=decide_app.lambda_handler,
+            approve=app.lambda_handler,
+        )

@@ -7,8 +7,6 @@ and what DecisionsTable says."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from typing import Any
 
 import boto3
 import pytest
@@ -18,92 +16,17 @@ from support.autopilot import (
     DECISIONS_TABLE,
     DEFAULT_SHOP_ID,
     POLICIES_TABLE,
+    REVIEW_SOURCE,
     Chain,
+    approval_records,
+    approve_calls,
     notification,
+    record,
+    reset_functions,
+    set_policy,
 )
 from support.cfn_template import table_schema
-from support.function_env import function_environment
 from tiktok_emulator import TikTokEmulator
-
-REVIEW_SOURCE = "tiktok-shop.cancellation-autopilot"
-
-
-def _reset_all() -> None:
-    from approval import dependencies as approval_dependencies
-    from autopilot import dependencies as autopilot_dependencies
-    from webhook_intake import dependencies as webhook_dependencies
-
-    autopilot_dependencies.reset()
-    approval_dependencies.reset()
-    webhook_dependencies.reset()
-
-
-@pytest.fixture
-def chain(aws: Aws, emulator: TikTokEmulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[Chain]:
-    aws.put_credentials(shop_id=DEFAULT_SHOP_ID)
-    dynamodb = boto3.client("dynamodb")
-    for table in (DECISIONS_TABLE, POLICIES_TABLE):
-        dynamodb.create_table(TableName=table, **table_schema(table))
-    webhook_dlq = aws.sqs.create_queue(QueueName="WebhookDeadLetterQueue")["QueueUrl"]
-    webhook_queue = aws.sqs.create_queue(QueueName="WebhookQueue")["QueueUrl"]
-    review_queue = aws.sqs.create_queue(QueueName="Reviews")["QueueUrl"]
-    review_arn = aws.sqs.get_queue_attributes(QueueUrl=review_queue, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
-    events = boto3.client("events")
-    events.put_rule(Name="needs-review", EventPattern=json.dumps({"source": [REVIEW_SOURCE]}))
-    events.put_targets(Rule="needs-review", Targets=[{"Id": "reviews", "Arn": review_arn}])
-    values = {
-        "TIKTOK_CREDENTIALS_SECRET": "tiktok-shop/credentials",
-        "IDEMPOTENCY_TABLE": "IdempotencyTable",
-        "TIKTOK_API_BASE_URL": emulator.url,
-        "APPROVAL_DLQ_URL": aws.dlq_url,
-        "APPROVAL_QUEUE_URL": aws.queue_url,
-        "WEBHOOK_QUEUE_URL": webhook_queue,
-        "WEBHOOK_DLQ_URL": webhook_dlq,
-        "DECISIONS_TABLE": DECISIONS_TABLE,
-        "POLICIES_TABLE": POLICIES_TABLE,
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POLICY_CACHE_SECONDS": "0",
-    }
-    import app
-    import decide_app
-    import webhook_app
-
-    with function_environment(monkeypatch, values, _reset_all):
-        yield Chain(
-            sqs=aws.sqs,
-            webhook_queue_url=webhook_queue,
-            approval_queue_url=aws.queue_url,
-            review_queue_url=review_queue,
-            webhook=webhook_app.lambda_handler,
-            decide=decide_app.lambda_handler,
-            approve=app.lambda_handler,
-        )
-
-
-def set_policy(shop_id: str, policy: dict[str, Any]) -> None:
-    from policy_store.writer import PolicyWriter
-
-    PolicyWriter(POLICIES_TABLE, dynamodb=boto3.client("dynamodb")).put(shop_id, json.dumps(policy))
-
-
-def approve_calls(emulator: TikTokEmulator, cancel_id: str) -> int:
-    """Approve calls TikTok received for the cancellation (emulator.approvals() counts state changes only:
-    a second call would be answered "not pending" and leave it at 1)."""
-    return len([call for call in emulator.calls(cancel_id) if call.path.endswith("/approve")])
-
-
-def approval_records(aws: Aws) -> list[dict[str, Any]]:
-    return [item for item in aws.idempotency_records() if "approve-cancellation" in item["id"]["S"]]
-
-
-def record(cancel_id: str, shop_id: str = DEFAULT_SHOP_ID) -> dict[str, Any]:
-    from decision_log import DecisionLog
-
-    stored = DecisionLog(DECISIONS_TABLE, dynamodb=boto3.client("dynamodb")).get(shop_id, cancel_id)
-    assert stored is not None, f"no decision-log record for {cancel_id}"
-    return stored.to_json()
 
 
 def test_a_buyers_cancellation_the_policy_allows_is_approved_once_and_on_record(
@@ -317,7 +240,7 @@ def uk_shop(chain: Chain, aws: Aws, emulator: TikTokEmulator, monkeypatch: pytes
     entry = ShopEntry.from_authorized_shop(shop, secret_id=arn, seller_name="a seller")
     dynamodb.put_item(TableName="ShopsTable", Item={k: {"S": v} for k, v in entry.to_item().items()})
     monkeypatch.setenv("SHOPS_TABLE", "ShopsTable")
-    _reset_all()
+    reset_functions()
     return UK
 
 
@@ -340,7 +263,7 @@ def test_a_default_secret_still_holding_placeholders_does_not_stop_directory_sho
     chain: Chain, uk_shop: str, aws: Aws, emulator: TikTokEmulator
 ) -> None:
     aws.put_credentials(app_key="REPLACE_ME", access_token="REPLACE_ME")
-    _reset_all()
+    reset_functions()
     set_policy(uk_shop, APPROVING_POLICY)
     # The intake verifies with the default secret's app, unusable here: the notice is queued as it would be.
     from tiktok_shop.webhooks import parse_notification
@@ -389,11 +312,11 @@ def test_a_send_that_fails_after_the_decision_is_recorded_approves_once_at_the_r
         monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
         monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
         monkeypatch.delenv("WEBHOOK_QUEUE_URL")  # no hold-back: redelivered at once here
-        _reset_all()
+        reset_functions()
         chain.run_decider()
     assert len(chain.failures) == 1
     monkeypatch.setenv("AWS_ENDPOINT_URL", aws.url)
-    _reset_all()
+    reset_functions()
     logged = record(PENDING[3])
     assert (logged["verdict"], "approval_queued_at" in logged) == ("approve", False)
     chain.run_decider()  # SQS redelivers the notice
@@ -416,10 +339,10 @@ def test_an_approval_recorded_before_a_crash_is_not_sent_once_the_policy_says_ot
         monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
         monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
         monkeypatch.delenv("WEBHOOK_QUEUE_URL")  # no hold-back: redelivered at once here
-        _reset_all()
+        reset_functions()
         chain.run_decider()
     monkeypatch.setenv("AWS_ENDPOINT_URL", aws.url)
-    _reset_all()
+    reset_functions()
     set_policy(DEFAULT_SHOP_ID, {**APPROVING_POLICY, "version": 2, "mode": "observe"})  # the seller stops it
     chain.run_decider()  # SQS redelivers the notice
     assert chain.waiting(chain.approval_queue_url) == []

@@ -11,15 +11,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import boto3
 from lambda_context import FakeLambdaContext
 from sqs_poller.event import sqs_event
-from tiktok_emulator import DEFAULT_APP_KEY, DEFAULT_APP_SECRET
+from tiktok_emulator import DEFAULT_APP_KEY, DEFAULT_APP_SECRET, TikTokEmulator
 from tiktok_shop.webhooks import webhook_signature
+
+from support.approvals import Aws
 
 DEFAULT_SHOP_ID = "7494049642642441600"
 DECISIONS_TABLE = "DecisionsTable"
 POLICIES_TABLE = "PoliciesTable"
 REGION = "us-east-1"
+REVIEW_SOURCE = "tiktok-shop.cancellation-autopilot"
 
 APPROVING_POLICY = {
     "version": 1,
@@ -100,10 +104,14 @@ class Chain:
         return list(messages)
 
     def review_events(self) -> list[dict[str, Any]]:
+        """Every event the review rule delivered so far (taken off its queue)."""
         events = []
-        for message in self._receive(self.review_queue_url):
-            events.append(json.loads(message["Body"]))
-            self.sqs.delete_message(QueueUrl=self.review_queue_url, ReceiptHandle=message["ReceiptHandle"])
+        while messages := self._receive(self.review_queue_url):
+            for message in messages:
+                events.append(json.loads(message["Body"]))
+                self.sqs.delete_message(
+                    QueueUrl=self.review_queue_url, ReceiptHandle=message["ReceiptHandle"]
+                )
         return events
 
     def _drain(self, queue_url: str, handler: Callable[[dict[str, Any], Any], Any]) -> list[dict[str, Any]]:
@@ -137,3 +145,38 @@ class Chain:
                 VisibilityTimeout=0,
             ).get("Messages", [])
         )
+
+
+def reset_functions() -> None:
+    """Forget every function's built objects (after the environment changed)."""
+    from approval import dependencies as approval_dependencies
+    from autopilot import dependencies as autopilot_dependencies
+    from webhook_intake import dependencies as webhook_dependencies
+
+    autopilot_dependencies.reset()
+    approval_dependencies.reset()
+    webhook_dependencies.reset()
+
+
+def set_policy(shop_id: str, policy: dict[str, Any]) -> None:
+    from policy_store.writer import PolicyWriter
+
+    PolicyWriter(POLICIES_TABLE, dynamodb=boto3.client("dynamodb")).put(shop_id, json.dumps(policy))
+
+
+def approve_calls(emulator: TikTokEmulator, cancel_id: str) -> int:
+    """Approve calls TikTok received for the cancellation (emulator.approvals() counts state changes only:
+    a second call would be answered "not pending" and leave it at 1)."""
+    return len([call for call in emulator.calls(cancel_id) if call.path.endswith("/approve")])
+
+
+def approval_records(aws: Aws) -> list[dict[str, Any]]:
+    return [item for item in aws.idempotency_records() if "approve-cancellation" in item["id"]["S"]]
+
+
+def record(cancel_id: str, shop_id: str = DEFAULT_SHOP_ID) -> dict[str, Any]:
+    from decision_log import DecisionLog
+
+    stored = DecisionLog(DECISIONS_TABLE, dynamodb=boto3.client("dynamodb")).get(shop_id, cancel_id)
+    assert stored is not None, f"no decision-log record for {cancel_id}"
+    return stored.to_json()

@@ -192,7 +192,7 @@ class Decider:
         except (ShopNotFound, InvalidApprovalRequest):
             return None
         except Exception as error:
-            raise _retry_or_raise(error) from None
+            raise retry_or_raise(error) from None
 
     def _default_shop_id(self, default: ShopAccess) -> str | None:
         """None when the default secret cannot serve (still placeholders in a deployment of directory shops
@@ -200,7 +200,7 @@ class Decider:
         try:
             return default.credentials().shop_id
         except Exception as error:
-            failure = _retry_or_raise(error)
+            failure = retry_or_raise(error)
             if isinstance(failure, RetryLater):
                 raise failure from None
             return None
@@ -212,15 +212,15 @@ class Decider:
         webhook): asked again later, and after SQS's redrive limit the notice is parked, never decided from
         the webhook alone."""
         try:
-            found = self._call(
+            found = self.call_tiktok(
                 shop,
                 lambda client: client.return_refund.find_cancellation(notice.cancel_id, deadline=deadline),
             )
         except Exception as error:
-            failure = _retry_or_raise(error)
+            failure = retry_or_raise(error)
             if isinstance(failure, RetryLater):
                 raise failure from None
-            return failure  # type: ignore[return-value]  # _retry_or_raise returns ApprovalError otherwise
+            return failure  # type: ignore[return-value]  # retry_or_raise returns ApprovalError otherwise
         if found is None:
             raise RetryLater(f"TikTok does not list cancellation {notice.cancel_id} yet")
         return found
@@ -231,14 +231,14 @@ class Decider:
         assert cancellation.order_id is not None  # _needs_order checked it
         order_id = cancellation.order_id
         try:
-            return self._call(shop, lambda client: client.order.find_order(order_id, deadline=deadline))
+            return self.call_tiktok(shop, lambda client: client.order.find_order(order_id, deadline=deadline))
         except Exception as error:
-            failure = _retry_or_raise(error)
+            failure = retry_or_raise(error)
             if isinstance(failure, RetryLater):
                 raise failure from None
             return None
 
-    def _call(self, shop: ShopAccess, call: Callable[[TikTokShopClient], T]) -> T:
+    def call_tiktok(self, shop: ShopAccess, call: Callable[[TikTokShopClient], T]) -> T:
         """`call` with the shop's cached credentials; when TikTok refuses them, once more with the shop's
         entry and secret read again (rotated, re-authorized or moved since they were cached), as the
         approval does. Refused again with the same credentials: asked again later (RetryLater), since a
@@ -291,7 +291,7 @@ def _unread(notice: CancellationNotice) -> Cancellation:
     return Cancellation(cancel_id=notice.cancel_id, cancel_status="UNKNOWN", order_id=notice.order_id)
 
 
-def _retry_or_raise(error: Exception) -> Exception:
+def retry_or_raise(error: Exception) -> Exception:
     """A library failure, classified once by the approval's mapping: RetryLater when asking again may cure
     it, else the ApprovalError that says what is wrong. A defect is raised as it is."""
     mapped: ApprovalError = as_approval_error(error)

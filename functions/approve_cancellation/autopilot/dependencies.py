@@ -12,12 +12,16 @@ from approval.settings import Settings
 from decision_log import DecisionLog
 from function_plumbing.settings import aws_environment, aws_session, forget_aws_session
 from policy_store.reader import PolicyReader
+from shop_directory.writer import ShopDirectoryWriter
 from tiktok_shop import Credentials, TikTokShopClient
 
 from .approval_requests import ApprovalRequests
 from .deciding import Decider
 from .review_events import ReviewEvents
 from .settings import DeciderSettings
+from .sweep_settings import SweepSettings
+from .sweep_state import SweepState
+from .sweeping import Sweeper, served_shops
 
 
 def settings() -> DeciderSettings:
@@ -30,8 +34,17 @@ def check_settings() -> None:
     Settings.from_environ()
 
 
+def check_sweep_settings() -> None:
+    check_settings()
+    SweepSettings.from_environ()
+
+
 def decider() -> Decider:
     return _decider(Settings.from_environ(), settings(), aws_environment())
+
+
+def sweeper() -> Sweeper:
+    return _sweeper(Settings.from_environ(), settings(), SweepSettings.from_environ(), aws_environment())
 
 
 def sqs() -> Any:  # boto3 clients are generated at run time
@@ -40,9 +53,26 @@ def sqs() -> Any:  # boto3 clients are generated at run time
 
 def reset() -> None:
     _decider.cache_clear()
+    _sweeper.cache_clear()
     _sqs.cache_clear()
     approval_dependencies.reset()
     forget_aws_session()
+
+
+@lru_cache(maxsize=1)
+def _sweeper(
+    access: Settings, config: DeciderSettings, sweep: SweepSettings, environment: tuple[str | None, ...]
+) -> Sweeper:
+    session = aws_session()
+    dynamodb = session.client("dynamodb")
+    resolver = approval_dependencies.shop_resolver(access, session)
+    directory = ShopDirectoryWriter(dynamodb, access.shops_table) if access.shops_table else None
+    return Sweeper(
+        decider=_decider(access, config, environment),
+        shops=lambda: served_shops(resolver, directory.list_entries if directory is not None else None),
+        state=SweepState(sweep.sweep_state_table, dynamodb=dynamodb),
+        max_pages=sweep.sweep_max_pages,
+    )
 
 
 @lru_cache(maxsize=1)
