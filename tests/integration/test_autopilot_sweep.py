@@ -182,3 +182,26 @@ def drain(chain: Chain) -> list[dict[str, Any]]:
             QueueUrl=chain.approval_queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
         )
     return messages
+
+
+def test_a_page_token_tiktok_refuses_sends_the_next_run_to_the_first_page(chain: Chain, sweep: Any) -> None:
+    set_policy(DEFAULT_SHOP_ID, {**APPROVING_POLICY, "mode": "observe"})
+    boto3.client("dynamodb").put_item(
+        TableName=SWEEP_STATE, Item={"shop_id": {"S": DEFAULT_SHOP_ID}, "page_token": {"S": "not-a-token"}}
+    )
+    refused = sweep()
+    assert list(refused["failed_shops"]) == [DEFAULT_SHOP_ID]
+    assert sweep()["found"] == len(pending_ids())
+
+
+def test_a_cancellation_withdrawn_after_the_sweep_ends_as_a_conflict_without_retries(
+    chain: Chain, sweep: Any, aws: Aws, emulator: TikTokEmulator
+) -> None:
+    set_policy(DEFAULT_SHOP_ID, APPROVING_POLICY)
+    sweep()
+    emulator.withdraw(PENDING[0])  # between the search and the approval
+    chain.run_approvals()
+    assert chain.failures == []  # parked, not redelivered
+    assert record(PENDING[0])["outcome"] == "conflict"
+    [parked] = [m for m in aws.dead_letters() if json.loads(m["Body"])["cancel_id"] == PENDING[0]]
+    assert parked["MessageAttributes"]["origin"]["StringValue"] == "autopilot"  # a redrive still records
