@@ -22,6 +22,7 @@ from support.cfn_template import table_schema
 from support.powertools_output import captured_output
 from tiktok_emulator import TikTokEmulator
 from tiktok_shop import DeadlineReached, RequestSlotUnavailable
+from tiktok_shop.return_refund import APPROVE_CANCELLATION_PATH
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLE = "RateLimitTable"
@@ -71,6 +72,40 @@ def test_shops_and_apps_have_schedules_of_their_own(table: str):
     for app, shop in [("app", "shop-a"), ("app", "shop-b"), ("other-app", "shop-a")]:
         paced.acquire(app, shop, fake.now + 30)
     assert fake.slept == []
+
+
+def test_each_api_of_a_shop_has_a_schedule_of_its_own(table: str):
+    # TikTok counts each API's calls apart: a sweep's searches leave the shop's approvals their whole rate.
+    fake = FakeTime()
+    paced = limiter(10, fake)
+    paced.acquire("app", "shop", fake.now + 30, "/return_refund/202309/cancellations/search")
+    paced.acquire("app", "shop", fake.now + 30, "/return_refund/202309/cancellations/{cancel_id}/approve")
+    assert fake.slept == []
+    paced.acquire("app", "shop", fake.now + 30, "/return_refund/202309/cancellations/search")
+    assert fake.slept == pytest.approx([1 / (10 * PACING_SHARE)], abs=1e-5)
+
+
+def test_the_client_names_the_api_not_the_cancellation(table: str, tiktok_emulator: TikTokEmulator):
+    # Two approvals of two cancellations are one API: they share the shop's approval schedule.
+    from tiktok_shop import TikTokShopClient
+
+    fake = FakeTime()
+    paced = limiter(10, fake)
+    client = TikTokShopClient(
+        app_key=tiktok_emulator.app_key,
+        app_secret=tiktok_emulator.app_secret,
+        base_url=tiktok_emulator.url,
+        access_token=tiktok_emulator.access_token,
+        shop_cipher="ROW_test_cipher",
+        rate_limiter=paced,
+    )
+    tiktok_emulator.seed({"57600010000000000a1": "pending", "57600010000000000a2": "pending"})
+    for cancel_id in ("57600010000000000a1", "57600010000000000a2"):
+        client.return_refund.approve_cancellation(cancel_id)
+    keys = {item["id"]["S"] for item in boto3.client("dynamodb").scan(TableName=TABLE)["Items"]}
+    assert keys == {
+        f"{tiktok_emulator.app_key}#ROW_test_cipher#/return_refund/202309/cancellations/{{cancel_id}}/approve"
+    }
 
 
 def test_an_idle_schedule_starts_again_at_once(table: str):
@@ -202,7 +237,7 @@ def test_no_slot_in_time_is_503_rate_limited_with_retry_after_and_nothing_sent(
     boto3.client("dynamodb").put_item(
         TableName=TABLE,
         Item={
-            "id": {"S": f"{emulator.app_key}#{emulator.shop_cipher}"},
+            "id": {"S": f"{emulator.app_key}#{emulator.shop_cipher}#{APPROVE_CANCELLATION_PATH}"},
             "tat": {"N": str(int((time.time() + 20) * 1_000_000))},
         },
     )

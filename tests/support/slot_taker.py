@@ -9,6 +9,7 @@ import time
 
 import boto3
 from approval.rate_limiter import DynamoDBRateLimiter
+from tiktok_shop.return_refund import APPROVE_CANCELLATION_PATH
 
 
 class SlotRecordingLimiter(DynamoDBRateLimiter):
@@ -24,7 +25,7 @@ class SlotRecordingLimiter(DynamoDBRateLimiter):
 def main(table: str, rate: float, count: int) -> None:
     limiter = SlotRecordingLimiter(table_name=table, rate_per_second=rate, dynamodb=boto3.client("dynamodb"))
     for _ in range(count):
-        limiter.acquire("app-key", "ROW_shop", time.time() + 30)
+        limiter.acquire("app-key", "ROW_shop", time.time() + 30, APPROVE_CANCELLATION_PATH)
         print(f"{limiter.last_slot:.6f}", flush=True)
 
 

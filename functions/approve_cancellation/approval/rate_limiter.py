@@ -34,7 +34,7 @@ class _Refused:
 
 
 class DynamoDBRateLimiter:
-    """`acquire(app_key, shop_cipher, deadline)`: waits for this request's slot, or raises
+    """`acquire(app_key, shop_cipher, deadline, api)`: waits for this request's slot, or raises
     RequestSlotUnavailable when the schedule is full until the deadline. A store that fails is logged and
     counted and the request goes ahead (fail open): the limiter protects throughput, not correctness, and
     TikTok's own 429 is retried with backoff."""
@@ -58,8 +58,10 @@ class DynamoDBRateLimiter:
         # Whether the schedule looked busy at the last reservation: then the common case is to append.
         self._busy: dict[str, bool] = {}
 
-    def acquire(self, app_key: str, shop_cipher: str, deadline: float | None) -> None:
-        key = f"{app_key}#{shop_cipher}"
+    def acquire(self, app_key: str, shop_cipher: str, deadline: float | None, api: str = "") -> None:
+        # One schedule per app, shop and API: TikTok counts each API's calls apart (a sweep's searches do
+        # not slow a shop's approvals).
+        key = f"{app_key}#{shop_cipher}#{api}" if api else f"{app_key}#{shop_cipher}"
         now = self._clock()
         # No slot that leaves the call itself too little time; without a deadline (a script), a bounded wait.
         latest = (

@@ -137,10 +137,13 @@ class TikTokShopClient:
         body: bytes | None = None,
         shop_cipher_required: bool = True,
         deadline: float | None = None,
+        api: str | None = None,
     ) -> dict[str, Any]:
         """Send a signed request, retrying transient failures; return the envelope of a `code` 0 answer.
 
-        `deadline` is an absolute Unix time: no attempt starts, and no network wait lasts, past it.
+        `deadline` is an absolute Unix time: no attempt starts, and no network wait lasts, past it. `api`:
+        the endpoint's path template when `path` holds an id (the rate limiter paces each API apart);
+        default `path`.
         """
         # Built once up front so that a missing credential fails before any network activity.
         self.prepare_request(method, path, query=query, body=body, shop_cipher_required=shop_cipher_required)
@@ -148,7 +151,7 @@ class TikTokShopClient:
         def attempt(time_left: float | None) -> dict[str, Any]:
             if self.rate_limiter is not None:
                 shop = str((query or {}).get("shop_cipher") or self.shop_cipher or "")
-                self.rate_limiter.acquire(self.app_key, shop, deadline)
+                self.rate_limiter.acquire(self.app_key, shop, deadline, api or path)
                 if deadline is not None:
                     # The wait for the slot took some of it: the network wait gets what is left now.
                     time_left = deadline - time.time()

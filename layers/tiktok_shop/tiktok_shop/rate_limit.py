@@ -19,8 +19,9 @@ class RequestSlotUnavailable(TikTokShopError):
 
 
 class RateLimiter(Protocol):
-    def acquire(self, app_key: str, shop_cipher: str, deadline: float | None) -> None:
+    def acquire(self, app_key: str, shop_cipher: str, deadline: float | None, api: str = "") -> None:
         """Return when this request may be sent (waiting if need be); raise RequestSlotUnavailable when the
         schedule has no slot before `deadline` (a Unix time; None: no deadline), and DeadlineReached when
-        the deadline leaves the request no time at all, whatever the schedule."""
+        the deadline leaves the request no time at all, whatever the schedule. `api` names the endpoint
+        (its path template): TikTok counts each API's calls apart, so each gets a schedule of its own."""
         ...

@@ -40,7 +40,9 @@ class ReturnRefundApi:
         when an argument is malformed, `TikTokAPIError` when TikTok refuses or cannot be reached.
         """
         path = APPROVE_CANCELLATION_PATH.format(cancel_id=validate_cancel_id(cancel_id))
-        return self._client.request("POST", path, query=_approve_query(query), deadline=deadline)
+        return self._client.request(
+            "POST", path, query=_approve_query(query), deadline=deadline, api=APPROVE_CANCELLATION_PATH
+        )
 
     def search_cancellations(
         self,
