@@ -110,8 +110,8 @@ def percentile(values: Sequence[float], p: float) -> float:
 
 
 @contextmanager
-def autopilot_stack(runtime_venv: Path, say: Say) -> Iterator[StackInfo]:
-    stack = LocalStack("bench-autopilot", runtime_venv=runtime_venv.resolve(), say=lambda _: None)
+def autopilot_stack(runtime_venv: Path, say: Say, name: str = "bench-autopilot") -> Iterator[StackInfo]:
+    stack = LocalStack(name, runtime_venv=runtime_venv.resolve(), say=lambda _: None)
     info = stack.start()
     say(f"local stack up ({info.layout} layout, Python {info.runtime_python})")
     try:

@@ -23,7 +23,7 @@ LOCAL_PLATFORM := local-platform
 SEED ?= local/tiktok_emulator/seed.json
 
 .PHONY: run local-venvs local-up local-down local-status invoke local-show local-seed local-auth-code buyer-cancels local-platform runtime-venv \
-	clean-local soak bench-bulk bench-autopilot
+	clean-local soak bench-bulk bench-autopilot bench-sweeper
 
 local-platform:
 	@PYTHONPATH=local $(PYTHON) -m local_stack.platform_check
@@ -91,6 +91,14 @@ BENCH_AUTOPILOT_ARGS ?=
 
 bench-autopilot: $(LOCAL_PLATFORM) $(STAMP) $(SAM_STAMP) $(RUNTIME_STAMP) ## 200 buyers' cancellations of 3 shops, creation to approval through webhook, policy and queues; prints p50/p99/max
 	PYTHONPATH=local:benchmarks $(BIN)/python benchmarks/autopilot_latency.py --runtime-venv $(RUNTIME_VENV) $(BENCH_AUTOPILOT_ARGS)
+
+# A target of its own rather than a mode of bench-autopilot: another question (throughput at TikTok's rate
+# limit and the webhooks' backstop, not the webhook path's latency), other defaults, another verdict.
+# Extra options, e.g. BENCH_SWEEPER_ARGS="--cancellations 300 --lossy 60 --loss-share 0.5".
+BENCH_SWEEPER_ARGS ?=
+
+bench-sweeper: $(LOCAL_PLATFORM) $(STAMP) $(SAM_STAMP) $(RUNTIME_STAMP) ## The sweeper: 1,000 pending of 3 shops (webhooks off) at TikTok's 50/s; then 200 with 30% of webhooks lost, one sweep; prints the figures
+	PYTHONPATH=local:benchmarks $(BIN)/python benchmarks/autopilot_sweep.py --runtime-venv $(RUNTIME_VENV) $(BENCH_SWEEPER_ARGS)
 
 clean-local: ## Stop the background stack; remove .local-stack/ and .venv-runtime
 	@if [ -x $(BIN)/python ]; then $(LOCAL_STACK) down; fi

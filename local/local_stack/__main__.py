@@ -1,6 +1,6 @@
 """`python -m local_stack run|up|down|invoke|show|seed|status|runtime-venv` (PYTHONPATH=local, mk/local.mk).
 
-run           start the stack, run the eight checked steps, stop everything; non-zero if a step fails
+run           start the stack, run the nine checked steps, stop everything; non-zero if a step fails
 up            start the stack in the background (state in .local-stack/state.json), print its ports:
               moto and the TikTok emulator on the ports env.json names when free, and .local-stack/env.json;
               the autopilot runs all along (webhooks to the API front, the SQS pollers)

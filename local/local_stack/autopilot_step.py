@@ -90,33 +90,11 @@ class AutopilotStep:
     # -- a. to c.: the policy, a listener for the review events, the webhooks ------------------------------
 
     def _set_policy(self, step: StepLike, shop_id: str) -> None:
-        path = WORK_DIR / "autopilot-policy.json"
-        path.write_text(json.dumps(POLICY) + "\n", encoding="utf-8")
-        step.show(
-            f"a. the default shop's policy, as make policy SHOP={shop_id} FILE={path.name} LOCAL=1 sets it "
-            "(scripts/autopilot_operator.py, PolicyWriter against moto's PoliciesTable):"
-        )
-        step.show(f"  {json.dumps(POLICY)}")
-        done = run_operator_script(
-            self.info, "autopilot_operator.py", "policy", shop_id, f"--file={path}", timeout=self.timeout
-        )
-        step.show(_indented(done.stdout + done.stderr))
-        step.expect(done.returncode == 0, "the policy is set: mode approve, refunds up to 50.00 USD")
+        set_policy(self.info, step, shop_id, timeout=self.timeout, label="a.")
 
     def _review_rule(self, step: StepLike) -> str:
-        # EventBridge is moto's main server's (the decider's AWS_ENDPOINT_URL), and so is the rule's target.
-        moto_sqs = aws_client("sqs", self.info.moto_url)
-        url = str(moto_sqs.create_queue(QueueName=REVIEW_QUEUE)["QueueUrl"])
-        arn = moto_sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-        events = aws_client("events", self.info.moto_url)
-        events.put_rule(Name=REVIEW_RULE, EventPattern=json.dumps(REVIEW_PATTERN))
-        events.put_targets(Rule=REVIEW_RULE, Targets=[{"Id": "review-queue", "Arn": arn}])
-        step.show(
-            f"\nb. an EventBridge rule on the default bus, {REVIEW_RULE} ({json.dumps(REVIEW_PATTERN)}), "
-            f"sends the needs-review events to the SQS queue {REVIEW_QUEUE} (where a person's tool listens)"
-        )
+        url, said = review_rule(self.info)
+        step.show(f"\nb. {said}")
         return url
 
     # -- d. and e.: the buyers, the decisions ---------------------------------------------------------------
@@ -215,7 +193,7 @@ class AutopilotStep:
         )
         events = self._review_events(review_queue)
         step.show(f"\nh. the review queue {REVIEW_QUEUE}:")
-        step.show("\n".join(f"  {_review(event)}" for event in events) or "  (nothing)")
+        step.show("\n".join(f"  {describe_review(event)}" for event in events) or "  (nothing)")
         step.expect(
             over.get("verdict") == "needs_review"
             and "review_published_at" in over
@@ -244,6 +222,40 @@ class AutopilotStep:
         )
 
 
+def set_policy(info: StackInfo, step: StepLike, shop_id: str, *, timeout: float, label: str) -> None:
+    """POLICY for the default shop, as `make policy SHOP=<id> FILE=... LOCAL=1` sets it (make run's autopilot
+    and sweeper steps), shown under `label` and checked."""
+    path = WORK_DIR / "autopilot-policy.json"
+    path.write_text(json.dumps(POLICY) + "\n", encoding="utf-8")
+    step.show(
+        f"{label} the default shop's policy, as make policy SHOP={shop_id} FILE={path.name} LOCAL=1 sets it "
+        "(scripts/autopilot_operator.py, PolicyWriter against moto's PoliciesTable):"
+    )
+    step.show(f"  {json.dumps(POLICY)}")
+    done = run_operator_script(
+        info, "autopilot_operator.py", "policy", shop_id, f"--file={path}", timeout=timeout
+    )
+    step.show(_indented(done.stdout + done.stderr))
+    step.expect(done.returncode == 0, "the policy is set: mode approve, refunds up to 50.00 USD")
+
+
+def review_rule(info: StackInfo) -> tuple[str, str]:
+    """An EventBridge rule sending the needs-review events to the SQS queue REVIEW_QUEUE (made once, the same
+    after); returns the queue's URL and what was done."""
+    # EventBridge is moto's main server's (the deciders' AWS_ENDPOINT_URL), and so is the rule's target.
+    moto_sqs = aws_client("sqs", info.moto_url)
+    url = str(moto_sqs.create_queue(QueueName=REVIEW_QUEUE)["QueueUrl"])
+    arn = moto_sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events = aws_client("events", info.moto_url)
+    events.put_rule(Name=REVIEW_RULE, EventPattern=json.dumps(REVIEW_PATTERN))
+    events.put_targets(Rule=REVIEW_RULE, Targets=[{"Id": "review-queue", "Arn": arn}])
+    said = (
+        f"an EventBridge rule on the default bus, {REVIEW_RULE} ({json.dumps(REVIEW_PATTERN)}), "
+        f"sends the needs-review events to the SQS queue {REVIEW_QUEUE} (where a person's tool listens)"
+    )
+    return url, said
+
+
 def _delivery(delivery: Mapping[str, Any]) -> str:
     answer = f"HTTP {delivery['status_code']}" if delivery.get("status_code") else str(delivery.get("error"))
     return (
@@ -252,7 +264,8 @@ def _delivery(delivery: Mapping[str, Any]) -> str:
     )
 
 
-def _review(event: Mapping[str, Any]) -> str:
+def describe_review(event: Mapping[str, Any]) -> str:
+    """One needs-review event, on one line."""
     detail = event.get("detail") or {}
     return (
         f"{event.get('detail-type')} from {event.get('source')}: cancel_id {detail.get('cancel_id')}, "

@@ -1,8 +1,9 @@
-"""What `make run` shows: eight steps through the Runtime API, each checked, each printed readably. The sixth
+"""What `make run` shows: nine steps through the Runtime API, each checked, each printed readably. The sixth
 onboards two sellers (three shops) with the operator's own `make authorize` and approves for each shop; the
 seventh expires the access token, rotates the credentials with the rotation function in its own runtime, and
 approves again in the same warm approval runtime; the eighth runs the autopilot from TikTok's webhooks to
-the approval (local_stack/autopilot_step.py)."""
+the approval (local_stack/autopilot_step.py); the ninth, with the webhooks off, has one run of the sweeper
+find and decide what no webhook brought (local_stack/sweep_step.py)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from local_stack.provision import aws_client
 from local_stack.rotation import current_secret, rotate
 from local_stack.side_effects import SideEffectWatch, describe_call
 from local_stack.stack import SECRET_FIELDS, StackInfo
+from local_stack.sweep_step import SweepStep
 from local_stack.tiktok_admin import TikTokAdmin
 
 Say = Callable[[str], None]
@@ -386,6 +388,11 @@ class Scenario:
         approves one, a person is asked about one, and one was withdrawn (local_stack/autopilot_step.py)."""
         AutopilotStep(self.info, self.tiktok, timeout=self.timeout).run(step)
 
+    def sweeper(self, step: Step) -> None:
+        """Webhooks off: three buyers' cancellations of the default shop found by one run of the sweeper and
+        decided by the policy: two approved once each, one published for review (local_stack/sweep_step)."""
+        SweepStep(self.info, self.tiktok, timeout=self.timeout).run(step)
+
     def _process(self, name: str) -> ManagedProcess | None:
         return next((process for process in self.info.processes if process.name == name), None)
 
@@ -417,6 +424,7 @@ class Scenario:
         ("two sellers, three shops: onboarding and an approval for each", "many_shops"),
         ("expired token, rotation, approval afterwards", "rotation"),
         ("autopilot: buyers' cancellations through the webhook, the policy and the approval", "autopilot"),
+        ("sweeper: cancellations no webhook brought, found by one sweep, decided by the policy", "sweeper"),
     )
     """(title, method) in order; on the class, so that the e2e test names the steps before a stack runs."""
 

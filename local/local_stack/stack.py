@@ -1,9 +1,10 @@
-"""The local stack: moto (AWS), the TikTok Shop emulator and the template's four functions, each in a Runtime
+"""The local stack: moto (AWS), the TikTok Shop emulator and the template's five functions, each in a Runtime
 Interface Emulator of its own (the approval function; the rotation function that Secrets Manager would call;
-the webhook function, behind a loopback stand-in for API Gateway's webhook route; the autopilot's decider),
-each a child process on a free loopback port, wired the way the template wires them in AWS. Nothing polls the
-queues by itself: what plays Lambda's SQS event source mappings runs while it is wanted
-(local_stack/queue_pollers.py).
+the webhook function, behind a loopback stand-in for API Gateway's webhook route; the autopilot's decider and
+its sweeper), each a child process on a free loopback port, wired the way the template wires them in AWS.
+Nothing polls the queues by itself: what plays Lambda's SQS event source mappings runs while it is wanted
+(local_stack/queue_pollers.py). Nothing schedules the sweeper either: EventBridge Scheduler is not emulated,
+so whoever wants a sweep invokes its runtime (make run's sweeper step, make bench-sweeper).
 
 `LocalStack.start()` brings everything up (and stops what it started if any step fails); `stop()` stops
 every process it started and checks that their ports are free again. `make run` and the e2e tests keep the
@@ -51,6 +52,7 @@ from local_stack.template_env import (
     DECIDER_FUNCTION_ID,
     REGION,
     ROTATION_FUNCTION_ID,
+    SWEEPER_FUNCTION_ID,
     WEBHOOK_FUNCTION_ID,
     FunctionSpec,
     Resolver,
@@ -113,6 +115,10 @@ class StackInfo:
     decider_function: str = ""
     decider_invoke_url: str = ""
     decider_env: dict[str, str] = field(default_factory=dict)
+    sweeper_function: str = ""
+    sweeper_invoke_url: str = ""
+    """The sweeper's runtime: invoked by hand (no scheduler runs locally), as `sweep_now` does."""
+    sweeper_env: dict[str, str] = field(default_factory=dict)
     api_url: str = ""
     """The API front (local_stack/api_front.py): API Gateway's webhook route, before the webhook function."""
 
@@ -162,6 +168,9 @@ class StackInfo:
             "decider_function": self.decider_function,
             "decider_invoke_url": self.decider_invoke_url,
             "decider_env": self.decider_env,
+            "sweeper_function": self.sweeper_function,
+            "sweeper_invoke_url": self.sweeper_invoke_url,
+            "sweeper_env": self.sweeper_env,
             "api_url": self.api_url,
         }
 
@@ -191,6 +200,9 @@ class StackInfo:
             decider_function=str(data.get("decider_function", "")),
             decider_invoke_url=str(data.get("decider_invoke_url", "")),
             decider_env=dict(data.get("decider_env", {})),
+            sweeper_function=str(data.get("sweeper_function", "")),
+            sweeper_invoke_url=str(data.get("sweeper_invoke_url", "")),
+            sweeper_env=dict(data.get("sweeper_env", {})),
             api_url=str(data.get("api_url", "")),
         )
 
@@ -269,6 +281,7 @@ class LocalStack:
         rotation_spec = function_spec(template, ROTATION_FUNCTION_ID)
         webhook_spec = function_spec(template, WEBHOOK_FUNCTION_ID)
         decider_spec = function_spec(template, DECIDER_FUNCTION_ID)
+        sweeper_spec = function_spec(template, SWEEPER_FUNCTION_ID)
         if self.runtimes:
             runtime = ensure_runtime_venv(spec.python_minor, venv=self.runtime_venv, say=self.say)
             rie = rie_binary()
@@ -277,8 +290,8 @@ class LocalStack:
         queues = self._start_moto("moto-sqs") if self.queues_apart else None
         emulator = self._start_emulator()
         if self.runtimes:
-            code, rotation_code, webhook_code, decider_code = prepare_code(
-                [spec, rotation_spec, webhook_spec, decider_spec],
+            code, rotation_code, webhook_code, decider_code, sweeper_code = prepare_code(
+                [spec, rotation_spec, webhook_spec, decider_spec, sweeper_spec],
                 template,
                 runtime,
                 layout=self.layout,
@@ -302,16 +315,16 @@ class LocalStack:
             resources,
             {**self.parameters, "TikTokApiBaseUrl": tiktok_url, "TikTokAuthBaseUrl": tiktok_url},
         )
-        function_env, rotation_env, webhook_env, decider_env = (
+        function_env, rotation_env, webhook_env, decider_env, sweeper_env = (
             {**resolve_environment(each, resolver), "AWS_ENDPOINT_URL": moto_url}
-            for each in (spec, rotation_spec, webhook_spec, decider_spec)
+            for each in (spec, rotation_spec, webhook_spec, decider_spec, sweeper_spec)
         )
         if sqs_url:
             # botocore's service-specific endpoint: SQS there, every other service at AWS_ENDPOINT_URL.
-            for environment in (function_env, webhook_env, decider_env):
+            for environment in (function_env, webhook_env, decider_env, sweeper_env):
                 environment["AWS_ENDPOINT_URL_SQS"] = sqs_url
         layout, runtime_python, invoke_url, rotation_invoke_url = "none", "", "", ""
-        webhook_invoke_url, decider_invoke_url, api_url = "", "", ""
+        webhook_invoke_url, decider_invoke_url, sweeper_invoke_url, api_url = "", "", "", ""
         more_invoke_urls: list[str] = []
         if self.runtimes:
             _, invoke_url = self._start_runtime(spec, code, runtime, rie, function_env)
@@ -327,6 +340,9 @@ class LocalStack:
             )
             _, decider_invoke_url = self._start_runtime(
                 decider_spec, decider_code, runtime, rie, decider_env, piece="decider", port=0
+            )
+            _, sweeper_invoke_url = self._start_runtime(
+                sweeper_spec, sweeper_code, runtime, rie, sweeper_env, piece="sweeper", port=0
             )
             api_url = self._start_api_front(webhook_invoke_url, resolver.ref(API_STAGE_PARAMETER))
             layout, runtime_python = code.kind, runtime.python_version
@@ -356,6 +372,9 @@ class LocalStack:
             decider_function=decider_spec.logical_id,
             decider_invoke_url=decider_invoke_url,
             decider_env=decider_env,
+            sweeper_function=sweeper_spec.logical_id,
+            sweeper_invoke_url=sweeper_invoke_url,
+            sweeper_env=sweeper_env,
             api_url=api_url,
         )
         if self.autopilot and self.runtimes:
@@ -627,6 +646,8 @@ class LocalStack:
             f"{_process_note(by_name.get('webhook-runtime'))}",
             f"  Decider runtime   {_base(info.decider_invoke_url):<28} "
             f"{_process_note(by_name.get('decider-runtime'))}",
+            f"  Sweeper runtime   {_base(info.sweeper_invoke_url):<28} "
+            f"{_process_note(by_name.get('sweeper-runtime'))}; invoked by hand (no scheduler locally)",
             f"  API front         {info.api_url:<28} {_process_note(by_name.get('api-front'))}; "
             f"POST {WEBHOOK_PATH} -> the webhook runtime",
         ]
@@ -811,6 +832,7 @@ def sam_env_vars(info: StackInfo, host: str) -> dict[str, dict[str, str]]:
         (info.rotation_function, info.rotation_env),
         (info.webhook_function, info.webhook_env),
         (info.decider_function, info.decider_env),
+        (info.sweeper_function, info.sweeper_env),
     ):
         if function:
             functions[function] = environment

@@ -23,6 +23,8 @@ WEBHOOK_FUNCTION_ID: Final = "TikTokWebhookFunction"
 """TikTok's webhooks in: the local stack runs it behind its API front (local_stack/api_front.py)."""
 DECIDER_FUNCTION_ID: Final = "DecideCancellationFunction"
 """The autopilot's decider: WebhookQueue's notices, through the SQS poller driver."""
+SWEEPER_FUNCTION_ID: Final = "SweepCancellationsFunction"
+"""The autopilot's sweeper: EventBridge Scheduler's runs in AWS; locally, whoever wants a sweep invokes it."""
 
 ACCOUNT_ID: Final = "123456789012"
 """moto's default account."""

@@ -34,9 +34,13 @@ class SamLocalScenario(Scenario):
         return invocation
 
     def steps(self) -> list[tuple[str, Callable[[Step], None]]]:
-        # The autopilot step polls the stack's own runtimes (its webhook and decider), which SAM's containers
-        # do not replace here: left to make run.
-        steps = [(title, action) for title, action in super().steps() if action != self.autopilot]
+        # The autopilot and sweeper steps use the stack's own runtimes (webhook, decider, sweeper), which
+        # SAM's containers do not replace here: left to make run.
+        steps = [
+            (title, action)
+            for title, action in super().steps()
+            if action not in (self.autopilot, self.sweeper)
+        ]
         # The Scenario's rotation step (then the last) is `self.rotation`, this class's own: the containers
         # are cold each time.
         *in_depth, (rotation_title, rotation) = steps

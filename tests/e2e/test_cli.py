@@ -56,9 +56,9 @@ def test_an_interrupted_run_stops_every_process_and_frees_its_ports(stack, signu
         assert time.monotonic() < deadline, output
     ports = [int(port) for port in match.group(1).split()]
     pids = [int(pid) for pid in re.findall(r"pid (\d+)", output)]
-    # moto, the emulator, two per runtime (its own and its Runtime API) for four functions, the API front
-    assert len(ports) == 11
-    assert len(pids) == 7
+    # moto, the emulator, two per runtime (its own and its Runtime API) for five functions, the API front
+    assert len(ports) == 13
+    assert len(pids) == 8
     assert all(port_in_use(port) for port in ports)
 
     runner.send_signal(signum)

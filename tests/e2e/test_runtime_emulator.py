@@ -38,6 +38,7 @@ def test_the_function_runs_in_the_runtime_emulator_with_the_template_environment
         "rotation-runtime",
         "webhook-runtime",
         "decider-runtime",
+        "sweeper-runtime",
         "api-front",
     } == {p.name for p in stack.processes}
     rotation_env = stack.rotation_env
@@ -50,6 +51,14 @@ def test_the_function_runs_in_the_runtime_emulator_with_the_template_environment
     assert stack.decider_env["POLICIES_TABLE"] == stack.resource_ref("PoliciesTable")
     assert stack.decider_env["APPROVAL_QUEUE_URL"] == stack.resource_ref("ApprovalQueue")
     assert stack.decider_env["TIKTOK_API_BASE_URL"] == stack.tiktok_url
+    # The sweeper as deployed: its lease and page tokens' table, and the same per-shop limiter as the others.
+    sweeper_env = stack.sweeper_env
+    assert stack.sweeper_function == "SweepCancellationsFunction"
+    assert sweeper_env["SWEEP_STATE_TABLE"] == stack.resource_ref("SweepStateTable")
+    assert sweeper_env["RATE_LIMIT_TABLE"] == stack.resource_ref("RateLimitTable")
+    assert sweeper_env["TIKTOK_RATE_LIMIT_PER_SECOND"] == "50"
+    assert sweeper_env["APPROVAL_QUEUE_URL"] == stack.resource_ref("ApprovalQueue")
+    assert stack.function_env["TIKTOK_RATE_LIMIT_PER_SECOND"] == "50"
     assert stack.webhook_url.endswith("/webhooks/tiktok")
     assert all(process.alive() for process in stack.processes)
 
