@@ -9,14 +9,17 @@ from typing import Any
 
 from approval import dependencies as approval_dependencies
 from approval.settings import Settings
+from approval.shop_access import ShopResolver
 from decision_log import DecisionLog
 from function_plumbing.settings import aws_environment, aws_session, forget_aws_session
 from policy_store.reader import PolicyReader
+from shop_directory.writer import ShopDirectoryWriter
 from tiktok_shop import Credentials, TikTokShopClient
 
 from .approval_requests import ApprovalRequests
 from .deciding import Decider
 from .review_events import ReviewEvents
+from .seller_events import SellerEvents
 from .settings import DeciderSettings
 
 
@@ -34,12 +37,18 @@ def decider() -> Decider:
     return _decider(Settings.from_environ(), settings(), aws_environment())
 
 
+def seller_events() -> SellerEvents:
+    return _seller_events(Settings.from_environ(), settings(), aws_environment())
+
+
 def sqs() -> Any:  # boto3 clients are generated at run time
     return _sqs(aws_environment())
 
 
 def reset() -> None:
     _decider.cache_clear()
+    _seller_events.cache_clear()
+    _shop_resolver.cache_clear()
     _sqs.cache_clear()
     approval_dependencies.reset()
     forget_aws_session()
@@ -48,6 +57,26 @@ def reset() -> None:
 @lru_cache(maxsize=1)
 def _sqs(environment: tuple[str | None, ...]) -> Any:
     return aws_session().client("sqs")
+
+
+@lru_cache(maxsize=1)
+def _shop_resolver(access: Settings, environment: tuple[str | None, ...]) -> ShopResolver:
+    """One per container for the decider and the seller's notices: entries a type-6 notice marks
+    inactive are read again into the cache the decider resolves shops from."""
+    return approval_dependencies.shop_resolver(access, aws_session())
+
+
+@lru_cache(maxsize=1)
+def _seller_events(
+    access: Settings, config: DeciderSettings, environment: tuple[str | None, ...]
+) -> SellerEvents:
+    session = aws_session()
+    return SellerEvents(
+        shops=_shop_resolver(access, environment),
+        directory=ShopDirectoryWriter(session.client("dynamodb"), access.shops_table)
+        if access.shops_table
+        else None,
+    )
 
 
 @lru_cache(maxsize=1)
@@ -62,7 +91,7 @@ def _decider(access: Settings, config: DeciderSettings, environment: tuple[str |
 
     dynamodb = session.client("dynamodb")
     return Decider(
-        shops=approval_dependencies.shop_resolver(access, session),
+        shops=_shop_resolver(access, environment),
         client_for=client_for,
         policies=PolicyReader(config.policies_table, dynamodb=dynamodb, max_age=config.policy_cache_seconds),
         log=DecisionLog(
