@@ -55,8 +55,8 @@ class ShopResolver:
 
     def resolve(self, shop_id: str | None, *, force_refresh: bool = False) -> ShopAccess:
         """Raises ShopNotFound for a shop the directory does not hold, ShopInactive for one whose seller
-        de-authorized the app, before anything reaches TikTok, and the directory's own errors. `force_refresh`:
-        the directory's entry read again, not from the cache."""
+        de-authorized the app, before anything reaches TikTok, and the directory's own errors.
+        `force_refresh`: the directory's entry read again, not from the cache."""
         if shop_id is None:
             if self._default_secret is None:
                 raise InvalidApprovalRequest(
