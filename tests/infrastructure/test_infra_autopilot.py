@@ -75,7 +75,9 @@ def test_least_privilege_exactly(template: dict[str, Any]):
                 grants.setdefault(action, []).extend(as_list(statement["Resource"]))
     arn = lambda logical_id: {"Fn::GetAtt": [logical_id, "Arn"]}  # noqa: E731
     assert grants == {
-        "dynamodb:UpdateItem": [arn("RateLimitTable"), arn("DecisionsTable")],
+        # ShopsTable: a de-authorized seller's shops marked inactive (webhook type 6), found by BySecret.
+        "dynamodb:UpdateItem": [arn("RateLimitTable"), arn("ShopsTable"), arn("DecisionsTable")],
+        "dynamodb:Query": [{"Fn::Sub": "${ShopsTable.Arn}/index/BySecret"}],
         "secretsmanager:GetSecretValue": [
             {"Ref": "TikTokCredentialsSecret"},
             {
@@ -83,7 +85,8 @@ def test_least_privilege_exactly(template: dict[str, Any]):
                 "${AWS::StackName}/${SellerSecretPrefix}*"
             },
         ],
-        # Read only: policies are written by make policy, the directory by make authorize.
+        # Read only: policies are written by make policy; the directory by make authorize (its inactive flag
+        # by the decider, above).
         # Read only: the decision log is written with conditional updates, never read back.
         "dynamodb:GetItem": [arn("ShopsTable"), arn("PoliciesTable")],
         "sqs:SendMessage": [arn("ApprovalQueue")],
@@ -108,7 +111,12 @@ def test_the_decision_log_expires_on_the_attribute_the_code_writes(template: dic
 
 @pytest.mark.parametrize(
     ("alarm_id", "outcome"),
-    [("AutopilotPolicyUnreadableAlarm", "policy_unreadable"), ("AutopilotUnknownShopAlarm", "unknown_shop")],
+    [
+        ("AutopilotPolicyUnreadableAlarm", "policy_unreadable"),
+        ("AutopilotUnknownShopAlarm", "unknown_shop"),
+        ("SellerDeauthorizedAlarm", "seller_deauthorized"),
+        ("AuthorizationExpiringAlarm", "authorization_expiring"),
+    ],
 )
 def test_the_alarms_watch_the_metrics_the_decider_counts(
     template: dict[str, Any], alarm_id: str, outcome: str

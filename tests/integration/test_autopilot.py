@@ -7,6 +7,7 @@ and what DecisionsTable says."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import boto3
 import pytest
@@ -349,3 +350,140 @@ def test_an_approval_recorded_before_a_crash_is_not_sent_once_the_policy_says_ot
     assert approve_calls(emulator, PENDING[4]) == 0
     logged = record(PENDING[4])
     assert (logged["verdict"], logged["dry_run"], logged["policy_version"]) == ("approve", True, "2")
+
+
+# --- a seller's notifications: type 6 (de-authorized), type 7 (authorization expiring) ---------------------
+
+FR = "7000000000000000002"
+FR_CIPHER = "ROW_fr_cipher"
+
+
+def seller_notification(kind: int, *, notification_id: str, shop_id: str) -> dict[str, Any]:
+    return {
+        "type": kind,
+        "tts_notification_id": notification_id,
+        "shop_id": shop_id,
+        "timestamp": 1700000000,
+        "data": {},
+    }
+
+
+def directory_entries() -> dict[str, Any]:
+    from shop_directory.writer import ShopDirectoryWriter
+
+    entries = ShopDirectoryWriter(boto3.client("dynamodb"), "ShopsTable").list_entries()
+    return {entry.shop_id: entry for entry in entries}
+
+
+@pytest.fixture
+def cross_border(uk_shop: str) -> str:
+    """A second shop of the UK shop's authorization (the same secret), and a shop of another seller."""
+    import dataclasses
+
+    from shop_directory.writer import ShopDirectoryWriter
+
+    uk = directory_entries()[uk_shop]
+    writer = ShopDirectoryWriter(boto3.client("dynamodb"), "ShopsTable")
+    writer.sync(uk.secret_id, [uk, dataclasses.replace(uk, shop_id=FR, shop_cipher=FR_CIPHER)])
+    writer.sync(
+        "another-seller", [dataclasses.replace(uk, shop_id="7000000000000000009", secret_id="another-seller")]
+    )
+    return uk_shop
+
+
+def test_a_sellers_deauthorization_marks_its_shops_inactive_and_their_approvals_are_refused_before_tiktok(
+    chain: Chain, cross_border: str, aws: Aws, emulator: TikTokEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert chain.send_webhook(seller_notification(6, notification_id="n-60", shop_id=FR)) == 200
+    [message] = chain.waiting(chain.webhook_queue_url)
+    assert json.loads(message["Body"])["kind"] == "seller_deauthorized"
+    capsys.readouterr()
+    chain.run_decider()
+    output = capsys.readouterr().out
+    assert chain.failures == []
+    entries = directory_entries()
+    assert (entries[UK].active, entries[FR].active) == (False, False)
+    assert entries[UK].deactivated_at is not None
+    assert entries["7000000000000000009"].active  # another seller's shop stays active
+    assert '"SellerDeauthorized"' in output
+    assert '"outcome":"seller_deauthorized"' in output
+
+    # An approval for one of its shops: refused by name, parked at once, TikTok never asked.
+    emulator.clear_calls()
+    aws.sqs.send_message(
+        QueueUrl=chain.approval_queue_url, MessageBody=json.dumps({"cancel_id": UK_CANCEL, "shop_id": UK})
+    )
+    chain.run_approvals()
+    assert emulator.calls() == []
+    [parked] = aws.dead_letters()
+    assert "ShopInactive" in json.dumps(parked["MessageAttributes"])
+
+    # A buyer's cancellation for it: nothing decided, not retried.
+    set_policy(UK, APPROVING_POLICY)
+    assert chain.send_webhook(notification(UK_CANCEL, notification_id="n-61", shop_id=UK)) == 200
+    capsys.readouterr()
+    chain.run_decider()
+    assert '"outcome":"shop_inactive"' in capsys.readouterr().out
+    assert chain.failures == []
+    assert chain.waiting(chain.approval_queue_url) == []
+    assert emulator.calls() == []
+
+
+def test_a_repeated_deauthorization_is_harmless_and_authorizing_again_reactivates(
+    chain: Chain, cross_border: str, emulator: TikTokEmulator
+) -> None:
+    import dataclasses
+
+    from shop_directory.writer import ShopDirectoryWriter
+
+    assert chain.send_webhook(seller_notification(6, notification_id="n-62", shop_id=UK)) == 200
+    chain.run_decider()
+    first = directory_entries()[UK].deactivated_at
+    assert chain.send_webhook(seller_notification(6, notification_id="n-63", shop_id=UK)) == 200
+    chain.run_decider()
+    assert chain.failures == []
+    again = directory_entries()
+    assert (again[UK].active, again[UK].deactivated_at, again[FR].active) == (False, first, False)
+
+    # make authorize's directory sync writes whole entries, without the flag: active again.
+    uk = again[UK]
+    ShopDirectoryWriter(boto3.client("dynamodb"), "ShopsTable").sync(
+        uk.secret_id, [dataclasses.replace(uk, active=True, deactivated_at=None)]
+    )
+    assert directory_entries()[UK].active
+    reset_functions()  # a new container: nothing cached
+    set_policy(UK, APPROVING_POLICY)
+    assert chain.send_webhook(notification(UK_CANCEL, notification_id="n-64", shop_id=UK)) == 200
+    chain.run_decider()
+    chain.run_approvals()
+    assert emulator.approvals() == {UK_CANCEL: 1}
+
+
+def test_the_default_shops_deauthorization_is_counted_and_logged(
+    chain: Chain, uk_shop: str, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    assert chain.send_webhook(seller_notification(6, notification_id="n-65", shop_id=DEFAULT_SHOP_ID)) == 200
+    capsys.readouterr()
+    chain.run_decider()
+    captured = capsys.readouterr()
+    output = captured.out + captured.err
+    assert chain.failures == []
+    assert '"SellerDeauthorized"' in output
+    [logged] = [r for r in caplog.records if r.getMessage() == "a seller de-authorized the app"]
+    assert (logged.default_shop, logged.shops_marked_inactive) == (True, [])  # type: ignore[attr-defined]
+    assert directory_entries()[UK].active  # the default secret's shop has no entry; the UK shop's is its own
+
+
+def test_an_expiring_authorization_is_counted_with_the_seller_named(
+    chain: Chain, uk_shop: str, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    assert chain.send_webhook(seller_notification(7, notification_id="n-70", shop_id=UK)) == 200
+    capsys.readouterr()
+    chain.run_decider()
+    captured = capsys.readouterr()
+    output = captured.out + captured.err
+    assert chain.failures == []
+    assert '"AuthorizationExpiring"' in output
+    [logged] = [r for r in caplog.records if "expires soon" in r.getMessage()]
+    assert (logged.shop_id, logged.seller_name) == (UK, "a seller")  # type: ignore[attr-defined]
+    assert directory_entries()[UK].active  # a warning only

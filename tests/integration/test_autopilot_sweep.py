@@ -205,3 +205,26 @@ def test_a_cancellation_withdrawn_after_the_sweep_ends_as_a_conflict_without_ret
     assert record(PENDING[0])["outcome"] == "conflict"
     [parked] = [m for m in aws.dead_letters() if json.loads(m["Body"])["cancel_id"] == PENDING[0]]
     assert parked["MessageAttributes"]["origin"]["StringValue"] == "autopilot"  # a redrive still records
+
+
+def test_a_deauthorized_sellers_shop_is_not_swept(
+    chain: Chain, sweep: Any, aws: Aws, emulator: TikTokEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from shop_directory import ShopEntry
+
+    gone = AuthorizedShop(cipher="ROW_gone_cipher", id="7000000000000000009", name="gone", region="GB")
+    dynamodb = boto3.client("dynamodb")
+    dynamodb.create_table(TableName="ShopsTable", **table_schema("ShopsTable"))
+    arn = aws.secrets.create_secret(
+        Name="tiktok-shop/sellers/gone", SecretString=json.dumps({**CREDENTIALS, "shop_cipher": gone.cipher})
+    )["ARN"]
+    entry = replace(ShopEntry.from_authorized_shop(gone, secret_id=arn), active=False, deactivated_at=1)
+    dynamodb.put_item(TableName="ShopsTable", Item=entry.to_attributes())
+    monkeypatch.setenv("SHOPS_TABLE", "ShopsTable")
+    reset_functions()
+    set_policy(DEFAULT_SHOP_ID, APPROVING_POLICY)
+    report = sweep()
+    assert (report["shops"], report["failed_shops"]) == (1, {})
+    assert not [call for call in emulator.calls() if call.query.get("shop_cipher") == gone.cipher]

@@ -280,7 +280,23 @@ def test_the_header_is_found_in_any_case(invoke: Invoke, stack: Stack, header: s
     assert len(stack.messages()) == 1
 
 
-@pytest.mark.parametrize("kind", [6, 7, 12, 99])
+@pytest.mark.parametrize(("kind", "queued_as"), [(6, "seller_deauthorized"), (7, "authorization_expiring")])
+def test_a_sellers_notification_is_queued_as_its_kind(
+    invoke: Invoke, stack: Stack, output: Callable[[], str], kind: int, queued_as: str
+):
+    assert post(invoke, encoded(notification(kind=kind, data={"anything": 1}))) == 200
+    [message] = stack.messages()
+    body = json.loads(message["Body"])
+    assert body["kind"] == queued_as
+    assert body["type"] == kind
+    assert "cancellation" not in body
+    assert ("WebhookAccepted", "QueuedSellerEvent", None) in counted(output)
+    # Sent again (TikTok's retry): queued once.
+    assert post(invoke, encoded(notification(kind=kind, data={"anything": 1}))) == 200
+    assert stack.messages() == []
+
+
+@pytest.mark.parametrize("kind", [12, 99])
 def test_a_type_not_acted_on_is_ignored_and_counted(
     invoke: Invoke, stack: Stack, output: Callable[[], str], kind: int
 ):

@@ -70,3 +70,36 @@ def message() -> dict[str, Any]:
 def test_a_message_that_does_not_read_is_refused_by_name(broken: Any):
     with pytest.raises(UnreadableNotice, match="WebhookQueue message"):
         read_notice(broken(message()))
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"), [(6, Kind.SELLER_DEAUTHORIZED), (7, Kind.AUTHORIZATION_EXPIRING)]
+)
+def test_a_sellers_notification_reads_as_a_seller_notice(kind: int, expected: Kind):
+    from autopilot.notices import SellerNotice
+
+    seller = {**document(), "type": kind, "data": {"anything": "TikTok sends"}}
+    queued = json.loads(
+        json.dumps(queue_message(parse_notification(json.dumps(seller).encode()), received_at=5))
+    )
+    notice = read_notice(queued)
+    assert notice == SellerNotice(
+        kind=expected,
+        notification_id="7327112393057371910",
+        shop_id="7494049642642441621",
+        notified_at=1700000000,
+        received_at=5,
+    )
+
+
+def test_a_type_not_acted_on_is_not_queued():
+    other = {**document(), "type": 12, "data": {}}
+    with pytest.raises(ValueError, match="not queued"):
+        queue_message(parse_notification(json.dumps(other).encode()), received_at=5)
+
+
+def test_a_seller_notice_without_its_shop_is_refused():
+    seller = {**document(), "type": 6, "data": {}}
+    queued = queue_message(parse_notification(json.dumps(seller).encode()), received_at=5)
+    with pytest.raises(UnreadableNotice, match="WebhookQueue message"):
+        read_notice({k: v for k, v in queued.items() if k != "shop_id"})

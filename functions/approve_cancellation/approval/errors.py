@@ -110,6 +110,11 @@ class ShopNotFound(ApprovalError):
     """The request names a shop_id the shop directory does not hold: nothing was sent to TikTok."""
 
 
+class ShopInactive(ApprovalError):
+    """The shop's seller de-authorized the app (TikTok's webhook type 6): its directory entry is marked
+    inactive and nothing is sent to TikTok until the seller authorizes again (make authorize)."""
+
+
 class ApprovalForbidden(ApprovalError):
     """The order is not this shop's to decide."""
 
@@ -222,6 +227,19 @@ OUTCOMES: Final[dict[type[ApprovalError], Outcome]] = {
         retryable=False,
         reason="ShopNotFound",
         when="the shop_id is not in the shop directory (`make shops` lists it); TikTok is not called",
+    ),
+    # 403, not 404 or 503: the shop is known, and we may no longer act for it (the seller withdrew the
+    # app's access). Permanent: only the seller can undo it, days later if ever, so SQS parks the request
+    # at once (redrive it after make authorize) rather than burning its retries against TikTok's refusal.
+    ShopInactive: Outcome(
+        status="SHOP_INACTIVE",
+        http_status=HTTPStatus.FORBIDDEN,
+        retryable=False,
+        reason="ShopInactive",
+        when=(
+            "the shop's seller de-authorized the app (webhook type 6): its directory entry is inactive; "
+            "TikTok is not called. The seller authorizes again, then make authorize reactivates its shops"
+        ),
     ),
     CancellationConflict: Outcome(
         status="CANCELLATION_STATE_CONFLICT",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from shop_directory.reader import ShopDirectoryReader
 from tiktok_shop import Credentials, CredentialsLoader
 
-from .errors import InvalidApprovalRequest, ShopNotFound
+from .errors import InvalidApprovalRequest, ShopInactive, ShopNotFound
 
 LoaderFactory = Callable[[str], CredentialsLoader]
 
@@ -49,9 +49,14 @@ class ShopResolver:
         self._loaders: dict[str, CredentialsLoader] = {}
         self._lock = threading.Lock()
 
+    @property
+    def directory(self) -> ShopDirectoryReader | None:
+        return self._directory
+
     def resolve(self, shop_id: str | None, *, force_refresh: bool = False) -> ShopAccess:
-        """Raises ShopNotFound for a shop the directory does not hold, before anything reaches TikTok, and
-        the directory's own errors. `force_refresh`: the directory's entry read again, not from the cache."""
+        """Raises ShopNotFound for a shop the directory does not hold, ShopInactive for one whose seller
+        de-authorized the app, before anything reaches TikTok, and the directory's own errors.
+        `force_refresh`: the directory's entry read again, not from the cache."""
         if shop_id is None:
             if self._default_secret is None:
                 raise InvalidApprovalRequest(
@@ -66,6 +71,12 @@ class ShopResolver:
         entry = self._directory.get(shop_id, force_refresh=force_refresh)
         if entry is None:
             raise ShopNotFound(f"shop {shop_id} is not in the shop directory; onboard it with make authorize")
+        if not entry.active:
+            raise ShopInactive(
+                f"shop {shop_id}'s seller de-authorized the app"
+                + (f" (noted at {entry.deactivated_at})" if entry.deactivated_at is not None else "")
+                + "; nothing is sent to TikTok until the seller authorizes again and make authorize runs"
+            )
         return ShopAccess(
             shop_id=shop_id, loader=self._loader(entry.secret_id), shop_cipher=entry.shop_cipher
         )

@@ -9,6 +9,7 @@ from typing import Any
 
 from approval import dependencies as approval_dependencies
 from approval.settings import Settings
+from approval.shop_access import ShopResolver
 from decision_log import DecisionLog
 from function_plumbing.settings import aws_environment, aws_session, forget_aws_session
 from policy_store.reader import PolicyReader
@@ -18,6 +19,7 @@ from tiktok_shop import Credentials, TikTokShopClient
 from .approval_requests import ApprovalRequests
 from .deciding import Decider
 from .review_events import ReviewEvents
+from .seller_events import SellerEvents
 from .settings import DeciderSettings
 from .sweep_settings import SweepSettings
 from .sweep_state import SweepState
@@ -47,6 +49,10 @@ def sweeper() -> Sweeper:
     return _sweeper(Settings.from_environ(), settings(), SweepSettings.from_environ(), aws_environment())
 
 
+def seller_events() -> SellerEvents:
+    return _seller_events(Settings.from_environ(), settings(), aws_environment())
+
+
 def sqs() -> Any:  # boto3 clients are generated at run time
     return _sqs(aws_environment())
 
@@ -54,6 +60,8 @@ def sqs() -> Any:  # boto3 clients are generated at run time
 def reset() -> None:
     _decider.cache_clear()
     _sweeper.cache_clear()
+    _seller_events.cache_clear()
+    _shop_resolver.cache_clear()
     _sqs.cache_clear()
     approval_dependencies.reset()
     forget_aws_session()
@@ -65,7 +73,7 @@ def _sweeper(
 ) -> Sweeper:
     session = aws_session()
     dynamodb = session.client("dynamodb")
-    resolver = approval_dependencies.shop_resolver(access, session)
+    resolver = _shop_resolver(access, environment)
     directory = ShopDirectoryWriter(dynamodb, access.shops_table) if access.shops_table else None
     return Sweeper(
         decider=_decider(access, config, environment),
@@ -81,6 +89,26 @@ def _sqs(environment: tuple[str | None, ...]) -> Any:
 
 
 @lru_cache(maxsize=1)
+def _shop_resolver(access: Settings, environment: tuple[str | None, ...]) -> ShopResolver:
+    """One per container for the decider and the seller's notices: entries a type-6 notice marks
+    inactive are read again into the cache the decider resolves shops from."""
+    return approval_dependencies.shop_resolver(access, aws_session())
+
+
+@lru_cache(maxsize=1)
+def _seller_events(
+    access: Settings, config: DeciderSettings, environment: tuple[str | None, ...]
+) -> SellerEvents:
+    session = aws_session()
+    return SellerEvents(
+        shops=_shop_resolver(access, environment),
+        directory=ShopDirectoryWriter(session.client("dynamodb"), access.shops_table)
+        if access.shops_table
+        else None,
+    )
+
+
+@lru_cache(maxsize=1)
 def _decider(access: Settings, config: DeciderSettings, environment: tuple[str | None, ...]) -> Decider:
     session = aws_session()
     limiter = approval_dependencies.rate_limiter(access, session)
@@ -92,7 +120,7 @@ def _decider(access: Settings, config: DeciderSettings, environment: tuple[str |
 
     dynamodb = session.client("dynamodb")
     return Decider(
-        shops=approval_dependencies.shop_resolver(access, session),
+        shops=_shop_resolver(access, environment),
         client_for=client_for,
         policies=PolicyReader(config.policies_table, dynamodb=dynamodb, max_age=config.policy_cache_seconds),
         log=DecisionLog(

@@ -19,6 +19,9 @@ class Outcome(StrEnum):
     AUTOPILOT_OFF = "autopilot_off"  # the shop's policy is off: nothing decided or recorded
     UNKNOWN_SHOP = "unknown_shop"  # neither the default shop nor in the directory: recorded, not retried
     POLICY_UNREADABLE = "policy_unreadable"  # failed closed: recorded as needs review, published, alarmed
+    SHOP_INACTIVE = "shop_inactive"  # the shop's seller de-authorized the app: nothing decided, not retried
+    SELLER_DEAUTHORIZED = "seller_deauthorized"  # type 6: the seller's directory shops marked inactive
+    AUTHORIZATION_EXPIRING = "authorization_expiring"  # type 7: the seller must authorize again soon
     RETRY = "retry"  # a transient failure: SQS redelivers the message
 
 
@@ -39,5 +42,8 @@ OUTCOMES: Final = {
     Outcome.AUTOPILOT_OFF: Row("AutopilotOff", done=True),
     Outcome.UNKNOWN_SHOP: Row("AutopilotUnknownShop", done=True),
     Outcome.POLICY_UNREADABLE: Row("AutopilotPolicyUnreadable", done=True),
+    Outcome.SHOP_INACTIVE: Row("AutopilotShopInactive", done=True),
+    Outcome.SELLER_DEAUTHORIZED: Row("SellerDeauthorized", done=True),
+    Outcome.AUTHORIZATION_EXPIRING: Row("AuthorizationExpiring", done=True),
     Outcome.RETRY: Row("AutopilotRetry", done=False),
 }

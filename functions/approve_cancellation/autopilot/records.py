@@ -1,19 +1,22 @@
-"""One WebhookQueue record, start to end: read, decided, logged and counted by its row in OUTCOMES. A record
-whose row is not done is raised back to the batch processor, so SQS redelivers it (and its redrive policy
-parks it on the dead-letter queue after the last try): nothing is lost."""
+"""One WebhookQueue record, start to end: read, decided (a cancellation's notice) or acted on (a seller's:
+seller_events.py), logged and counted by its row in OUTCOMES. A record whose row is not done is raised back to
+the batch processor, so SQS redelivers it (and its redrive policy parks it on the dead-letter queue after the
+last try): nothing is lost."""
 
 from __future__ import annotations
 
 import json
 from typing import Final
 
+from approval.errors import ShopInactive
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from botocore.exceptions import BotoCoreError, ClientError
+from shop_directory import ShopDirectoryUnavailable
 
 from . import dependencies
 from .deciding import Decided, RetryLater
-from .notices import UnreadableNotice, read_notice
+from .notices import CancellationNotice, SellerNotice, UnreadableNotice, read_notice
 from .observability import NAMESPACE, logger
 from .outcomes import OUTCOMES, Outcome
 
@@ -35,31 +38,55 @@ def decide_record(record: SQSRecord, deadline: float | None) -> Decided:
             extra={"error": str(error), "sqs_message_id": record.message_id},
         )
         raise NoticeNotDone(str(error)) from None
-    try:
-        decided = dependencies.decider().handle(notice, deadline=deadline)
-    except RetryLater as error:
-        decided = Decided(
-            Outcome.RETRY, {"shop_id": notice.shop_id, "cancel_id": notice.cancel_id, "error": str(error)}
-        )
-    except Exception as error:
-        # An AWS call failed (the log, a queue, EventBridge) or something unforeseen: the decision on
-        # record, if any, is acted on at the next delivery.
-        logger.exception("deciding failed", extra={"shop_id": notice.shop_id, "cancel_id": notice.cancel_id})
-        decided = Decided(
-            Outcome.RETRY,
-            {"shop_id": notice.shop_id, "cancel_id": notice.cancel_id, "error": type(error).__name__},
-        )
+    decided = _decide(notice, deadline) if isinstance(notice, CancellationNotice) else _seller_notice(notice)
     count(decided.outcome)
     row = OUTCOMES[decided.outcome]
     level = logger.info if row.done else logger.warning
     level(
-        "cancellation notice handled",
+        "cancellation notice handled" if isinstance(notice, CancellationNotice) else "seller notice handled",
         extra={"outcome": decided.outcome.value, "kind": notice.kind.value, **decided.details},
     )
     if not row.done:
         hold_back(record)
         raise NoticeNotDone(decided.outcome.value)
     return decided
+
+
+def _decide(notice: CancellationNotice, deadline: float | None) -> Decided:
+    try:
+        return dependencies.decider().handle(notice, deadline=deadline)
+    except ShopInactive as error:
+        # The seller de-authorized the app: nothing to decide until it authorizes again; retrying would not
+        # help (the sweep finds what is still pending once the shop is active again).
+        return Decided(
+            Outcome.SHOP_INACTIVE,
+            {"shop_id": notice.shop_id, "cancel_id": notice.cancel_id, "error": error.message},
+        )
+    except RetryLater as error:
+        return Decided(
+            Outcome.RETRY, {"shop_id": notice.shop_id, "cancel_id": notice.cancel_id, "error": str(error)}
+        )
+    except Exception as error:
+        # An AWS call failed (the log, a queue, EventBridge) or something unforeseen: the decision on
+        # record, if any, is acted on at the next delivery.
+        logger.exception("deciding failed", extra={"shop_id": notice.shop_id, "cancel_id": notice.cancel_id})
+        return Decided(
+            Outcome.RETRY,
+            {"shop_id": notice.shop_id, "cancel_id": notice.cancel_id, "error": type(error).__name__},
+        )
+
+
+def _seller_notice(notice: SellerNotice) -> Decided:
+    try:
+        handled = dependencies.seller_events().handle(notice)
+    except ShopDirectoryUnavailable as error:
+        return Decided(Outcome.RETRY, {"shop_id": notice.shop_id, "error": str(error)})
+    except Exception as error:
+        # The directory refused (permissions, a bad item) or something unforeseen: retried, then parked on
+        # the dead-letter queue by WebhookQueue's redrive policy.
+        logger.exception("a seller's notice failed", extra={"shop_id": notice.shop_id})
+        return Decided(Outcome.RETRY, {"shop_id": notice.shop_id, "error": type(error).__name__})
+    return Decided(handled.outcome, handled.details)
 
 
 def retry_delay(receive_count: int) -> int:

@@ -9,6 +9,7 @@ it stopped at; one shop's failure (a revoked token, TikTok refusing) is reported
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 import uuid
@@ -70,7 +71,7 @@ class Sweeper:
         self,
         *,
         decider: Decider,
-        shops: Callable[[], Iterator[tuple[str, ShopAccess]]],
+        shops: Callable[[], Iterator[tuple[str, Callable[[], ShopAccess]]]],
         state: SweepState,
         max_pages: int,
         clock: Callable[[], float] = time.time,
@@ -97,9 +98,10 @@ class Sweeper:
 
     def _find(self, report: SweepReport, deadline: float) -> list[Found]:
         found: list[Found] = []
-        for shop_id, shop in self._shops():
+        for shop_id, resolve in self._shops():
             report.shops += 1
             try:
+                shop = resolve()
                 found.extend(Found(shop_id, shop, c) for c in self._pending(shop_id, shop, deadline))
             except Exception as error:
                 # One shop's failure stops only that shop; the others are swept.
@@ -170,9 +172,11 @@ def _failure(error: Exception) -> Exception:
 
 def served_shops(
     resolver: ShopResolver, directory_entries: Callable[[], list[ShopEntry]] | None
-) -> Iterator[tuple[str, ShopAccess]]:
-    """The shops the autopilot serves, by TikTok's shop_id: the default shop, when its secret names its
-    shop_id (make authorize records it), then each shop of the directory."""
+) -> Iterator[tuple[str, Callable[[], ShopAccess]]]:
+    """The shops the autopilot serves, by TikTok's shop_id, each with how to resolve it (resolved by the
+    sweep, where one shop's failure is that shop's alone): the default shop, when its secret names its
+    shop_id (make authorize records it), then each active shop of the directory (a seller who de-authorized
+    the app has its shops marked inactive: skipped)."""
     seen: set[str] = set()
     try:
         default = resolver.resolve(None)
@@ -181,8 +185,8 @@ def served_shops(
         default_id = None
     if default_id:
         seen.add(default_id)
-        yield default_id, default
+        yield default_id, lambda: default
     for entry in directory_entries() if directory_entries is not None else []:
-        if entry.shop_id not in seen:
+        if entry.shop_id not in seen and entry.active:
             seen.add(entry.shop_id)
-            yield entry.shop_id, resolver.resolve(entry.shop_id)
+            yield entry.shop_id, functools.partial(resolver.resolve, entry.shop_id)

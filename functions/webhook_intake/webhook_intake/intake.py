@@ -1,10 +1,10 @@
-"""One webhook, in TikTok's order: size (413), signature (401), payload (parked), type (ignored), then queued
-once. Returns the outcome; the entry point answers and counts it from OUTCOMES."""
+"""One webhook, in TikTok's order: size (413), signature (401), payload (parked), type (ignored but 6, 7 and
+11), then queued once. Returns the outcome; the entry point answers and counts it from OUTCOMES."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
@@ -20,7 +20,6 @@ from tiktok_shop.webhooks import (
     WebhookPayloadError,
     check_body_size,
     find_signing_app,
-    is_pending_buyer_cancellation,
     parse_notification,
 )
 
@@ -28,6 +27,7 @@ from . import dependencies
 from .app_keys import NoAppSecret, SecretUnavailable
 from .http_event import EncodedBodyTooLarge, NotAnApiEvent, WebhookRequest, read_request
 from .outcomes import Outcome
+from .queueing import AUTHORIZATION_EXPIRING, SELLER_DEAUTHORIZED, STATUS_UPDATE, TO_DECIDE, queued_kind
 
 _SEND_ERRORS = (ClientError, BotoCoreError)
 
@@ -108,10 +108,14 @@ def _enqueue(notification: Notification, context: LambdaContext | None) -> Resul
         "shop_id": notification.shop_id,
         "notification_type": notification.type,
     }
-    change = notification.cancellation_change
-    if change is None:  # every type but 11
+    kind = queued_kind(notification)
+    if kind is None:  # every type but 6, 7 and 11
         return Result(Outcome.IGNORED_TYPE, details)
-    details.update(order_id=change.order_id, cancel_id=change.cancel_id, cancel_status=change.cancel_status)
+    change = notification.cancellation_change
+    if change is not None:
+        details.update(
+            order_id=change.order_id, cancel_id=change.cancel_id, cancel_status=change.cancel_status
+        )
     queues = dependencies.queues()
     if context is not None:
         queues.register_lambda_context(context)
@@ -128,9 +132,12 @@ def _enqueue(notification: Notification, context: LambdaContext | None) -> Resul
     if queued.duplicate:
         return Result(Outcome.DUPLICATE, details)
     details["message_id"] = queued.message_id
-    kind = (
-        Outcome.QUEUED_TO_DECIDE
-        if is_pending_buyer_cancellation(notification)
-        else Outcome.QUEUED_STATUS_UPDATE
-    )
-    return Result(kind, details)
+    return Result(_QUEUED[kind], details)
+
+
+_QUEUED: Final = {
+    TO_DECIDE: Outcome.QUEUED_TO_DECIDE,
+    STATUS_UPDATE: Outcome.QUEUED_STATUS_UPDATE,
+    SELLER_DEAUTHORIZED: Outcome.QUEUED_SELLER_EVENT,
+    AUTHORIZATION_EXPIRING: Outcome.QUEUED_SELLER_EVENT,
+}

@@ -18,6 +18,7 @@ class Outcome(Enum):
 
     QUEUED_TO_DECIDE = "QueuedToDecide"
     QUEUED_STATUS_UPDATE = "QueuedStatusUpdate"
+    QUEUED_SELLER_EVENT = "QueuedSellerEvent"
     DUPLICATE = "Duplicate"
     IGNORED_TYPE = "IgnoredType"
     PARKED = "Parked"
@@ -53,13 +54,19 @@ OUTCOMES: Final[dict[Outcome, Answer]] = {
         ACCEPTED,
         "type 11, any other status or role: queued on WebhookQueue as a status update (the decision log's)",
     ),
+    Outcome.QUEUED_SELLER_EVENT: Answer(
+        HTTPStatus.OK,
+        ACCEPTED,
+        "type 6 (the seller de-authorized the app) or 7 (its authorization expires soon): queued on "
+        "WebhookQueue for the decider (marks the seller's shops inactive; counts and logs the expiry)",
+    ),
     Outcome.DUPLICATE: Answer(
         HTTPStatus.OK, ACCEPTED, "a tts_notification_id already queued: nothing is done twice"
     ),
     Outcome.IGNORED_TYPE: Answer(
         HTTPStatus.OK,
         ACCEPTED,
-        "a signed notification of a type this project does not act on (6, 7, 12, ...)",
+        "a signed notification of a type this project does not act on (12, ...)",
     ),
     Outcome.PARKED: Answer(
         HTTPStatus.OK,

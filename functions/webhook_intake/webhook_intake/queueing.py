@@ -22,11 +22,33 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from function_plumbing.sqs_text import NOT_SQS_TEXT
-from tiktok_shop.webhooks import Notification, WebhookPayloadError, is_pending_buyer_cancellation
+from tiktok_shop.webhooks import (
+    Notification,
+    NotificationType,
+    WebhookPayloadError,
+    is_pending_buyer_cancellation,
+)
 
 DEDUP_KEY_PREFIX: Final = "tiktok-webhook"
 TO_DECIDE: Final = "to_decide"
 STATUS_UPDATE: Final = "status_update"
+SELLER_DEAUTHORIZED: Final = "seller_deauthorized"
+AUTHORIZATION_EXPIRING: Final = "authorization_expiring"
+# The seller's notifications the decider acts on, by type: the kind each is queued as.
+SELLER_KINDS: Final = {
+    NotificationType.SELLER_DEAUTHORIZATION: SELLER_DEAUTHORIZED,
+    NotificationType.UPCOMING_AUTHORIZATION_EXPIRATION: AUTHORIZATION_EXPIRING,
+}
+
+
+def queued_kind(notification: Notification) -> str | None:
+    """What the notification is queued as; None: a type this project does not act on (not queued)."""
+    if notification.cancellation_change is not None:
+        return TO_DECIDE if is_pending_buyer_cancellation(notification) else STATUS_UPDATE
+    for notification_type, kind in SELLER_KINDS.items():
+        if notification.type == notification_type:
+            return kind
+    return None
 
 
 def dedup_config(expires_after_seconds: int) -> IdempotencyConfig:
@@ -43,16 +65,26 @@ def _mark_duplicate(response: Any, idempotent_data: DataRecord) -> Any:
 
 
 def queue_message(notification: Notification, *, received_at: int) -> dict[str, Any]:
-    """The decider's message: the notification as parsed (ids as text), and what it is queued for."""
-    change = notification.cancellation_change
-    assert change is not None  # only type 11 is queued
-    return {
-        "kind": TO_DECIDE if is_pending_buyer_cancellation(notification) else STATUS_UPDATE,
+    """The decider's message: the notification as parsed (ids as text), and what it is queued for. One
+    envelope for every kind; a cancellation's change (type 11) adds its `cancellation` object. A seller's
+    notification (types 6 and 7) is the envelope alone: the shop_id names the seller's authorization, and
+    its `data` is not relied on (see docs/webhooks.md)."""
+    kind = queued_kind(notification)
+    if kind is None:
+        raise ValueError(f"notification type {notification.type} is not queued")
+    message: dict[str, Any] = {
+        "kind": kind,
         "type": notification.type,
         "tts_notification_id": notification.tts_notification_id,
         "shop_id": notification.shop_id,
         "timestamp": notification.timestamp,
         "received_at": received_at,
+    }
+    change = notification.cancellation_change
+    if change is None:
+        return message
+    return {
+        **message,
         "cancellation": {
             "order_id": change.order_id,
             "cancel_id": change.cancel_id,

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterEr
 from tiktok_shop import TikTokValidationError
 from tiktok_shop.credentials import parameter_error_code
 
-from .entry import ShopEntry
+from .entry import ShopEntry, plain_attributes
 from .errors import ShopDirectoryError, ShopDirectoryUnavailable
 
 # DynamoDB errors that asking again will not cure: the table is missing or the role may not read it.
@@ -29,16 +29,14 @@ class _ShopItems(BaseProvider):
         self._table_name = table_name
         self._dynamodb = dynamodb
 
-    def _get(self, name: str, **sdk_options: Any) -> dict[str, str] | None:  # type: ignore[override]
+    def _get(self, name: str, **sdk_options: Any) -> dict[str, Any] | None:  # type: ignore[override]
         # Strongly consistent: a shop onboarded a moment ago is found; found items are cached anyway.
         item = self._dynamodb.get_item(
             TableName=self._table_name, Key={"shop_id": {"S": name}}, ConsistentRead=True
         ).get("Item")
         if item is None:
             return None
-        # Plain strings: every attribute of an entry is of type S; anything else is left out, and
-        # ShopEntry.from_item names a required one that is missing.
-        return {key: value["S"] for key, value in item.items() if "S" in value}
+        return plain_attributes(item)
 
     def _get_multiple(self, path: str, **sdk_options: Any) -> dict[str, str]:
         raise NotImplementedError("the directory is read one shop at a time")

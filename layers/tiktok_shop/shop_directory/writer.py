@@ -7,6 +7,10 @@ writes every shop it covers, then deletes the items of that secret it no longer 
 conditioned on the item still naming that secret: the index is eventually consistent, and a shop that has
 moved to another seller's authorization in the meantime belongs to that one now.
 
+A seller's de-authorization (TikTok's webhook type 6) marks every item of its secret inactive
+(`deactivate_secret`): an UpdateItem each, conditioned the same way. A sync writes whole items, without the
+flag: authorizing again (make authorize) makes the shops active again.
+
 Plain boto3 low-level client, no Powertools: the operator's scripts import this module too.
 """
 
@@ -19,7 +23,7 @@ from typing import Any, Final
 from botocore.exceptions import BotoCoreError, ClientError
 from tiktok_shop import TikTokValidationError
 
-from .entry import ShopEntry
+from .entry import ShopEntry, plain_attributes
 from .errors import ShopDirectoryError
 
 BY_SECRET_INDEX: Final = "BySecret"  # noqa: S105 - an index name, "Secret" as in secret_id
@@ -72,6 +76,17 @@ class ShopDirectoryWriter:
         """Delete every item naming `secret_id` (a seller removed)."""
         return self.sync(secret_id, ())
 
+    def deactivate_secret(self, secret_id: str, *, at: int, also: Sequence[str] = ()) -> list[str]:
+        """Marks every item naming `secret_id` inactive (`active` false, `deactivated_at` kept from the first
+        time: a repeated de-authorization changes nothing). `also`: shop_ids known to name the secret, marked
+        even while the eventually consistent index does not list them yet. Returns the shop_ids marked; an
+        item that names another secret by now, or is gone, is left alone."""
+        marked: list[str] = []
+        for shop_id in dict.fromkeys([*also, *self.shop_ids_of(secret_id)]):
+            if self._deactivate_if_owned(shop_id, secret_id, at):
+                marked.append(shop_id)
+        return marked
+
     def shop_ids_of(self, secret_id: str) -> list[str]:
         """The shop_ids the BySecret index lists for the secret (eventually consistent)."""
         pages = self._pages(
@@ -88,7 +103,7 @@ class ShopDirectoryWriter:
         entries = []
         for page in self._pages("scan", TableName=self.table_name):
             for item in page.get("Items", []):
-                plain = {name: value["S"] for name, value in item.items() if "S" in value}
+                plain = plain_attributes(item)
                 try:
                     entries.append(ShopEntry.from_item(plain))
                 except TikTokValidationError as error:
@@ -98,10 +113,33 @@ class ShopDirectoryWriter:
 
     def _put(self, entry: ShopEntry) -> str | None:
         """Writes the entry; returns the secret_id the item named before, if there was one."""
-        item = {name: {"S": value} for name, value in entry.to_item().items()}
+        item = entry.to_attributes()
         answer = self._call("put_item", TableName=self.table_name, Item=item, ReturnValues="ALL_OLD")
         previous = answer.get("Attributes", {}).get("secret_id", {}).get("S")
         return previous if isinstance(previous, str) else None
+
+    def _deactivate_if_owned(self, shop_id: str, secret_id: str, at: int) -> bool:
+        try:
+            self._dynamodb.update_item(
+                TableName=self.table_name,
+                Key={"shop_id": {"S": shop_id}},
+                UpdateExpression=(
+                    "SET active = :inactive, deactivated_at = if_not_exists(deactivated_at, :at)"
+                ),
+                ConditionExpression="secret_id = :secret_id",
+                ExpressionAttributeValues={
+                    ":inactive": {"BOOL": False},
+                    ":at": {"N": str(at)},
+                    ":secret_id": {"S": secret_id},
+                },
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == _CONDITION_FAILED:
+                return False  # another secret's by now, or gone
+            raise self._failure("update_item", error) from None
+        except BotoCoreError as error:
+            raise self._failure("update_item", error) from None
+        return True
 
     def _delete_if_owned(self, shop_id: str, secret_id: str) -> bool:
         try:
