@@ -110,6 +110,8 @@ def test_a_cold_start_of_each_trigger_imports_nothing_heavy(
         assert result["data"]["success"] is True
     assert tiktok.cancellations()[cancel_id] == "approved"
     assert [name for name in HEAVY if name in imported] == []
+    # The autopilot's rules and Get Order Detail are the decider's: a caller's approval loads neither.
+    assert [name for name in ("cancellation_policy", "tiktok_shop.orders") if name in imported] == []
     # The process really ran the deployed code: Powertools from the built layer, the tracer with it.
     assert {"aws_lambda_powertools", "aws_xray_sdk", "tiktok_shop", "approval.service"} <= imported
 

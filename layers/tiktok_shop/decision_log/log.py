@@ -13,13 +13,17 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from botocore.exceptions import BotoCoreError, ClientError
-from cancellation_policy import Decision, Verdict
-from tiktok_shop.cancellations import Cancellation
 
 from .record import Outcome, StoredDecision
+
+if TYPE_CHECKING:
+    # Only the decider records decisions: the approval function, which records outcomes alone, does not
+    # import the policy's rules at its cold start.
+    from cancellation_policy import Decision
+    from tiktok_shop.cancellations import Cancellation
 
 DEFAULT_RETENTION_DAYS: Final = 90
 # DynamoDB errors that asking again will not cure.
@@ -116,6 +120,8 @@ class DecisionLog:
             ":dry": {"BOOL": decision.dry_run},
             ":decided": _n(decided_at),
         }
+        from cancellation_policy import Verdict  # noqa: PLC0415  # see the imports above
+
         decided.update({":approve": {"S": Verdict.APPROVE.value}, ":false": {"BOOL": False}})
         asked_for = "verdict = :approve AND dry_run = :false AND attribute_exists(approval_queued_at)"
         if decision.verdict is Verdict.NOTHING_TO_DECIDE:
