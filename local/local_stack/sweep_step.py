@@ -38,6 +38,8 @@ from local_stack.stack import StackInfo
 from local_stack.tiktok_admin import TikTokAdmin
 
 WITHIN_LIMIT: Final = ("20.00", "35.00")
+LEAVING_SELLER: Final = "emulator-de"
+"""Onboarded by step 6 (its DE shop in the directory): it de-authorizes the app before the sweep."""
 SWEEP_EVENT: Final[dict[str, Any]] = {}
 """What the schedule sends: the template's ScheduleV2 event has no Input, and the handler reads none."""
 SWEEP_TIMEOUT: Final = 330.0
@@ -71,6 +73,7 @@ class SweepStep:
     def run(self, step: StepLike) -> None:
         shop_id = str(current_secret(self.info)[1].get("shop_id", ""))
         step.expect(bool(shop_id), f"the default secret names its shop: shop_id {shop_id}")
+        leaving = self._seller_leaves(step)
         self.tiktok.configure_webhooks(url=None)
         step.show("a. TikTok's webhooks off (configure_webhooks(url=None)): no notification reaches us")
         set_policy(self.info, step, shop_id, timeout=self.timeout, label="b.")
@@ -79,7 +82,12 @@ class SweepStep:
         parked_before = DeadLetterQueue(self.info).ids()
         webhook_dead_letters = self._webhook_dead_letters()
         buyers = self._buyers_cancel(step, shop_id)
+        searched_before = self._calls_for(leaving)
         report = self._sweep(step, buyers)
+        step.expect(
+            self._calls_for(leaving) == searched_before,
+            f"the de-authorized seller's shop ({', '.join(leaving)}) was not searched",
+        )
         records = self._decision_log(step, shop_id, buyers)
         self._outcomes(step, buyers, records, review_queue)
         step.expect(
@@ -91,6 +99,44 @@ class SweepStep:
         self._parked(step, buyers, parked_before)
         step.expect(
             self._webhook_dead_letters() == webhook_dead_letters, "nothing parked in WebhookDeadLetterQueue"
+        )
+
+    def _seller_leaves(self, step: StepLike) -> list[str]:
+        """The seller de-authorizes the app at TikTok: TikTok's type-6 webhooks reach the decider, which marks
+        the seller's directory shops inactive. Returns their shop ciphers."""
+        self.tiktok.configure_webhooks(url=self.info.webhook_url)
+        left = self.tiktok.deauthorize_seller(seller=LEAVING_SELLER)
+        shop_ids = [str(shop_id) for shop_id in left["shop_ids"]]
+        with QueuePollers(self.info) as pollers:
+            settled = self.tiktok.wait_for_webhooks(timeout=SETTLE_TIMEOUT)
+            pollers.wait(
+                lambda: (
+                    messages_left(self.sqs, self.info.resource_ref("WebhookQueue")) == 0 and pollers.idle()
+                ),
+                SETTLE_TIMEOUT,
+            )
+        dynamodb = aws_client("dynamodb", self.info.moto_url)
+        items = [
+            dynamodb.get_item(
+                TableName=self.info.resource_ref("ShopsTable"), Key={"shop_id": {"S": shop_id}}
+            ).get("Item", {})
+            for shop_id in shop_ids
+        ]
+        step.show(
+            f"0. the seller {LEAVING_SELLER} de-authorizes the app (deauthorize_seller): its token revoked, "
+            f"TikTok's type-6 webhook for its shop(s) {', '.join(shop_ids)} decided"
+        )
+        step.expect(
+            bool(settled.get("settled"))
+            and bool(items)
+            and all(item.get("active", {}).get("BOOL") is False for item in items),
+            "its directory shop(s) marked inactive (active false)",
+        )
+        return [str(item["shop_cipher"]["S"]) for item in items]
+
+    def _calls_for(self, ciphers: list[str]) -> int:
+        return len(
+            [c for c in self.tiktok.calls() if dict(c.get("query") or {}).get("shop_cipher") in ciphers]
         )
 
     def _buyers_cancel(self, step: StepLike, shop_id: str) -> Buyers:

@@ -45,6 +45,8 @@ CONTROLS: Final = (
     "cancellations",
     "cancellation_state",
     "withdraw",
+    "deauthorize_seller",
+    "notify_authorization_expiring",
     "approve_elsewhere",
     "approvals",
     "forget_not_found",

@@ -33,7 +33,13 @@ from tiktok_emulator.config import (
 from tiktok_emulator.controls import answer_control, is_control_path
 from tiktok_emulator.event_api import Subscription
 from tiktok_emulator.faults import Fault, FaultPlan
-from tiktok_emulator.notifications import notification_of_change
+from tiktok_emulator.notifications import (
+    SELLER_DEAUTHORIZATION,
+    UPCOMING_AUTHORIZATION_EXPIRATION,
+    SellerNotification,
+    new_notification_id,
+    notification_of_change,
+)
 from tiktok_emulator.order_detail import order_json
 from tiktok_emulator.orders import is_fulfillment_type, is_order_status
 from tiktok_emulator.rate_limit import DEFAULT_RATE_LIMIT, RateLimit
@@ -550,6 +556,30 @@ class TikTokEmulator:
         if not (0 <= timeout <= 600):
             raise ValueError(f"timeout must be 0 to 600 seconds, got {timeout!r}")
         return self._webhooks.wait_until_idle(timeout)
+
+    def deauthorize_seller(self, seller: str | None = None) -> dict[str, object]:
+        """The seller (None: the default one) de-authorizes the app in Seller Center: its access token is
+        revoked (36009004 from now on) and TikTok sends a type-6 notification for each of its shops to the
+        configured webhook URL. Returns `{"seller", "shop_ids"}`."""
+        profile = self.seller(seller)
+        self.revoke_token(profile.access_token)
+        shop_ids = self._notify_seller(profile, SELLER_DEAUTHORIZATION)
+        return {"seller": profile.open_id, "shop_ids": shop_ids}
+
+    def notify_authorization_expiring(self, seller: str | None = None) -> dict[str, object]:
+        """TikTok's warning that the seller's authorization ends soon: a type-7 notification for each of its
+        shops (TikTok sends one 30 days before, then daily). Nothing else changes.
+        Returns `{"seller", "shop_ids"}`."""
+        profile = self.seller(seller)
+        shop_ids = self._notify_seller(profile, UPCOMING_AUTHORIZATION_EXPIRATION)
+        return {"seller": profile.open_id, "shop_ids": shop_ids}
+
+    def _notify_seller(self, profile: EmulatorSeller, kind: int) -> list[str]:
+        now = int(self._clock())
+        shop_ids = [shop.id for shop in profile.shops if shop.id]
+        for shop_id in shop_ids:
+            self._webhooks.notify(SellerNotification(kind, new_notification_id(), shop_id, now))
+        return shop_ids
 
     def _on_status_change(
         self, cancel_id: str, before: CancellationState | None, after: CancellationState

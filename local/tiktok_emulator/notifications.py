@@ -22,6 +22,13 @@ from tiktok_emulator.shops import AuthorizedShop
 from tiktok_emulator.state import CancellationState, ShopState
 
 CANCELLATION_STATUS_CHANGE: Final = 11
+SELLER_DEAUTHORIZATION: Final = 6
+UPCOMING_AUTHORIZATION_EXPIRATION: Final = 7
+# What a seller's notification records in place of a cancellation's status (webhook_deliveries).
+SELLER_EVENT_NAMES: Final = {
+    SELLER_DEAUTHORIZATION: "SELLER_DEAUTHORIZATION",
+    UPCOMING_AUTHORIZATION_EXPIRATION: "UPCOMING_AUTHORIZATION_EXPIRATION",
+}
 
 
 def webhook_signature(app_key: str, app_secret: str, body: bytes) -> str:
@@ -61,6 +68,37 @@ class CancellationNotification:
             },
         }
         return json.dumps(payload, separators=(",", ":")).encode()
+
+
+@dataclass(frozen=True)
+class SellerNotification:
+    """Type 6 (the seller de-authorized the app) or 7 (its authorization expires soon), for one shop. TikTok's
+    documents at hand give no `data` for either: this sends the shop in the envelope and an empty `data`,
+    which is all the project reads (docs/local-development.md says so)."""
+
+    type: int
+    tts_notification_id: str
+    shop_id: str
+    timestamp: int
+    cancel_id: str = ""  # none: delivery records an attempt by cancel_id, and these concern no cancellation
+
+    @property
+    def cancel_status(self) -> str:
+        return SELLER_EVENT_NAMES[self.type]
+
+    @property
+    def body(self) -> bytes:
+        payload = {
+            "type": self.type,
+            "tts_notification_id": self.tts_notification_id,
+            "shop_id": self.shop_id,
+            "timestamp": self.timestamp,
+            "data": {},
+        }
+        return json.dumps(payload, separators=(",", ":")).encode()
+
+
+Notification = CancellationNotification | SellerNotification
 
 
 def notification_of_change(

@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Final, Literal
 from urllib.parse import urlsplit
 
-from tiktok_emulator.notifications import CancellationNotification, webhook_signature
+from tiktok_emulator.notifications import CancellationNotification, Notification, webhook_signature
 
 logger = logging.getLogger("tiktok_emulator")
 
@@ -111,7 +111,7 @@ class DeliveryAttempt:
 
 @dataclass(frozen=True)
 class _Job:
-    notification: CancellationNotification
+    notification: Notification
     copy: int
     attempt: int
     generation: int
@@ -162,13 +162,18 @@ class WebhookDispatcher:
                 for notification in held:
                     self._schedule(notification)
 
-    def notify(self, notification: CancellationNotification) -> None:
+    def notify(self, notification: Notification) -> None:
         """Queues `notification` as the settings say; never waits for a receiver."""
         with self._condition:
             if self._settings.url is None:
                 return
-            held = self._held.pop(notification.cancel_id, None)
-            if self._settings.reorder and held is None and notification.cancel_status == _PENDING_STATUS:
+            held = self._held.pop(notification.cancel_id, None) if notification.cancel_id else None
+            if (
+                self._settings.reorder
+                and held is None
+                and isinstance(notification, CancellationNotification)
+                and notification.cancel_status == _PENDING_STATUS
+            ):
                 self._held[notification.cancel_id] = notification
                 return
             self._schedule(notification)
@@ -209,7 +214,7 @@ class WebhookDispatcher:
         self._generation += 1
         self._condition.notify_all()
 
-    def _schedule(self, notification: CancellationNotification) -> None:
+    def _schedule(self, notification: Notification) -> None:
         settings = self._settings
         if self._random.random() < settings.loss_share:
             self._record(
@@ -297,7 +302,7 @@ class WebhookDispatcher:
         self._push(replace(job, attempt=job.attempt + 1), delay)
 
 
-def _post(settings: WebhookSettings, notification: CancellationNotification) -> tuple[int | None, str | None]:
+def _post(settings: WebhookSettings, notification: Notification) -> tuple[int | None, str | None]:
     """(HTTP status, None) or (None, what went wrong)."""
     if settings.url is None:
         return None, "delivery was turned off"

@@ -10,9 +10,9 @@ import time
 import pytest
 from emulator_http import control
 from local_stack.tiktok_admin import TikTokAdmin
+from support.webhook_receiver import WebhookReceiver
 from tiktok_emulator import TikTokEmulator
 from tiktok_shop.webhooks import is_pending_buyer_cancellation, parse_notification, verify_signature
-from webhook_receiver import WebhookReceiver
 
 # 120 s, 1800 s, 3 h, 12 h become 1.2 ms, 18 ms, 108 ms, 432 ms.
 FAST_RETRIES = 100_000.0
@@ -363,3 +363,56 @@ def test_the_controls_answer_json(tiktok_emulator, receiver):
         200,
     )
     assert control(tiktok_emulator, "webhook_deliveries", {"cancel_id": "other"})[1] == []
+
+
+def test_a_seller_who_deauthorizes_the_app_loses_its_token_and_type_6_is_sent_per_shop(
+    tiktok_emulator, receiver
+):
+    from tiktok_shop import TikTokShopClient
+    from tiktok_shop.errors import TikTokAPIError
+
+    tiktok_emulator.configure_webhooks(url=receiver.url)
+    seller = tiktok_emulator.seller()
+    result = tiktok_emulator.deauthorize_seller()
+    settle(tiktok_emulator)
+
+    shop_ids = [shop.id for shop in seller.shops]
+    assert result == {"seller": seller.open_id, "shop_ids": shop_ids}
+    notifications = [parse_notification(received.body) for received in receiver.received]
+    assert [(n.type, n.shop_id) for n in notifications] == [(6, shop_id) for shop_id in shop_ids]
+    assert all(
+        verify_signature(
+            app_key=tiktok_emulator.app_key,
+            app_secret=tiktok_emulator.app_secret,
+            body=received.body,
+            signature=received.headers["authorization"],
+        )
+        for received in receiver.received
+    )
+    deliveries = tiktok_emulator.webhook_deliveries()
+    assert {d.cancel_status for d in deliveries} == {"SELLER_DEAUTHORIZATION"}
+    client = TikTokShopClient(
+        app_key=tiktok_emulator.app_key,
+        app_secret=tiktok_emulator.app_secret,
+        base_url=tiktok_emulator.url,
+        access_token=seller.access_token,
+        shop_cipher=seller.shops[0].cipher,
+    )
+    with pytest.raises(TikTokAPIError) as refused:
+        client.return_refund.search_cancellations(page_size=1)
+    assert refused.value.code == 36009004  # the revoked token, as TikTok answers it
+
+
+def test_an_expiring_authorization_sends_type_7_per_shop_and_changes_nothing_else(tiktok_emulator, receiver):
+    tiktok_emulator.configure_webhooks(url=receiver.url)
+    seller = tiktok_emulator.seller()
+    assert control(tiktok_emulator, "notify_authorization_expiring", {}) == (
+        200,
+        {
+            "seller": seller.open_id,
+            "shop_ids": [shop.id for shop in seller.shops],
+        },
+    )
+    settle(tiktok_emulator)
+    assert {parse_notification(r.body).type for r in receiver.received} == {7}
+    assert tiktok_emulator.seller().access_token == seller.access_token

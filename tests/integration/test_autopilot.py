@@ -487,3 +487,40 @@ def test_an_expiring_authorization_is_counted_with_the_seller_named(
     [logged] = [r for r in caplog.records if "expires soon" in r.getMessage()]
     assert (logged.shop_id, logged.seller_name) == (UK, "a seller")  # type: ignore[attr-defined]
     assert directory_entries()[UK].active  # a warning only
+
+
+def test_the_emulators_deauthorization_reaches_the_directory_and_the_sweep_skips_the_shop(
+    chain: Chain, uk_shop: str, emulator: TikTokEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TikTok's own type-6 notifications (the emulator's, signed by it, over real HTTP to a receiver), through
+    the real intake and decider: the seller's directory shop is marked inactive and no sweep searches it."""
+    import sys
+
+    from lambda_context import FakeLambdaContext
+    from support.autopilot import delivered_event
+
+    sys.path.insert(0, "tests/emulator")  # the emulator tests' loopback receiver
+    from support.webhook_receiver import WebhookReceiver
+
+    with WebhookReceiver() as receiver:
+        emulator.configure_webhooks(url=receiver.url)
+        assert uk_shop in emulator.deauthorize_seller()["shop_ids"]
+        assert emulator.wait_for_webhooks(timeout=10)["settled"]
+        arrived = list(receiver.received)
+    for webhook in arrived:
+        answer = chain.webhook(
+            delivered_event(webhook.body, webhook.headers["authorization"]), FakeLambdaContext()
+        )
+        assert answer["statusCode"] == 200
+    chain.run_decider()
+    assert chain.failures == []
+    assert not directory_entries()[uk_shop].active
+    boto3.client("dynamodb").create_table(TableName="SweepStateTable", **table_schema("SweepStateTable"))
+    monkeypatch.setenv("SWEEP_STATE_TABLE", "SweepStateTable")
+    reset_functions()
+    import sweep_app
+
+    emulator.clear_calls()
+    report = sweep_app.lambda_handler({}, FakeLambdaContext(timeout_seconds=60))
+    assert uk_shop not in report["failed_shops"]
+    assert not [call for call in emulator.calls() if call.query.get("shop_cipher") == UK_CIPHER]

@@ -59,13 +59,18 @@ def notification(
 def webhook_event(document: dict[str, Any], *, app_secret: str = DEFAULT_APP_SECRET) -> dict[str, Any]:
     """An API Gateway proxy event of POST /webhooks/tiktok, signed as TikTok signs."""
     body = json.dumps(document).encode()
+    return delivered_event(body, webhook_signature(app_key=DEFAULT_APP_KEY, app_secret=app_secret, body=body))
+
+
+def delivered_event(body: bytes, signature: str) -> dict[str, Any]:
+    """The proxy event of a webhook as it arrived (the emulator's, say): its exact bytes and signature."""
     return {
         "resource": "/webhooks/tiktok",
         "path": "/webhooks/tiktok",
         "httpMethod": "POST",
         "headers": {
             "Content-Type": "application/json",
-            "Authorization": webhook_signature(app_key=DEFAULT_APP_KEY, app_secret=app_secret, body=body),
+            "Authorization": signature,
         },
         "requestContext": {"requestId": "req-1", "stage": "Prod", "resourcePath": "/webhooks/tiktok"},
         "body": base64.b64encode(body).decode(),
