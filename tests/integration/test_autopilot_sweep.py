@@ -228,3 +228,34 @@ def test_a_deauthorized_sellers_shop_is_not_swept(
     report = sweep()
     assert (report["shops"], report["failed_shops"]) == (1, {})
     assert not [call for call in emulator.calls() if call.query.get("shop_cipher") == gone.cipher]
+
+
+def test_a_seller_who_leaves_before_its_webhook_is_decided_fails_only_its_shop(
+    chain: Chain, sweep: Any, aws: Aws, emulator: TikTokEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """De-authorized at TikTok, still active in the directory (its type-6 webhook not decided yet): TikTok
+    refuses its revoked token, that shop is reported, the default shop is swept."""
+    from shop_directory import ShopEntry
+
+    leaving = emulator.add_seller(
+        "leaving-seller", [AuthorizedShop(cipher="ROW_leaving_cipher", id="7000000000000000077", region="GB")]
+    )
+    [shop] = leaving.shops
+    dynamodb = boto3.client("dynamodb")
+    dynamodb.create_table(TableName="ShopsTable", **table_schema("ShopsTable"))
+    arn = aws.secrets.create_secret(
+        Name="tiktok-shop/sellers/leaving",
+        SecretString=json.dumps(
+            {**CREDENTIALS, "access_token": leaving.access_token, "shop_cipher": shop.cipher}
+        ),
+    )["ARN"]
+    entry = ShopEntry.from_authorized_shop(shop, secret_id=arn, seller_name="leaving")
+    dynamodb.put_item(TableName="ShopsTable", Item=entry.to_attributes())
+    monkeypatch.setenv("SHOPS_TABLE", "ShopsTable")
+    reset_functions()
+    set_policy(DEFAULT_SHOP_ID, APPROVING_POLICY)
+    emulator.deauthorize_seller("leaving-seller")  # webhooks are off here: nothing tells the stack
+    report = sweep()
+    assert list(report["failed_shops"]) == [shop.id]
+    assert "36009004" in report["failed_shops"][shop.id] or "refused" in report["failed_shops"][shop.id]
+    assert report["outcomes"] == {"approval_queued": len(pending_ids())}

@@ -397,3 +397,20 @@ def test_a_spent_code_writes_nothing_and_shows_no_secret(
         seller_operator.access_token,
     ):
         assert value not in printed.out + printed.err
+
+
+def test_authorizing_again_after_a_deauthorization_makes_the_sellers_shops_active(
+    onboard: Callable[..., int], seller_operator: TikTokEmulator, secrets_client: Any, directory: Directory
+):
+    seller_operator.set_authorized_shops([GB, FR])
+    assert onboard("acme") == 0
+    # TikTok's type-6 webhook, as the decider records it: every shop of the seller's secret inactive.
+    marked = directory.writer.deactivate_secret(arn_of(secrets_client, "acme"), at=1_700_000_000)
+    assert sorted(marked) == sorted([GB.id, FR.id])
+    assert not any(entry.active for entry in directory.entries().values())
+
+    assert onboard("acme") == 0  # make authorize SELLER=acme with the seller's new code
+
+    entries = directory.entries()
+    assert all(entries[shop.id].active for shop in (GB, FR))
+    assert all(entries[shop.id].deactivated_at is None for shop in (GB, FR))
