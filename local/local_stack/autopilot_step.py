@@ -165,16 +165,9 @@ class AutopilotStep:
         step.show("\ng. make decisions LOCAL=1 (scripts/autopilot_operator.py decisions):")
         table = run_operator_script(self.info, "autopilot_operator.py", "decisions", timeout=self.timeout)
         step.show(_indented(table.stdout + table.stderr))
-        listed = run_operator_script(
-            self.info,
-            "autopilot_operator.py",
-            "decisions",
-            f"--shop={shop_id}",
-            "--json",
-            timeout=self.timeout,
-        )
-        step.expect(table.returncode == 0 and listed.returncode == 0, "make decisions LOCAL=1 reads the log")
-        return {str(record["cancel_id"]): record for record in json.loads(listed.stdout)}
+        records = decision_records(self.info, shop_id, timeout=self.timeout)
+        step.expect(table.returncode == 0 and records is not None, "make decisions LOCAL=1 reads the log")
+        return records or {}
 
     def _outcomes(
         self, step: StepLike, buyers: Buyers, records: Mapping[str, Mapping[str, Any]], review_queue: str
@@ -220,6 +213,17 @@ class AutopilotStep:
             messages_left(self.sqs, self.info.resource_ref("WebhookDeadLetterQueue")),
             messages_left(self.sqs, self.info.resource_ref("ApprovalDeadLetterQueue")),
         )
+
+
+def decision_records(info: StackInfo, shop_id: str, *, timeout: float) -> dict[str, dict[str, Any]] | None:
+    """The shop's decision-log records by cancel_id, as `make decisions SHOP=<id> JSON=1 LOCAL=1` prints
+    them; None when the command fails."""
+    listed = run_operator_script(
+        info, "autopilot_operator.py", "decisions", f"--shop={shop_id}", "--json", timeout=timeout
+    )
+    if listed.returncode != 0:
+        return None
+    return {str(record["cancel_id"]): record for record in json.loads(listed.stdout)}
 
 
 def set_policy(info: StackInfo, step: StepLike, shop_id: str, *, timeout: float, label: str) -> None:

@@ -24,6 +24,7 @@ from local_stack.autopilot_step import (
     REVIEW_QUEUE,
     SETTLE_TIMEOUT,
     StepLike,
+    decision_records,
     describe_review,
     review_rule,
     set_policy,
@@ -198,16 +199,9 @@ class SweepStep:
         lines = (table.stdout + table.stderr).rstrip().splitlines()
         ours = [line for line in lines[1:] if any(cancel_id in line for cancel_id in buyers.ids())]
         step.show("\n".join(f"  {line}" for line in [*lines[:1], *ours, *lines[-1:]]))
-        listed = run_operator_script(
-            self.info,
-            "autopilot_operator.py",
-            "decisions",
-            f"--shop={shop_id}",
-            "--json",
-            timeout=self.timeout,
-        )
-        step.expect(table.returncode == 0 and listed.returncode == 0, "make decisions LOCAL=1 reads the log")
-        return {str(record["cancel_id"]): record for record in json.loads(listed.stdout)}
+        records = decision_records(self.info, shop_id, timeout=self.timeout)
+        step.expect(table.returncode == 0 and records is not None, "make decisions LOCAL=1 reads the log")
+        return records or {}
 
     def _outcomes(
         self, step: StepLike, buyers: Buyers, records: Mapping[str, Mapping[str, Any]], review_queue: str

@@ -299,25 +299,30 @@ def test_a_rule_on_the_orders_state_reads_get_order_detail(chain: Chain, emulato
     assert any(call.path == "/order/202309/orders" for call in emulator.calls())
 
 
-def test_a_send_that_fails_after_the_decision_is_recorded_approves_once_at_the_redelivery(
-    chain: Chain, emulator: TikTokEmulator, aws: Aws, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def decide_while_approval_requests_fail(chain: Chain, aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs the decider while ApprovalQueue's SendMessage fails on every attempt botocore makes: the decision
+    is on record, the request is not sent, and the notice stays on WebhookQueue (no hold-back: SQS
+    redelivers it at once here). AWS is reachable again afterwards."""
     from support.aws_fault_proxy import AwsFault, running_proxy
 
-    set_policy(DEFAULT_SHOP_ID, APPROVING_POLICY)
-    assert chain.send_webhook(notification(PENDING[3], notification_id="n-40")) == 200
     with running_proxy(aws.url) as proxy:
-        # ApprovalQueue's SendMessage fails on every attempt botocore makes: the decision is on record,
-        # the request is not sent.
         proxy.inject(AwsFault("AmazonSQS.SendMessage", "unavailable", times=None))
         monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
         monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-        monkeypatch.delenv("WEBHOOK_QUEUE_URL")  # no hold-back: redelivered at once here
+        monkeypatch.delenv("WEBHOOK_QUEUE_URL")
         reset_functions()
         chain.run_decider()
-    assert len(chain.failures) == 1
     monkeypatch.setenv("AWS_ENDPOINT_URL", aws.url)
     reset_functions()
+
+
+def test_a_send_that_fails_after_the_decision_is_recorded_approves_once_at_the_redelivery(
+    chain: Chain, emulator: TikTokEmulator, aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_policy(DEFAULT_SHOP_ID, APPROVING_POLICY)
+    assert chain.send_webhook(notification(PENDING[3], notification_id="n-40")) == 200
+    decide_while_approval_requests_fail(chain, aws, monkeypatch)
+    assert len(chain.failures) == 1
     logged = record(PENDING[3])
     assert (logged["verdict"], "approval_queued_at" in logged) == ("approve", False)
     chain.run_decider()  # SQS redelivers the notice
@@ -331,19 +336,9 @@ def test_a_send_that_fails_after_the_decision_is_recorded_approves_once_at_the_r
 def test_an_approval_recorded_before_a_crash_is_not_sent_once_the_policy_says_otherwise(
     chain: Chain, emulator: TikTokEmulator, aws: Aws, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from support.aws_fault_proxy import AwsFault, running_proxy
-
     set_policy(DEFAULT_SHOP_ID, APPROVING_POLICY)
     assert chain.send_webhook(notification(PENDING[4], notification_id="n-41")) == 200
-    with running_proxy(aws.url) as proxy:
-        proxy.inject(AwsFault("AmazonSQS.SendMessage", "unavailable", times=None))
-        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
-        monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-        monkeypatch.delenv("WEBHOOK_QUEUE_URL")  # no hold-back: redelivered at once here
-        reset_functions()
-        chain.run_decider()
-    monkeypatch.setenv("AWS_ENDPOINT_URL", aws.url)
-    reset_functions()
+    decide_while_approval_requests_fail(chain, aws, monkeypatch)
     set_policy(DEFAULT_SHOP_ID, {**APPROVING_POLICY, "version": 2, "mode": "observe"})  # the seller stops it
     chain.run_decider()  # SQS redelivers the notice
     assert chain.waiting(chain.approval_queue_url) == []
